@@ -1,0 +1,228 @@
+/**
+ * Schemas of OUR HTTP API (server ↔ H5), the single source of truth for both sides:
+ * server routes validate requests with them, src/api parses responses with them.
+ * The shapes follow DESIGN.md §2 exactly; acceptance tests rely on them.
+ */
+import { z } from 'zod'
+
+/** Every error code our API can answer with, listed once. */
+export const ERROR_CODES = [
+  'invalid_request',
+  'unauthenticated',
+  'csrf_failed',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'auth_code_invalid',
+  'rate_limited',
+  'dingtalk_unavailable',
+  'invalid_url',
+  'document_not_found',
+  'forbidden',
+  'length_required',
+  'file_too_large',
+  'unsupported_type',
+  'size_mismatch',
+  'idempotency_key_required',
+  'resource_invalid',
+  'internal_error',
+] as const
+export const ErrorCodeSchema = z.enum(ERROR_CODES)
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    requestId: z.string(),
+    /** On a failed insertion: what went in before DingTalk failed (InsertionIncompleteDetails). */
+    details: z.unknown().optional(),
+  }),
+})
+export type ErrorBody = z.infer<typeof ErrorBodySchema>
+
+export const ModeSchema = z.enum(['sandbox', 'live'])
+export type Mode = z.infer<typeof ModeSchema>
+
+// ---- health & config -------------------------------------------------------
+
+export const HealthResponseSchema = z.object({ status: z.literal('ok'), mode: ModeSchema })
+export type HealthResponse = z.infer<typeof HealthResponseSchema>
+
+export const LimitsSchema = z.object({
+  maxFileBytes: z.number().int().positive(),
+  maxImageBytes: z.number().int().positive(),
+  maxFilesPerBatch: z.number().int().positive(),
+  acceptedTypes: z.array(z.string()),
+})
+export type Limits = z.infer<typeof LimitsSchema>
+
+export const ConfigResponseSchema = z.object({
+  mode: ModeSchema,
+  corpId: z.string(),
+  limits: LimitsSchema,
+})
+export type ConfigResponse = z.infer<typeof ConfigResponseSchema>
+
+// ---- sandbox ---------------------------------------------------------------
+
+export const SandboxUsersResponseSchema = z.object({
+  items: z.array(z.object({ userId: z.string(), name: z.string() })),
+})
+export type SandboxUsersResponse = z.infer<typeof SandboxUsersResponseSchema>
+
+export const SandboxAuthCodeRequestSchema = z.object({ userId: z.string().min(1).max(128) })
+export const SandboxAuthCodeResponseSchema = z.object({ authCode: z.string() })
+
+// ---- session ---------------------------------------------------------------
+
+export const SessionRequestSchema = z.object({ authCode: z.string().min(1).max(512) })
+
+export const UserSchema = z.object({ userId: z.string(), unionId: z.string(), name: z.string() })
+export type User = z.infer<typeof UserSchema>
+
+export const SessionResponseSchema = z.object({ user: UserSchema, csrfToken: z.string() })
+export type SessionResponse = z.infer<typeof SessionResponseSchema>
+
+// ---- choosing a document ---------------------------------------------------
+
+export const CursorQuerySchema = z.object({ cursor: z.string().max(2048).optional() })
+
+export const WorkspaceSchema = z.object({
+  workspaceId: z.string(),
+  name: z.string(),
+  rootNodeId: z.string(),
+  type: z.string(),
+})
+export type Workspace = z.infer<typeof WorkspaceSchema>
+export const WorkspacesResponseSchema = z.object({
+  items: z.array(WorkspaceSchema),
+  nextCursor: z.string().nullable(),
+})
+export type WorkspacesResponse = z.infer<typeof WorkspacesResponseSchema>
+
+export const NodesQuerySchema = z.object({
+  parentId: z.string().min(1).max(128),
+  cursor: z.string().max(2048).optional(),
+})
+export const NodeKindSchema = z.enum(['document', 'folder', 'other'])
+export const NodeSchema = z.object({
+  docId: z.string(),
+  name: z.string(),
+  kind: NodeKindSchema,
+  url: z.string(),
+  editable: z.boolean(),
+  hasChildren: z.boolean(),
+})
+export type DocNode = z.infer<typeof NodeSchema>
+export const NodesResponseSchema = z.object({
+  items: z.array(NodeSchema),
+  nextCursor: z.string().nullable(),
+})
+export type NodesResponse = z.infer<typeof NodesResponseSchema>
+
+export const DocumentsQuerySchema = z.object({
+  q: z.string().max(200).optional(),
+  cursor: z.string().max(2048).optional(),
+})
+export const DocumentSummarySchema = z.object({
+  docId: z.string(),
+  name: z.string(),
+  url: z.string(),
+  workspaceName: z.string(),
+})
+export type DocumentSummary = z.infer<typeof DocumentSummarySchema>
+export const DocumentsResponseSchema = z.object({
+  items: z.array(DocumentSummarySchema),
+  nextCursor: z.string().nullable(),
+})
+export type DocumentsResponse = z.infer<typeof DocumentsResponseSchema>
+
+export const ResolveRequestSchema = z.object({ url: z.string().min(1).max(2048) })
+export const ResolveResponseSchema = z.object({
+  docId: z.string(),
+  name: z.string(),
+  url: z.string(),
+  editable: z.boolean(),
+})
+export type ResolveResponse = z.infer<typeof ResolveResponseSchema>
+
+/** Our document ids are DingTalk dentryUuids: letters and digits only. */
+export const DocIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/)
+export const DocParamsSchema = z.object({ docId: DocIdSchema })
+
+export const BlockSummarySchema = z.object({
+  blockId: z.string(),
+  index: z.number().int(),
+  type: z.string(),
+  text: z.string(),
+})
+export type BlockSummary = z.infer<typeof BlockSummarySchema>
+export const BlocksResponseSchema = z.object({ items: z.array(BlockSummarySchema) })
+export type BlocksResponse = z.infer<typeof BlocksResponseSchema>
+
+// ---- upload ----------------------------------------------------------------
+
+export const ResourceKindSchema = z.enum(['image', 'file'])
+export type ResourceKind = z.infer<typeof ResourceKindSchema>
+
+export const ResourceQuerySchema = z.object({ name: z.string().max(1024).optional() })
+export const ResourceResponseSchema = z.object({
+  resourceId: z.string(),
+  resourceUrl: z.string(),
+  resourceToken: z.string(),
+  name: z.string(),
+  mediaType: z.string(),
+  size: z.number().int().nonnegative(),
+  kind: ResourceKindSchema,
+})
+export type ResourceResponse = z.infer<typeof ResourceResponseSchema>
+
+// ---- insertion -------------------------------------------------------------
+
+export const MAX_CAPTION_LENGTH = 500
+
+export const PositionSchema = z.union([
+  z.object({ where: z.enum(['end', 'start']) }),
+  z.object({ where: z.enum(['after', 'before']), blockId: z.string().min(1).max(128) }),
+])
+export type Position = z.infer<typeof PositionSchema>
+
+export const LayoutSchema = z.enum(['separate', 'together'])
+export type Layout = z.infer<typeof LayoutSchema>
+
+export const InsertionItemSchema = z.object({
+  resourceToken: z.string().min(1).max(4096),
+  caption: z.string().max(MAX_CAPTION_LENGTH).optional(),
+})
+export type InsertionItem = z.infer<typeof InsertionItemSchema>
+
+/** `items` max is the server's maxFilesPerBatch; 200 here only bounds parsing. */
+export const InsertionRequestSchema = z.object({
+  items: z.array(InsertionItemSchema).min(1).max(200),
+  position: PositionSchema.optional(),
+  layout: LayoutSchema.optional(),
+})
+export type InsertionRequest = z.infer<typeof InsertionRequestSchema>
+
+export const InsertedBlockSchema = z.object({ blockId: z.string(), resourceId: z.string() })
+export type InsertedBlock = z.infer<typeof InsertedBlockSchema>
+
+export const InsertionResponseSchema = z.object({
+  blocks: z.array(InsertedBlockSchema),
+  documentUrl: z.string(),
+})
+export type InsertionResponse = z.infer<typeof InsertionResponseSchema>
+
+/**
+ * `error.details` of a failed insertion (any DingTalk-mapped code such as 503 dingtalk_unavailable):
+ * which items are already in the document. A retry with the same Idempotency-Key finishes the rest.
+ */
+export const InsertionIncompleteDetailsSchema = z.object({
+  blocks: z.array(InsertedBlockSchema),
+  pendingResourceIds: z.array(z.string()),
+})
+export type InsertionIncompleteDetails = z.infer<typeof InsertionIncompleteDetailsSchema>
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
+export const CSRF_HEADER = 'x-csrf-token'
