@@ -1,4 +1,7 @@
-import type { ErrorCode } from '@contract/api'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
+import type { ErrorBody, ErrorCode } from '@contract/api'
+import { DingTalkError } from './dingtalk/errors'
 
 /**
  * The one error type routes and services throw. The error handler (registered in app.ts) turns it
@@ -15,4 +18,119 @@ export class AppError extends Error {
     super(message)
     this.name = 'AppError'
   }
+}
+
+// ---- the one error handler ----------------------------------------------------------------------
+
+/** Human text for DingTalk failures; DingTalk's own message stays in the log (it may be Chinese or internal). */
+const DINGTALK_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  invalid_request: 'DingTalk rejected the request as invalid.',
+  forbidden: 'You do not have permission for this in DingTalk.',
+  document_not_found: 'The document was not found in DingTalk.',
+  rate_limited: 'DingTalk is receiving too many requests; try again shortly.',
+  auth_code_invalid: 'The sign-in code is unknown, expired or already used; sign in again.',
+  dingtalk_unavailable: 'DingTalk is not available right now; try again shortly.',
+  size_mismatch: 'The upload did not have the declared size.',
+}
+
+/** Fastify's own client errors (`FST_ERR_*`), by code, as our codes. */
+const FASTIFY_ERRORS: Record<string, { code: ErrorCode; status: number; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_request', status: 400, message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_request', status: 400, message: 'The request body is empty; send a JSON object.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', status: 413, message: 'The request body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_type',
+    status: 415,
+    message: 'Unsupported Content-Type; send application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'invalid_request',
+    status: 400,
+    message: 'Content-Length does not match the body.',
+  },
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  411: 'length_required',
+  413: 'payload_too_large',
+  415: 'unsupported_type',
+  429: 'rate_limited',
+}
+
+interface ErrorReply {
+  status: number
+  code: ErrorCode
+  message: string
+  details?: unknown
+  headers?: Record<string, string>
+}
+
+/** Classifies anything thrown into what the caller sees. Internals never leave the server. */
+function toErrorReply(error: unknown): ErrorReply {
+  if (error instanceof AppError) {
+    return { status: error.status, code: error.code, message: error.message, details: error.details, headers: error.headers }
+  }
+  if (error instanceof DingTalkError) {
+    return {
+      status: error.appStatus,
+      code: error.appCode,
+      message: DINGTALK_MESSAGES[error.appCode] ?? 'DingTalk could not complete the request.',
+      headers: error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : undefined,
+    }
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'request'
+    const issues = error.validation
+      .slice(0, 5)
+      .map((v) => (v.instancePath && v.instancePath !== '/' ? `${v.instancePath.slice(1).replaceAll('/', '.')}: ${v.message}` : v.message))
+    return { status: 400, code: 'invalid_request', message: `Invalid ${where}: ${issues.join('; ')}` }
+  }
+  if (isFastifyError(error)) {
+    const known = FASTIFY_ERRORS[error.code]
+    if (known) return known
+    const status = error.statusCode ?? 500
+    const code = STATUS_CODES[status]
+    // Other 4xx from Fastify or a plugin: their messages describe the request, not our internals.
+    if (code && status < 500) return { status, code, message: error.message }
+  }
+  return { status: 500, code: 'internal_error', message: 'Something went wrong on our side; try again.' }
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string'
+}
+
+/**
+ * The one error handler (STYLE.md "Errors"): every failure becomes
+ * `{"error":{"code","message","requestId","details"?}}`; 5xx causes are logged with the request id.
+ */
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const out = toErrorReply(error)
+  if (out.status >= 500) {
+    request.log.error({ err: error }, 'request failed')
+  } else if (error instanceof DingTalkError) {
+    request.log.warn(
+      { dingtalk: { api: error.api, status: error.status, code: error.dingtalkCode, requestId: error.requestId } },
+      `DingTalk refused: ${out.code}`,
+    )
+  } else {
+    request.log.info({ code: out.code, status: out.status }, 'request refused')
+  }
+  if (out.headers) reply.headers(out.headers)
+  const body: ErrorBody = { error: { code: out.code, message: out.message, requestId: String(request.id) } }
+  if (out.details !== undefined) body.error.details = out.details
+  return reply.code(out.status).type('application/json; charset=utf-8').send(body)
+}
+
+/** Unknown routes (and wrong methods on known paths) get the same envelope. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const body: ErrorBody = {
+    error: { code: 'not_found', message: `No such endpoint: ${request.method} ${request.url.split('?')[0]}`, requestId: String(request.id) },
+  }
+  return reply.code(404).type('application/json; charset=utf-8').send(body)
 }

@@ -1,0 +1,190 @@
+/**
+ * buildApp(deps) → the Fastify app: plugins, the session guard, the one error handler and every
+ * route. It never listens (server.ts does), so tests drive it with `inject`.
+ */
+import { randomUUID } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { DestinationStream } from 'pino'
+import { registerSession, type Clock } from './auth/session'
+import type { AppConfig } from './config'
+import type { DingTalkApi } from './dingtalk/types'
+import { AppError, errorHandler, notFoundHandler } from './errors'
+import type { RouteDeps } from './routes/deps'
+import { documentRoutes } from './routes/documents'
+import { healthRoutes } from './routes/health'
+import { sandboxRoutes } from './routes/sandbox'
+import { sessionRoutes } from './routes/session'
+import type { SandboxControl } from './services/sandbox'
+
+export type { RouteDeps } from './routes/deps'
+
+export interface BuildAppDeps {
+  config: AppConfig
+  dingtalk: DingTalkApi
+  /** Sandbox sign-in helpers; the sandbox routes exist only in sandbox mode with this set. */
+  sandbox?: SandboxControl
+  /** `false` for silence; otherwise pino level and an optional destination (tests capture logs this way). */
+  logger?: false | { level?: string; stream?: DestinationStream }
+  /** Trust `X-Forwarded-*` from this many proxies (or all with `true`); see Fastify `trustProxy`. */
+  trustProxy?: boolean | number
+  /** Time source for session lifetimes (tests use a manual clock). */
+  clock?: Clock
+  /** Folder with the built H5 (`index.html` + hashed `assets/`); default `dist/` when it was built. */
+  staticRoot?: string | null
+}
+
+const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
+/** JSON bodies of our API are small; uploads stream through their own parser with their own limit. */
+const JSON_BODY_LIMIT = 1024 * 1024
+const ONE_YEAR_S = 365 * 24 * 60 * 60
+
+/** Query parameters whose values never reach the logs (upload URL signatures, codes, tokens). */
+const SECRET_QUERY_PARAMS = /([?&](?:signature|access_token|code|authcode|token)=)[^&#]*/gi
+
+/** Builds the app. Registers everything; call `listen` (server.ts) or `inject` (tests) on the result. */
+export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
+  const { config, dingtalk } = deps
+  const clock = deps.clock ?? { now: () => Date.now() }
+
+  const app = Fastify({
+    logger: deps.logger === false ? false : loggerOptions(deps.logger ?? {}),
+    genReqId: () => randomUUID(),
+    // A client-chosen request id could forge log lines; always make our own.
+    requestIdHeader: false,
+    requestIdLogLabel: 'requestId',
+    trustProxy: trustProxyOption(deps.trustProxy ?? false),
+    bodyLimit: JSON_BODY_LIMIT,
+  })
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  // JSON is the only body our JSON routes take: anything else is 415 unsupported_type.
+  app.removeContentTypeParser('text/plain')
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(helmet, { contentSecurityPolicy: { directives: cspDirectives(config) }, xFrameOptions: false })
+  // Limits are per route (`config.rateLimit`); nothing is limited by default.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate_limited', 429, 'Too many requests; wait a moment and try again.', undefined, {
+        'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+      }),
+  })
+  await registerSession(app, { config, clock })
+
+  const routeDeps: RouteDeps = { config, dingtalk }
+  await app.register(healthRoutes, routeDeps)
+  if (config.mode === 'sandbox' && deps.sandbox) await app.register(sandboxRoutes, { sandbox: deps.sandbox })
+  await app.register(sessionRoutes, { ...routeDeps, clock })
+  await app.register(documentRoutes, routeDeps)
+  // Part B: resources and insertions plug in here.
+
+  const staticRoot = deps.staticRoot === undefined ? builtH5(DEFAULT_STATIC_ROOT) : deps.staticRoot
+  if (staticRoot) await serveH5(app, staticRoot)
+
+  return app
+}
+
+/** A hop count means "trust that many proxies in front of us" (Fastify accepts it only as a function in its types). */
+function trustProxyOption(trust: boolean | number): boolean | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
+}
+
+function loggerOptions(opts: { level?: string; stream?: DestinationStream }) {
+  return {
+    level: opts.level ?? 'info',
+    ...(opts.stream ? { stream: opts.stream } : {}),
+    // Belt and braces: the serializers below never include headers or bodies, but a stray
+    // `log.info({ headers })` must not leak a session either.
+    redact: {
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+        'headers.cookie',
+        'headers.authorization',
+        'headers["x-csrf-token"]',
+        'authCode',
+        'csrfToken',
+        '*.authCode',
+        '*.csrfToken',
+        'body',
+        '*.body',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        remoteAddress: request.ip,
+      }),
+      res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+    },
+  }
+}
+
+/** The URL as logged: secret-bearing query values replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]')
+}
+
+/**
+ * CSP the built H5 satisfies: scripts only from our origin; images also from `blob:` and `data:`
+ * (local previews of picked photos, Vant's inline icons). `style-src 'unsafe-inline'` is needed
+ * because Vant sets element `style` attributes at run time (popups, transitions, safe areas);
+ * inline *scripts* stay forbidden, which is where the XSS risk lies.
+ */
+function cspDirectives(config: AppConfig): Record<string, string[] | null> {
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'blob:', 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    mediaSrc: ["'self'", 'blob:'],
+    workerSrc: ["'self'", 'blob:'],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    // DingTalk's desktop and web clients may host the page in a frame.
+    frameAncestors: ["'self'", 'https://*.dingtalk.com', 'https://*.dingtalk.io'],
+    // Sandbox runs on plain http (127.0.0.1 or a LAN address for a phone); upgrading would break it.
+    upgradeInsecureRequests: config.mode === 'live' ? [] : null,
+  }
+}
+
+function builtH5(root: string): string | null {
+  return existsSync(join(root, 'index.html')) ? root : null
+}
+
+/** Serves the built H5: hashed assets cached for a year, index.html always revalidated. */
+async function serveH5(app: FastifyInstance, root: string): Promise<void> {
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    index: ['index.html'],
+    wildcard: true,
+    // Cache-Control comes only from setHeaders below.
+    cacheControl: false,
+    setHeaders: (reply, filePath) => {
+      const hashed = filePath.startsWith(join(root, 'assets'))
+      reply.header('cache-control', hashed ? `public, max-age=${ONE_YEAR_S}, immutable` : 'no-cache')
+    },
+  })
+}

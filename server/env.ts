@@ -1,0 +1,150 @@
+/**
+ * The environment, parsed once at start (DESIGN.md §5). Every problem is collected and reported
+ * together so a misconfigured deployment fails on its first start with the full list.
+ */
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import type { AppConfig } from './config'
+
+/** Credentials of the built-in emulator's app (TEAM.md "Emulator programmatic API"). */
+export const EMULATOR_CREDENTIALS = {
+  appKey: 'ding-emulator-app',
+  appSecret: 'emulator-secret',
+  corpId: 'ding-emulator-corp',
+} as const
+
+const MiB = 1024 * 1024
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Empty strings count as unset: `.env` files and CI often export `VAR=`. */
+const optionalString = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().optional())
+
+const intInRange = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    (v) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? fallback : Number(v)),
+    z.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max),
+  )
+
+const positiveInt = (fallback: number) => intInRange(1, Number.MAX_SAFE_INTEGER, fallback)
+
+const httpUrl = (what: string) =>
+  optionalString.pipe(
+    z
+      .string()
+      .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), `must be an http(s) URL (${what})`)
+      .transform((s) => s.replace(/\/+$/, ''))
+      .optional(),
+  )
+
+const EnvSchema = z.object({
+  DINGTALK_APP_KEY: optionalString,
+  DINGTALK_APP_SECRET: optionalString,
+  DINGTALK_CORP_ID: optionalString,
+  SESSION_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  PORT: intInRange(0, 65535, 3000),
+  HOST: optionalString,
+  EMULATOR_PORT: intInRange(0, 65535, 3001),
+  EMULATOR_URL: httpUrl('a running emulator, e.g. http://127.0.0.1:3001'),
+  DINGTALK_API_BASE: httpUrl('e.g. https://api.dingtalk.com'),
+  DINGTALK_OAPI_BASE: httpUrl('e.g. https://oapi.dingtalk.com'),
+  PUBLIC_ORIGIN: httpUrl('the origin people open, e.g. https://attach.example.com'),
+  TRUST_PROXY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(true|false|\d{1,2})$/, 'must be true, false or a number of proxy hops')
+      .optional(),
+  ),
+  MAX_IMAGE_BYTES: positiveInt(20 * MiB),
+  MAX_FILE_BYTES: positiveInt(100 * MiB),
+  MAX_FILES_PER_BATCH: intInRange(1, 200, 50),
+  LOGIN_RATE_PER_MINUTE: positiveInt(60),
+  UPLOAD_RATE_PER_MINUTE: positiveInt(120),
+  LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional()),
+})
+
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** The parsed environment: the app's config plus what only the process wiring needs. */
+export interface Env {
+  config: AppConfig
+  port: number
+  host: string
+  /** Reverse-proxy trust for `X-Forwarded-*` (Fastify `trustProxy`). */
+  trustProxy: boolean | number
+  logLevel: LogLevel
+  dingtalk: { apiBase: string; oapiBase: string; appKey: string; appSecret: string }
+  /** Sandbox only: where to find or start the emulator. */
+  emulator: { url: string | null; port: number } | null
+}
+
+/** Thrown when the environment is unusable; `problems` lists every issue, one per line. */
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'EnvError'
+  }
+}
+
+const CREDENTIAL_VARS = ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_CORP_ID'] as const
+
+/**
+ * Parses `env` (normally `process.env`). Sandbox mode when the three DingTalk credentials are all
+ * unset; live mode when all are set; anything in between is an error naming what is missing.
+ * @throws EnvError listing every problem found.
+ */
+export function parseEnv(env: Record<string, string | undefined>): Env {
+  const problems: string[] = []
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`)
+  }
+
+  const present = CREDENTIAL_VARS.filter((name) => (env[name] ?? '').trim() !== '')
+  const live = present.length === CREDENTIAL_VARS.length
+  if (present.length > 0 && !live) {
+    const missing = CREDENTIAL_VARS.filter((name) => !present.includes(name))
+    problems.push(
+      `${missing.join(', ')}: missing — set all of ${CREDENTIAL_VARS.join(', ')} for live mode, or none of them for sandbox mode`,
+    )
+  }
+  if (live && (env.SESSION_SECRET ?? '').trim() === '') {
+    problems.push('SESSION_SECRET: required in live mode (32+ random characters, e.g. `openssl rand -base64 48`)')
+  }
+  if (problems.length > 0 || !parsed.success) throw new EnvError(problems)
+
+  const e = parsed.data
+  const mode = live ? 'live' : 'sandbox'
+  const apiBase = e.DINGTALK_API_BASE ?? 'https://api.dingtalk.com'
+  const oapiBase = e.DINGTALK_OAPI_BASE ?? 'https://oapi.dingtalk.com'
+  // Documents live on alidocs of the same deployment as the API (`.com` or `.io`, dingtalk-open-api.md §0).
+  const alidocsOrigin = new URL(apiBase).hostname.endsWith('.io') ? 'https://alidocs.dingtalk.io' : 'https://alidocs.dingtalk.com'
+
+  const config: AppConfig = {
+    mode,
+    corpId: live ? (e.DINGTALK_CORP_ID ?? '') : EMULATOR_CREDENTIALS.corpId,
+    // Sandbox without a secret: a fresh one per process (sessions end with the process, which is fine for a demo).
+    sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : null,
+    limits: {
+      maxImageBytes: e.MAX_IMAGE_BYTES,
+      maxFileBytes: e.MAX_FILE_BYTES,
+      maxFilesPerBatch: e.MAX_FILES_PER_BATCH,
+      loginsPerMinutePerAddress: e.LOGIN_RATE_PER_MINUTE,
+      uploadsPerMinutePerUser: e.UPLOAD_RATE_PER_MINUTE,
+    },
+    // Replaced by server.ts in sandbox mode, where documents are viewed on the emulator.
+    documentUrl: (docId) => `${alidocsOrigin}/i/nodes/${encodeURIComponent(docId)}`,
+  }
+
+  return {
+    config,
+    port: e.PORT,
+    host: e.HOST ?? (live ? '0.0.0.0' : '127.0.0.1'),
+    trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : Number(e.TRUST_PROXY),
+    logLevel: e.LOG_LEVEL ?? 'info',
+    dingtalk: live
+      ? { apiBase, oapiBase, appKey: e.DINGTALK_APP_KEY ?? '', appSecret: e.DINGTALK_APP_SECRET ?? '' }
+      : { apiBase, oapiBase, appKey: EMULATOR_CREDENTIALS.appKey, appSecret: EMULATOR_CREDENTIALS.appSecret },
+    emulator: live ? null : { url: e.EMULATOR_URL ?? null, port: e.EMULATOR_PORT },
+  }
+}
