@@ -1,0 +1,90 @@
+/**
+ * Chooses where photos are re-encoded: in a Web Worker when this browser has OffscreenCanvas and
+ * createImageBitmap, otherwise on the main thread with a DOM canvas. A worker that fails to start
+ * or cannot decode a given image falls back to the main thread for that image.
+ */
+import { encodeImage, EncodeUnavailableError, offscreenSupported, type EncodeRequest, type EncodeResult } from './canvas-encode'
+
+/** Something that turns a picked image into an upright, downscaled, metadata-free one. */
+export interface PhotoEncoder {
+  /** @throws EncodeUnavailableError when the image cannot be decoded or drawn on this device. */
+  encode(request: EncodeRequest): Promise<EncodeResult>
+}
+
+interface WorkerReply {
+  id: number
+  result?: EncodeResult
+  error?: string
+  unavailable?: boolean
+}
+
+/** Worker replies longer than this mean a stuck decoder; the main thread gets a try instead. */
+const WORKER_TIMEOUT_MS = 60_000
+
+class WorkerEncoder implements PhotoEncoder {
+  private worker: Worker | null = null
+  private broken = false
+  private nextId = 1
+  private pending = new Map<number, { resolve(r: EncodeResult): void; reject(e: Error): void }>()
+
+  private start(): Worker | null {
+    if (this.worker || this.broken) return this.worker
+    try {
+      this.worker = new Worker(new URL('./photo-worker.ts', import.meta.url), { type: 'module' })
+      this.worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+        const waiter = this.pending.get(event.data.id)
+        if (!waiter) return
+        this.pending.delete(event.data.id)
+        if (event.data.result) waiter.resolve(event.data.result)
+        else waiter.reject(new EncodeUnavailableError(event.data.error ?? 'worker failed'))
+      }
+      this.worker.onerror = () => this.fail(new EncodeUnavailableError('photo worker crashed'))
+    } catch {
+      this.broken = true
+    }
+    return this.worker
+  }
+
+  private fail(err: Error): void {
+    this.broken = true
+    this.worker?.terminate()
+    this.worker = null
+    for (const waiter of this.pending.values()) waiter.reject(err)
+    this.pending.clear()
+  }
+
+  async encode(request: EncodeRequest): Promise<EncodeResult> {
+    const worker = this.start()
+    if (worker) {
+      try {
+        return await new Promise<EncodeResult>((resolve, reject) => {
+          const id = this.nextId++
+          const timer = setTimeout(() => {
+            this.pending.delete(id)
+            reject(new EncodeUnavailableError('photo worker timed out'))
+          }, WORKER_TIMEOUT_MS)
+          this.pending.set(id, {
+            resolve: (r) => (clearTimeout(timer), resolve(r)),
+            reject: (e) => (clearTimeout(timer), reject(e)),
+          })
+          worker.postMessage({ id, request })
+        })
+      } catch {
+        // Some decoders exist only on the main thread (e.g. HEIC via <img> on iOS); try there.
+      }
+    }
+    return encodeImage(request)
+  }
+}
+
+const mainThreadEncoder: PhotoEncoder = { encode: encodeImage }
+
+let defaultEncoder: PhotoEncoder | null = null
+
+/** The encoder for this browser, created once. */
+export function photoEncoder(): PhotoEncoder {
+  if (!defaultEncoder) {
+    defaultEncoder = typeof Worker === 'function' && offscreenSupported() ? new WorkerEncoder() : mainThreadEncoder
+  }
+  return defaultEncoder
+}

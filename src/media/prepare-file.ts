@@ -1,0 +1,190 @@
+/**
+ * Turns a picked File into what we upload (DESIGN.md §1 step 4).
+ *
+ * Decisions, in order:
+ * - The type is judged from the bytes (dingtalk-jsapi.md §3.5: names and types from the webview lie).
+ *   Anything that is not JPEG/PNG/GIF/WebP/HEIC/HEIF goes as a file, byte for byte.
+ * - GIF goes as is: re-encoding would lose animation, and GIF has no EXIF/GPS.
+ * - Default mode: decode with EXIF orientation applied, downscale the long edge to `maxEdge`
+ *   (2560 px), re-encode. Output is JPEG (quality 0.85) unless the source may be transparent
+ *   (PNG with alpha/tRNS, WebP with alpha), which becomes PNG so transparency survives.
+ *   Re-encoding writes no metadata, so GPS is gone. If the result is not smaller and nothing had to
+ *   be resized or rotated, the original bytes are sent instead, with location metadata stripped.
+ * - "Original" mode: no re-encode; metadata stripped byte-wise, orientation kept as a minimal EXIF.
+ * - HEIC/HEIF: the browser decodes it when it can (Safari); else heic2any (lazy chunk) converts to
+ *   JPEG; if both fail the HEIC goes as a file and the item says so.
+ * - If this device cannot decode/draw the image at all, the original is sent with metadata stripped
+ *   and the item says it was not compressed.
+ * Every result has an explicit file name whose extension matches the bytes.
+ */
+import { detectImageType, fileNameFor, mayHaveAlpha, type ImageType } from './image-format'
+import { JpegFormatError, readJpegMetadata } from './jpeg-metadata'
+import { stripLocationMetadata } from './metadata-strip'
+import { EncodeUnavailableError, type EncodeOutputType } from './canvas-encode'
+import { photoEncoder, type PhotoEncoder } from './photo-encoder'
+
+export interface PrepareOptions {
+  /** Send photos at full size without re-encoding (metadata is still removed). */
+  original: boolean
+  /** Longest edge in px for re-encoded photos. */
+  maxEdge: number
+  /** JPEG quality 0–1 for re-encoded photos. */
+  quality: number
+}
+
+export const DEFAULT_PREPARE_OPTIONS: PrepareOptions = { original: false, maxEdge: 2560, quality: 0.85 }
+
+/**
+ * Why a result differs from what the person might expect; shown on the item.
+ * - heic_as_file: the HEIC photo could not be converted and is attached as a file (location kept inside it).
+ * - not_compressed: this device could not re-encode the photo; it goes at full size, metadata removed.
+ */
+export type PrepareNotice = 'heic_as_file' | 'not_compressed'
+
+export interface PreparedFile {
+  blob: Blob
+  name: string
+  mediaType: string
+  /** What we expect the server to make of it (the server decides from the bytes). */
+  kind: 'image' | 'file'
+  originalSize: number
+  notice: PrepareNotice | null
+}
+
+/** Converts HEIC/HEIF bytes to a JPEG blob; throws when it cannot. */
+export type HeicConverter = (blob: Blob, quality: number) => Promise<Blob>
+
+export interface PrepareDeps {
+  encoder?: PhotoEncoder
+  convertHeic?: HeicConverter
+}
+
+/** heic2any is ~1 MB of libheif; it is only fetched for a HEIC the browser cannot decode itself. */
+const heic2anyConverter: HeicConverter = async (blob, quality) => {
+  const { default: heic2any } = await import('heic2any')
+  const out = await heic2any({ blob, toType: 'image/jpeg', quality })
+  const first = Array.isArray(out) ? out[0] : out
+  if (!first) throw new Error('heic2any returned nothing')
+  return first
+}
+
+const HEAD_BYTES = 64
+
+function bytesToBlob(bytes: Uint8Array, type: string): Blob {
+  // Copy into a fresh ArrayBuffer-backed view (Blob parts must not be SharedArrayBuffer-backed).
+  return new Blob([new Uint8Array(bytes)], { type })
+}
+
+/** Picked files' names and types as the webview gave them; `file.name` may be empty. */
+function asFile(file: File, mediaType: string, notice: PrepareNotice | null = null): PreparedFile {
+  return {
+    blob: file,
+    name: fileNameFor(file.name, mediaType),
+    mediaType,
+    kind: 'file',
+    originalSize: file.size,
+    notice,
+  }
+}
+
+function asImage(blob: Blob, originalName: string, mediaType: string, originalSize: number, notice: PrepareNotice | null): PreparedFile {
+  return { blob, name: fileNameFor(originalName, mediaType, 'photo'), mediaType, kind: 'image', originalSize, notice }
+}
+
+/**
+ * Prepares one picked file for upload (see the decisions at the top of this file).
+ * Never throws for bad image data: anything it cannot handle is sent as it came, and the server
+ * judges it.
+ */
+export async function prepareFile(file: File, options: PrepareOptions = DEFAULT_PREPARE_OPTIONS, deps: PrepareDeps = {}): Promise<PreparedFile> {
+  const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer())
+  const type = detectImageType(head)
+  if (!type) return asFile(file, file.type || 'application/octet-stream')
+  if (type === 'image/gif') return asImage(file, file.name, type, file.size, null)
+
+  const encoder = deps.encoder ?? photoEncoder()
+  if (type === 'image/heic' || type === 'image/heif') return prepareHeic(file, type, options, encoder, deps.convertHeic ?? heic2anyConverter)
+
+  const bytes = new Uint8Array(await file.arrayBuffer())
+  return prepareDecodable(bytes, file.name, type, file.size, options, encoder)
+}
+
+async function prepareDecodable(
+  bytes: Uint8Array,
+  name: string,
+  type: ImageType,
+  originalSize: number,
+  options: PrepareOptions,
+  encoder: PhotoEncoder,
+): Promise<PreparedFile> {
+  let orientation = 1
+  let sourceWidth: number | undefined
+  let sourceHeight: number | undefined
+  if (type === 'image/jpeg') {
+    try {
+      const meta = readJpegMetadata(bytes)
+      orientation = meta.orientation
+      sourceWidth = meta.width
+      sourceHeight = meta.height
+    } catch (err) {
+      if (!(err instanceof JpegFormatError)) throw err
+      // A damaged JPEG: let the server judge the bytes as they are.
+      return asImage(bytesToBlob(bytes, type), name, type, originalSize, null)
+    }
+  }
+
+  const strippedOriginal = (notice: PrepareNotice | null): PreparedFile => {
+    let stripped: Uint8Array | null = null
+    try {
+      stripped = stripLocationMetadata(bytes, type, orientation)
+    } catch (err) {
+      if (!(err instanceof JpegFormatError)) throw err
+    }
+    return asImage(bytesToBlob(stripped ?? bytes, type), name, type, originalSize, notice)
+  }
+
+  if (options.original) return strippedOriginal(null)
+
+  const outputType: EncodeOutputType = mayHaveAlpha(bytes, type) ? 'image/png' : 'image/jpeg'
+  try {
+    const encoded = await encoder.encode({
+      blob: bytesToBlob(bytes, type),
+      maxEdge: options.maxEdge,
+      quality: options.quality,
+      outputType,
+      orientation,
+      sourceWidth,
+      sourceHeight,
+    })
+    if (!encoded.resized && orientation === 1 && encoded.blob.size >= originalSize) return strippedOriginal(null)
+    return asImage(encoded.blob, name, encoded.blob.type || outputType, originalSize, null)
+  } catch (err) {
+    if (!(err instanceof EncodeUnavailableError)) throw err
+    return strippedOriginal('not_compressed')
+  }
+}
+
+async function prepareHeic(
+  file: File,
+  type: 'image/heic' | 'image/heif',
+  options: PrepareOptions,
+  encoder: PhotoEncoder,
+  convertHeic: HeicConverter,
+): Promise<PreparedFile> {
+  const maxEdge = options.original ? Infinity : options.maxEdge
+  // HEIC stores rotation as irot/imir boxes that decoders apply, so orientation 1 is right here.
+  try {
+    const encoded = await encoder.encode({ blob: file, maxEdge, quality: options.quality, outputType: 'image/jpeg', orientation: 1 })
+    return asImage(encoded.blob, file.name, 'image/jpeg', file.size, null)
+  } catch {
+    // The browser cannot decode HEIC (everything but Safari): convert in JS below.
+  }
+  let jpeg: Blob
+  try {
+    jpeg = await convertHeic(file, options.quality)
+  } catch {
+    return asFile(file, type, 'heic_as_file')
+  }
+  const converted = new Uint8Array(await jpeg.arrayBuffer())
+  return prepareDecodable(converted, file.name, 'image/jpeg', file.size, options, encoder)
+}
