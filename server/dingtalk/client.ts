@@ -224,6 +224,10 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
     }
 
     const json = res.truncated ? undefined : parseJson(res.text)
+    if (isIpBan(json)) {
+      log.debug({ ...logLine, code: IP_BANNED }, 'dingtalk call')
+      throw new DingTalkError({ status: res.status, dingtalkCode: IP_BANNED, requestId, api })
+    }
     if (spec.host === 'oapi') {
       const envelope = OapiEnvelopeSchema.safeParse(json)
       if (envelope.success && envelope.data.errcode !== 0) {
@@ -578,13 +582,18 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The anti-abuse gateway's ban body `{"status":1111,"wait":5,"punish":"deny",...}` (§1.3); its HTTP status is not documented. */
+function isIpBan(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && 'punish' in json
+}
+
 /**
  * Reads a non-2xx body: v1/v2 `{code,message,requestid}`, gateway `{Code,Message,RequestId}`
  * (§1.1), the anti-abuse ban body (§1.3), or anything else (HTML) as `nonJsonError`.
  */
 function parseErrorBody(res: HttpResponse): { code: string; message?: string; requestId?: string } {
   const json = parseJson(res.text)
-  if (typeof json === 'object' && json !== null && 'punish' in json) return { code: IP_BANNED }
+  if (isIpBan(json)) return { code: IP_BANNED }
   const body = ApiErrorBodySchema.safeParse(json)
   if (!body.success) return { code: NON_JSON_ERROR }
   const code = body.data.code ?? body.data.Code
@@ -611,7 +620,8 @@ function parseOssError(xml: string): { code: string; message?: string; requestId
 
 function uploadFailureCode(err: NetworkError, body: Readable, signal: AbortSignal | undefined): string {
   if (signal?.aborted) return ABORTED
-  if (body.errored) return UPLOAD_BODY_ERROR
+  // undici destroys the body with this error itself, so it is checked before `body.errored`.
   if (err.code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') return BODY_LENGTH_MISMATCH
+  if (body.errored) return UPLOAD_BODY_ERROR
   return err.code
 }
