@@ -1,0 +1,94 @@
+// Interruptions a phone user meets: the page reloaded (or the webview killed) mid-upload, and the
+// network dropping mid-upload. Either way every item ends up in the document exactly once, in order.
+import { beforeAll, expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { SEED } from '../server/emulator/seed'
+import { saveScreen } from './browser'
+import { makeFixtures, type Fixtures } from './fixtures'
+import {
+  blockIds,
+  blocksPerItem,
+  byTestId,
+  chooseDocumentBySearch,
+  openApp,
+  pick,
+  signInAsDemoUser,
+  waitForAnyQueueItem,
+  waitForReceipt,
+} from './flows'
+import { useE2E } from './harness'
+
+const e2e = useE2E()
+let fx: Fixtures
+beforeAll(async () => {
+  fx = await makeFixtures()
+})
+
+const user = SEED.users.lina
+const doc = SEED.docs.sitePhotos
+/** ~200 KB/s from our server to DingTalk's upload URL: each photo takes a few seconds to go up. */
+const SLOW_UPLOAD = { path: '/__oss/', bandwidthBytesPerSec: 200_000 }
+
+/** Signs in, chooses the document, picks three photos and the PDF and sends them; returns the picked names. */
+async function sendBatch(page: Page): Promise<string[]> {
+  await openApp(page, e2e.appUrl)
+  await signInAsDemoUser(page, user)
+  await chooseDocumentBySearch(page, '现场', doc)
+  await pick(page, [fx.rotated, fx.withGps, fx.plain], [fx.pdf])
+  await page.locator(byTestId('send-button')).click()
+  return [fx.rotated, fx.withGps, fx.plain, fx.pdf].map((f) => f.name)
+}
+
+/** Every picked item is in the document exactly once, the new blocks are those items in the picked order. */
+async function expectEachInsertedOnce(names: string[], before: Set<string>): Promise<void> {
+  const state = await e2e.emulator.state()
+  const perItem = blocksPerItem(state, doc.docId, names, before)
+  for (const [name, blocks] of perItem) expect(blocks, `blocks holding ${name}`).toHaveLength(1)
+  const added = state.documents
+    .find((d) => d.docId === doc.docId)!
+    .blocks.filter((b) => !before.has(b.id))
+    .sort((a, b) => a.index - b.index)
+  expect(added.map((b) => b.id)).toEqual(names.map((name) => perItem.get(name)![0]!.id))
+}
+
+test('a reload in the middle of an upload resumes by itself and inserts every item exactly once', async () => {
+  const { page } = await e2e.phone()
+  const before = blockIds(await e2e.emulator.state())
+  await e2e.emulator.addFault(SLOW_UPLOAD)
+
+  const names = await sendBatch(page)
+  await waitForAnyQueueItem(page, 'uploading')
+  await saveScreen(page, 'uploading')
+
+  await page.reload()
+  // Nobody touches anything after the reload: the persisted queue carries on.
+  const receipt = await waitForReceipt(page, names.length)
+  expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
+  await expectEachInsertedOnce(names, before)
+})
+
+test('going offline in the middle of an upload and back online completes, each item exactly once', async () => {
+  const phone = await e2e.phone()
+  const { page, context } = phone
+  // Requests that fail while the phone is offline are the point of this test, not an error.
+  phone.allowFailedRequests((url, text) => new URL(url).pathname.startsWith('/api/') && /ERR_INTERNET_DISCONNECTED/.test(text))
+  const before = blockIds(await e2e.emulator.state())
+  await e2e.emulator.addFault(SLOW_UPLOAD)
+
+  const names = await sendBatch(page)
+  await waitForAnyQueueItem(page, 'uploading')
+
+  const failed = page.waitForEvent('requestfailed', {
+    predicate: (request) => new URL(request.url()).pathname.startsWith('/api/documents/'),
+    timeout: 30_000,
+  })
+  await context.setOffline(true)
+  // At least one upload really broke off (not merely finished before the network went away).
+  await failed
+  expect(await page.locator(byTestId('receipt')).count()).toBe(0)
+  await context.setOffline(false)
+
+  const receipt = await waitForReceipt(page, names.length)
+  expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
+  await expectEachInsertedOnce(names, before)
+})
