@@ -9,7 +9,7 @@ export default defineConfig({
   plugins: [
     vue(),
     // Precompiles locale messages so the runtime-only vue-i18n build (no message compiler) ships.
-    vueI18n({ include: [path('./src/locales/**')], runtimeOnly: true, compositionOnly: true, fullInstall: false }),
+    vueI18n({ include: [path('./src/locales/**')], runtimeOnly: true, compositionOnly: true, fullInstall: false, dropMessageCompiler: true }),
   ],
   resolve: {
     alias: {
@@ -53,6 +53,8 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['e2e/**/*.e2e.ts'],
+          // Builds dist/ when stale and checks Chromium once, before any browser test.
+          globalSetup: ['e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
