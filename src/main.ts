@@ -1,0 +1,24 @@
+// DESIGN.md §1.1: corpId comes from the homepage URL (`/?corpId=$CORPID$`) and is read from
+// location.search before the (hash) router exists, so nothing can rewrite it first.
+const corpIdFromUrl = readCorpId(window.location.search)
+
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import App from './App.vue'
+import { createAppRouter } from './router'
+import { createAppI18n, pickLocale } from './i18n'
+import { useSessionStore } from './stores/session'
+
+/** The corpId query parameter; an unsubstituted `$CORPID$` placeholder counts as absent. */
+function readCorpId(search: string): string | null {
+  const value = new URLSearchParams(search).get('corpId')?.trim()
+  return value && value !== '$CORPID$' ? value : null
+}
+
+const app = createApp(App)
+const pinia = createPinia()
+app.use(pinia)
+app.use(createAppI18n(pickLocale(window.location.search, navigator.language)))
+app.use(createAppRouter())
+void useSessionStore(pinia).boot(corpIdFromUrl)
+app.mount('#app')
