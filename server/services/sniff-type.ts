@@ -1,0 +1,89 @@
+/**
+ * Decides what an upload IS from its first bytes, never from its name or declared type
+ * (DESIGN.md §2: "a vague or wrong declared type is overridden by what the bytes are";
+ * HTML, SVG, XML, scripts and executables are never accepted).
+ */
+import { fileTypeFromBuffer } from 'file-type'
+import { mediaTypeInfo, type MediaTypeInfo } from './media-types'
+
+/**
+ * How many leading bytes the sniffer looks at. file-type needs ~4 KiB for most formats; Office
+ * files are ZIPs whose `[Content_Types].xml` entry must be inside the head, and the plain-text
+ * check is more reliable on more text, so we take 64 KiB (still a fixed, small buffer).
+ */
+export const SNIFF_BYTES = 64 * 1024
+
+/**
+ * Markup and script markers that make "text" something a browser or an OS would execute or
+ * render (HTML, SVG, XML, PHP/ASP templates, shebang scripts). Matched case-insensitively
+ * anywhere in the head, so a `.txt` or `.csv` carrying a page is refused.
+ */
+const ACTIVE_TEXT_MARKERS = [
+  /<!doctype/i,
+  /<\?xml/i,
+  /<\?php/i,
+  /<%/,
+  /<!--/,
+  /<\s*(html|head|body|script|svg|iframe|object|embed|meta|style|link|form|img|math|xsl:|xml)[\s/>]/i,
+]
+
+// C0 controls other than TAB, LF, FF, CR; DEL; C1 controls. NUL is the classic binary marker.
+// eslint-disable-next-line no-control-regex
+const BINARY_CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]/
+
+/**
+ * True when `head` is plain UTF-8 text that nothing would execute or render as markup.
+ * `complete` says whether `head` is the whole file; if not, a multi-byte character cut at the
+ * end of the head is not an error.
+ */
+export function isPlainText(head: Uint8Array, complete: boolean): boolean {
+  let text: string
+  try {
+    // fatal: invalid UTF-8 throws; stream: a truncated trailing sequence is held back, not an error.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(head, { stream: !complete })
+  } catch {
+    return false
+  }
+  if (text.length === 0 || BINARY_CONTROL.test(text)) return false
+  if (text.startsWith('#!')) return false
+  return !ACTIVE_TEXT_MARKERS.some((marker) => marker.test(text))
+}
+
+/** file-type reports a few accepted formats under sibling MIME types; fold them onto ours. */
+function canonicalMime(mime: string): string {
+  return mime.split(';')[0]?.trim().toLowerCase() ?? ''
+}
+
+export interface SniffHints {
+  /** True when `head` holds the whole file. */
+  complete: boolean
+  /** Lower-case extension of the given file name (no dot), used only to tell CSV from plain text. */
+  nameExt?: string
+  /** The declared Content-Type, used only to tell CSV from plain text. */
+  declaredType?: string
+}
+
+/**
+ * The accepted type of a file whose first bytes are `head`, or null when the bytes are not an
+ * accepted type (including anything unrecognisable). Binary formats come from `file-type`
+ * (magic numbers; a ZIP whose entries are Office parts is reported as docx/xlsx/pptx); text is
+ * our own check (valid UTF-8, no NUL or control bytes, no markup or script markers).
+ */
+export async function sniffType(head: Uint8Array, hints: SniffHints): Promise<MediaTypeInfo | null> {
+  if (head.length === 0) return null
+  let detected: { mime: string } | undefined
+  try {
+    detected = await fileTypeFromBuffer(head)
+  } catch {
+    // A malformed container that makes the detector throw is not something we accept.
+    return null
+  }
+  if (detected) {
+    // Anything file-type recognises but we do not list (XML, EXE, ELF, APK, JAR, …) is refused,
+    // even when it would also pass as text.
+    return mediaTypeInfo(canonicalMime(detected.mime)) ?? null
+  }
+  if (!isPlainText(head, hints.complete)) return null
+  const isCsv = hints.nameExt === 'csv' || canonicalMime(hints.declaredType ?? '') === 'text/csv'
+  return mediaTypeInfo(isCsv ? 'text/csv' : 'text/plain') ?? null
+}
