@@ -19,6 +19,8 @@ import { AppError, errorHandler, notFoundHandler } from './errors'
 import type { RouteDeps } from './routes/deps'
 import { documentRoutes } from './routes/documents'
 import { healthRoutes } from './routes/health'
+import { insertionRoutes } from './routes/insertions'
+import { resourceRoutes } from './routes/resources'
 import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
 import type { SandboxControl } from './services/sandbox'
@@ -90,7 +92,9 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   if (config.mode === 'sandbox' && deps.sandbox) await app.register(sandboxRoutes, { sandbox: deps.sandbox })
   await app.register(sessionRoutes, { ...routeDeps, clock })
   await app.register(documentRoutes, routeDeps)
-  // Part B: resources and insertions plug in here.
+  const now = () => clock.now()
+  await app.register(resourceRoutes, { ...routeDeps, now })
+  await app.register(insertionRoutes, { ...routeDeps, now })
 
   const staticRoot = deps.staticRoot === undefined ? builtH5(DEFAULT_STATIC_ROOT) : deps.staticRoot
   if (staticRoot) await serveH5(app, staticRoot)
