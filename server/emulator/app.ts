@@ -1,0 +1,232 @@
+/**
+ * The emulator's Fastify app: DingTalk's real paths at the root of its own origin (DESIGN.md §4),
+ * plus the `/__emulator/` control API. Never listens; see index.ts for that.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { systemClock, type Clock } from './clock'
+import type { EmulatorConfig, EmulatorContext } from './context'
+import { ApiError, OapiError, codeForStatus, pathFamily, sendApiError, sendOapiError, sendOssError, statusForCode } from './errors'
+import { FaultRegistry, type FaultEffect } from './faults'
+import { ResourceStore, UploadSigner } from './oss'
+import { RequestLog, redactUrl } from './request-log'
+import { registerAuthRoutes } from './routes/auth'
+import { registerBlockRoutes } from './routes/blocks'
+import { registerControlRoutes } from './routes/control'
+import { registerDocListRoutes } from './routes/doc-lists'
+import { registerResourceRoutes } from './routes/resources'
+import { registerUploadRoutes } from './routes/upload'
+import { registerViewRoutes } from './routes/view'
+import { registerWikiRoutes } from './routes/wiki'
+import { EmulatorState } from './state'
+
+export interface BuildEmulatorOptions {
+  clock?: Clock
+  appKey?: string
+  appSecret?: string
+  corpId?: string
+  /** Origin upload URLs point at; a function so it can be known only after listening. Default: the request's Host. */
+  publicOrigin?: string | (() => string | undefined)
+  /** Upload URL lifetime in seconds (default 900). */
+  uploadUrlTtlSeconds?: number
+  /** Decides probabilistic faults (default Math.random). */
+  random?: () => number
+  /** Fastify logger; off by default. Request URLs are logged with secrets redacted. */
+  logger?: boolean
+}
+
+export interface Emulator {
+  app: FastifyInstance
+  state: EmulatorState
+  /** Services behind the control API, for in-process tests. */
+  context: EmulatorContext
+}
+
+export const DEFAULT_APP_KEY = 'ding-emulator-app'
+export const DEFAULT_APP_SECRET = 'emulator-secret'
+export const DEFAULT_CORP_ID = 'ding-emulator-corp'
+
+function pathOf(request: FastifyRequest): string {
+  const q = request.url.indexOf('?')
+  return q === -1 ? request.url : request.url.slice(0, q)
+}
+
+/** Reads and discards a request body so an early answer never breaks the client's upload. */
+async function drain(request: FastifyRequest): Promise<void> {
+  const raw = request.raw
+  const hasBody = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0
+  if (!hasBody || raw.readableEnded) return
+  await new Promise<void>((resolve) => {
+    raw.on('end', resolve)
+    raw.on('close', resolve)
+    raw.on('error', () => resolve())
+    raw.resume()
+  })
+}
+
+/** Answers with the error a fault asks for, in the envelope of the path's family (DESIGN.md §4). */
+function sendFaultError(reply: FastifyReply, path: string, error: NonNullable<FaultEffect['error']>): FastifyReply {
+  const family = pathFamily(path)
+  if (family === 'oapi') {
+    const numeric = typeof error.code === 'number' ? error.code : error.code !== undefined && /^-?\d+$/.test(error.code) ? Number(error.code) : null
+    if (numeric !== null) return sendOapiError(reply, numeric, error.message ?? '系统繁忙', error.status ?? 200)
+    return sendOapiError(reply, -1, error.message ?? String(error.code ?? '系统繁忙'), error.status ?? 500)
+  }
+  if (family === 'oss') {
+    const code = error.code !== undefined ? String(error.code) : error.status === 403 ? 'AccessDenied' : 'InternalError'
+    return sendOssError(reply, error.status ?? 500, code, error.message ?? 'Injected fault.')
+  }
+  const code = error.code !== undefined ? String(error.code) : codeForStatus(error.status ?? 500)
+  const status = error.status ?? statusForCode(code)
+  return sendApiError(reply, status, code, error.message ?? `Injected fault: ${code}`)
+}
+
+/** Messages for Fastify's own body errors, phrased for a DingTalk caller. */
+function bodyErrorMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Request body is empty but Content-Type is application/json'
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported Content-Type; send application/json'
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is too large'
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'Content-Length does not match the body'
+    default:
+      return err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? `Malformed JSON body: ${err.message}` : err.message
+  }
+}
+
+/**
+ * Builds the emulator app (not listening). Every route keeps to DingTalk's envelopes: bad input
+ * is a 4xx in the path's error shape, never a 500.
+ */
+export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
+  const clock = opts.clock ?? systemClock
+  const config: EmulatorConfig = {
+    appKey: opts.appKey || DEFAULT_APP_KEY,
+    appSecret: opts.appSecret || DEFAULT_APP_SECRET,
+    corpId: opts.corpId || DEFAULT_CORP_ID,
+    uploadUrlTtlSeconds: opts.uploadUrlTtlSeconds ?? 900,
+  }
+  const state = new EmulatorState(clock)
+  const origin = opts.publicOrigin
+  const context: EmulatorContext = {
+    state,
+    clock,
+    config,
+    faults: new FaultRegistry(opts.random),
+    signer: new UploadSigner(),
+    store: new ResourceStore(),
+    requests: new RequestLog(),
+    throttles: new WeakMap(),
+    publicOrigin(request) {
+      const fixed = typeof origin === 'function' ? origin() : origin
+      return fixed ?? `http://${request.headers.host ?? '127.0.0.1'}`
+    },
+  }
+
+  const app = Fastify({
+    logger: opts.logger
+      ? {
+          serializers: {
+            // Never log tokens, auth codes or upload signatures (TEAM.md).
+            req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
+          },
+        }
+      : false,
+    // Ids are case-sensitive alphanumerics; keep paths exact.
+    routerOptions: { ignoreTrailingSlash: false },
+  })
+
+  // getuserinfo also takes a form body (dingtalk-open-api.md §3.2: the docs' curl sends one).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65_536 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))))
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = pathOf(request)
+    if (pathFamily(path) === 'control') return
+    const effect = context.faults.take(request.method, path)
+    if (!effect) return
+    if (effect.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, effect.latencyMs))
+    if (effect.bandwidthBytesPerSec) context.throttles.set(request, effect.bandwidthBytesPerSec)
+    if (effect.error) {
+      await drain(request)
+      return sendFaultError(reply, path, effect.error)
+    }
+  })
+
+  // Token checks (§1.1, §1.2) for matched routes; 404s stay 404s.
+  app.addHook('onRequest', async (request, reply) => {
+    if (reply.sent || request.routeOptions.url === undefined) return
+    const path = pathOf(request)
+    const family = pathFamily(path)
+    if (family === 'api' && !path.startsWith('/v1.0/oauth2/')) {
+      const header = request.headers['x-acs-dingtalk-access-token']
+      const verdict = state.checkToken(typeof header === 'string' ? header : undefined)
+      if (verdict !== 'ok') {
+        await drain(request)
+        return sendApiError(reply, 400, 'InvalidAuthentication', '不合法的access_token')
+      }
+    } else if (family === 'oapi' && path !== '/gettoken') {
+      const token = (request.query as Record<string, unknown>)['access_token']
+      const verdict = state.checkToken(typeof token === 'string' ? token : undefined)
+      if (verdict === 'expired') {
+        await drain(request)
+        return sendOapiError(reply, 42001, 'access_token超时')
+      }
+      if (verdict !== 'ok') {
+        await drain(request)
+        return sendOapiError(reply, 40014, '不合法的access_token')
+      }
+    }
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (pathFamily(pathOf(request)) === 'control') return
+    context.requests.record(request.method, request.url, reply.statusCode, clock.now())
+  })
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const path = pathOf(request)
+    const family = pathFamily(path)
+    if (err instanceof ApiError) return sendApiError(reply, err.status, err.code, err.message)
+    if (err instanceof OapiError) return sendOapiError(reply, err.errcode, err.errmsg)
+    const status = err.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      const message = bodyErrorMessage(err)
+      if (family === 'oapi') return sendOapiError(reply, 40035, `不合法的参数: ${message}`)
+      if (family === 'oss') return sendOssError(reply, 400, 'InvalidArgument', message)
+      return sendApiError(reply, status === 413 ? 413 : 400, 'paramError', message)
+    }
+    request.log.error({ err }, 'emulator route failed')
+    if (family === 'oapi') return sendOapiError(reply, -1, '系统繁忙')
+    if (family === 'oss') return sendOssError(reply, 500, 'InternalError', 'We encountered an internal error. Please try again.')
+    return sendApiError(reply, 500, 'systemError', 'Service is busy, try again later')
+  })
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = pathOf(request)
+    const family = pathFamily(path)
+    await drain(request)
+    if (family === 'oapi') return reply.code(404).send({ errcode: 404, errmsg: '请求的URI地址不存在' })
+    if (family === 'oss') return sendOssError(reply, 404, 'NoSuchKey', 'The specified key does not exist.')
+    if (family === 'api') return sendApiError(reply, 404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method: ${request.method} ${path}`)
+    return sendApiError(reply, 404, 'NotFound', `No such path: ${request.method} ${path}`)
+  })
+
+  app.addHook('onClose', async () => {
+    await context.store.close()
+  })
+
+  registerAuthRoutes(app, context)
+  registerResourceRoutes(app, context)
+  registerUploadRoutes(app, context)
+  registerBlockRoutes(app, context)
+  registerWikiRoutes(app, context)
+  registerDocListRoutes(app, context)
+  registerViewRoutes(app, context)
+  registerControlRoutes(app, context)
+
+  return { app, state, context }
+}

@@ -1,0 +1,129 @@
+/**
+ * Error envelopes as DingTalk sends them (dingtalk-open-api.md §1.1, §1.2) and OSS's XML errors
+ * (§4.2). Route code throws `ApiError` / `OapiError`; the app's error handler renders them.
+ */
+import type { FastifyReply } from 'fastify'
+import type { ZodError } from 'zod'
+import { apiRequestId, oapiRequestId } from './ids'
+
+/** A v1.0/v2.0 error: `{code, message, requestid}` with an HTTP status (§1.1). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+/** An oapi error: HTTP 200 with `{errcode, errmsg, request_id}` (§1.2). */
+export class OapiError extends Error {
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    super(errmsg)
+    this.name = 'OapiError'
+  }
+}
+
+/** Which envelope family a path belongs to. */
+export type PathFamily = 'api' | 'oapi' | 'oss' | 'control' | 'other'
+
+/** Classifies a request path: api.dingtalk.com, oapi.dingtalk.com, the OSS-like upload/resource host, or the control API. */
+export function pathFamily(path: string): PathFamily {
+  if (path.startsWith('/v1.0/') || path.startsWith('/v2.0/')) return 'api'
+  if (path === '/gettoken' || path.startsWith('/topapi/')) return 'oapi'
+  if (path.startsWith('/__oss/') || path.startsWith('/core/api/resources/')) return 'oss'
+  if (path.startsWith('/__emulator/') || path === '/__emulator') return 'control'
+  return 'other'
+}
+
+/** Sends a v1.0/v2.0 error body; also sets `x-acs-request-id` like the real gateway. */
+export function sendApiError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  const requestid = apiRequestId()
+  return reply.code(status).header('x-acs-request-id', requestid).send({ code, message, requestid })
+}
+
+/** Sends an oapi error envelope (HTTP `status`, 200 unless a fault says otherwise). */
+export function sendOapiError(reply: FastifyReply, errcode: number, errmsg: string, status = 200): FastifyReply {
+  return reply.code(status).send({ errcode, errmsg, request_id: oapiRequestId() })
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c)
+}
+
+/**
+ * Sends an OSS-style XML error (`<Error><Code>…</Code><Message>…</Message>…</Error>`), the shape an
+ * OSS V1 presigned URL answers with (dingtalk-open-api.md §4.2).
+ */
+export function sendOssError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): FastifyReply {
+  const requestId = apiRequestId().replace(/-/g, '').slice(0, 24)
+  const fields = Object.entries(extra)
+    .map(([k, v]) => `  <${k}>${escapeXml(v)}</${k}>\n`)
+    .join('')
+  const xml =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${escapeXml(code)}</Code>\n` +
+    `  <Message>${escapeXml(message)}</Message>\n  <RequestId>${requestId}</RequestId>\n` +
+    `  <HostId>emulator-oss.dingtalk.local</HostId>\n${fields}</Error>\n`
+  return reply.code(status).header('content-type', 'application/xml').header('x-oss-request-id', requestId).send(xml)
+}
+
+/** A one-line human message from a zod error: `size: Invalid input: expected number; mediaType: …`. */
+export function zodMessage(error: ZodError, prefix = 'body'): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.length ? `${prefix}.${issue.path.map(String).join('.')}` : prefix
+      return `${path}: ${issue.message}`
+    })
+    .join('; ')
+}
+
+/** Default HTTP status for a DingTalk error code (reference §4.1, §5.2, §6.2, §1.3). */
+export function statusForCode(code: string): number {
+  if (code.startsWith('Forbidden.AccessDenied')) return 403
+  if (code.startsWith('forbidden.') || code === 'permissionDenied') return 403
+  if (code.endsWith('NotExist') || code.endsWith('.notFound')) return 404
+  switch (code) {
+    case 'paramError':
+    case 'InvalidAuthentication':
+    case 'invalidRequest.inputArgs.invalid':
+      return 400
+    case 'system.busy':
+    case 'systemBusy':
+      return 429
+    case 'operationTimeout':
+      return 503
+    default:
+      return 500
+  }
+}
+
+/** Default DingTalk error code for an HTTP status, used by faults that give only a status. */
+export function codeForStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'paramError'
+    case 401:
+      return 'authFailed'
+    case 403:
+      return 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi'
+    case 404:
+      return 'docNotExist'
+    case 429:
+      return 'systemBusy'
+    case 503:
+      return 'operationTimeout'
+    default:
+      return status >= 500 ? 'systemError' : 'paramError'
+  }
+}

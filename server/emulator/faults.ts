@@ -1,0 +1,99 @@
+/**
+ * Injected faults (DESIGN.md §4 `POST /__emulator/faults`): an error answer, a delay, or a
+ * throttled upload/download, for matching requests, `times` times or until cleared.
+ */
+import { z } from 'zod'
+
+export const FaultSpecSchema = z
+  .object({
+    /** Path prefix, e.g. `/v1.0/doc/docs/resources/` or `/__oss/`. */
+    path: z.string().startsWith('/', 'must start with "/"'),
+    method: z.string().min(1).optional(),
+    status: z.number().int().min(200).max(599).optional(),
+    /** DingTalk code: a string for api.dingtalk.com, a number (errcode) for oapi, an OSS code for uploads. */
+    code: z.union([z.string().min(1), z.number().int()]).optional(),
+    message: z.string().min(1).optional(),
+    probability: z.number().min(0).max(1).optional(),
+    times: z.number().int().positive().optional(),
+    latencyMs: z.number().int().min(0).max(120_000).optional(),
+    bandwidthBytesPerSec: z.number().int().positive().optional(),
+  })
+  .strict()
+  .refine(
+    (f) => f.status !== undefined || f.code !== undefined || f.latencyMs !== undefined || f.bandwidthBytesPerSec !== undefined,
+    'a fault needs at least one of status, code, latencyMs, bandwidthBytesPerSec',
+  )
+  .refine((f) => !f.path.startsWith('/__emulator'), 'faults never apply to /__emulator/ paths')
+export type FaultSpec = z.infer<typeof FaultSpecSchema>
+
+export interface Fault extends FaultSpec {
+  faultId: string
+}
+
+/** What a matched fault asks the request to suffer. */
+export interface FaultEffect {
+  faultId: string
+  latencyMs: number
+  bandwidthBytesPerSec: number | null
+  /** Present when the fault answers with an error instead of the real handler. */
+  error: { status: number | undefined; code: string | number | undefined; message: string | undefined } | null
+}
+
+export class FaultRegistry {
+  private faults: Fault[] = []
+  private counter = 0
+
+  /** `random` decides probabilistic faults; tests may pass a deterministic one. */
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** Registers a fault and returns its id. */
+  add(spec: FaultSpec): string {
+    this.counter += 1
+    const faultId = `fault-${this.counter}`
+    this.faults.push({ ...spec, faultId })
+    return faultId
+  }
+
+  /** Removes every fault; returns how many there were. */
+  clear(): number {
+    const n = this.faults.length
+    this.faults = []
+    return n
+  }
+
+  /** Removes one fault; false if there was no such fault. */
+  remove(faultId: string): boolean {
+    const before = this.faults.length
+    this.faults = this.faults.filter((f) => f.faultId !== faultId)
+    return this.faults.length !== before
+  }
+
+  /** The active faults (with their remaining `times`). */
+  list(): Fault[] {
+    return this.faults.map((f) => ({ ...f }))
+  }
+
+  /**
+   * The first fault that matches this request and fires (after its probability roll). A fired
+   * fault spends one of its `times` and disappears when none are left.
+   */
+  take(method: string, path: string): FaultEffect | null {
+    for (const fault of this.faults) {
+      if (!path.startsWith(fault.path)) continue
+      if (fault.method && fault.method.toUpperCase() !== method.toUpperCase()) continue
+      if (fault.probability !== undefined && !(this.random() < fault.probability)) continue
+      if (fault.times !== undefined) {
+        fault.times -= 1
+        if (fault.times <= 0) this.remove(fault.faultId)
+      }
+      const isError = fault.status !== undefined || fault.code !== undefined
+      return {
+        faultId: fault.faultId,
+        latencyMs: fault.latencyMs ?? 0,
+        bandwidthBytesPerSec: fault.bandwidthBytesPerSec ?? null,
+        error: isError ? { status: fault.status, code: fault.code, message: fault.message } : null,
+      }
+    }
+    return null
+  }
+}

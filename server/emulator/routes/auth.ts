@@ -1,0 +1,59 @@
+/** App tokens (dingtalk-open-api.md §2.1, §2.2) and silent-login code exchange (§3.2). */
+import type { FastifyInstance } from 'fastify'
+import { AccessTokenRequestSchema } from '../../dingtalk/schemas'
+import type { EmulatorContext } from '../context'
+import { ApiError, OapiError } from '../errors'
+import { oapiRequestId } from '../ids'
+import { parseBody } from './params'
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
+  const { state, config } = ctx
+
+  // GetAccessToken: POST /v1.0/oauth2/accessToken, 400 invalidClientIdOrSecret (§2.1).
+  app.post('/v1.0/oauth2/accessToken', async (request) => {
+    const body = parseBody(AccessTokenRequestSchema, request.body)
+    if (body.appKey !== config.appKey || body.appSecret !== config.appSecret) {
+      throw new ApiError(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret')
+    }
+    return state.issueToken()
+  })
+
+  // Legacy gettoken (§2.2): errcode 40089 for a wrong key/secret pair as oapi answers it.
+  app.get('/gettoken', async (request) => {
+    const query = request.query as Record<string, unknown>
+    if (typeof query['appkey'] !== 'string' || typeof query['appsecret'] !== 'string') {
+      throw new OapiError(40089, '不合法的corpid或corpsecret')
+    }
+    if (query['appkey'] !== config.appKey || query['appsecret'] !== config.appSecret) {
+      throw new OapiError(40089, '不合法的corpid或corpsecret')
+    }
+    const { accessToken, expireIn } = state.issueToken()
+    return { errcode: 0, errmsg: 'ok', access_token: accessToken, expires_in: expireIn }
+  })
+
+  // getuserinfo (§3.2): `code` from a JSON body, a form body, or the query (all seen in DingTalk's docs).
+  app.post('/topapi/v2/user/getuserinfo', async (request) => {
+    const body = request.body
+    const fromBody = body && typeof body === 'object' && 'code' in body ? (body as { code: unknown }).code : undefined
+    const fromQuery = (request.query as Record<string, unknown>)['code']
+    const code = fromBody ?? fromQuery
+    if (code === undefined || code === '') throw new OapiError(40078, '不存在的临时授权码')
+    if (typeof code !== 'string') throw new OapiError(40035, '不合法的参数: code must be a string')
+    const user = state.consumeAuthCode(code)
+    if (!user) throw new OapiError(40078, '不存在的临时授权码')
+    return {
+      errcode: 0,
+      errmsg: 'ok',
+      request_id: oapiRequestId(),
+      result: {
+        userid: user.userId,
+        unionid: user.unionId,
+        name: user.name,
+        device_id: user.deviceId,
+        sys: user.sysLevel === 1 || user.sysLevel === 2,
+        sys_level: user.sysLevel,
+        associated_unionid: '',
+      },
+    }
+  })
+}
