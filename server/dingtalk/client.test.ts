@@ -1,0 +1,451 @@
+/**
+ * The DingTalk client against the in-process DingTalk emulator (DESIGN.md §3, §4): token caching
+ * and refresh, retries and their limits, error mapping, rate limiting, streaming upload and log
+ * hygiene. Retry backoff uses a recorded fake `sleep`, so nothing here waits on the wall clock.
+ */
+import { Readable, Writable } from 'node:stream'
+import { pino } from 'pino'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createManualClock, startEmulator } from '../emulator'
+import { SEED } from '../emulator/seed'
+import { createDingTalkClient, DingTalkError, type DingTalkClientConfig } from './client'
+
+const APP_KEY = 'ding-emulator-app'
+const APP_SECRET = 'emulator-secret'
+const ZHANG = SEED.users.zhangwei
+const WANG = SEED.users.wangfang
+const WEEKLY = SEED.docs.weeklyReport
+const UPLOAD_PATH = `/v1.0/doc/docs/resources/`
+const TOKEN_PATH = '/v1.0/oauth2/accessToken'
+
+let emu: Awaited<ReturnType<typeof startEmulator>>
+const emuClock = createManualClock()
+
+beforeAll(async () => {
+  emu = await startEmulator({ clock: emuClock, host: '127.0.0.1', port: 0 })
+})
+afterAll(async () => {
+  await emu.close()
+})
+beforeEach(async () => {
+  await control('POST', '/__emulator/reset')
+  await control('DELETE', '/__emulator/faults')
+  logged.length = 0
+  logStart = (await requestLog()).length
+})
+afterEach(async () => {
+  await control('DELETE', '/__emulator/faults')
+})
+
+// ---- helpers ----------------------------------------------------------------
+
+async function control(method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(emu.url + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`)
+  const text = await res.text()
+  return text ? JSON.parse(text) : undefined
+}
+
+interface LogEntry {
+  method: string
+  path: string
+  query: Record<string, string | string[]>
+  status: number
+}
+async function requestLog(): Promise<LogEntry[]> {
+  const res = (await control('GET', '/__emulator/requests')) as { items: LogEntry[] }
+  return res.items
+}
+let logStart = 0
+/** Emulator calls made since this test started whose path starts with `prefix`. */
+async function callsTo(prefix: string, method?: string): Promise<LogEntry[]> {
+  return (await requestLog()).slice(logStart).filter((e) => e.path.startsWith(prefix) && (!method || e.method === method))
+}
+
+function fault(spec: { path: string; status?: number; code?: string | number; times?: number; method?: string }) {
+  return control('POST', '/__emulator/faults', spec)
+}
+
+async function authCode(userId: string): Promise<string> {
+  const res = (await control('POST', '/__emulator/auth-codes', { userId })) as { authCode: string }
+  return res.authCode
+}
+
+/** Everything the client logged (pino at debug level, serialised exactly as it would be shipped). */
+const logged: string[] = []
+const logger = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logged.push(chunk.toString())
+      done()
+    },
+  }),
+)
+
+function client(extra: Partial<DingTalkClientConfig> = {}) {
+  const sleeps: number[] = []
+  const api = createDingTalkClient({
+    apiBase: emu.url,
+    oapiBase: emu.url,
+    appKey: APP_KEY,
+    appSecret: APP_SECRET,
+    logger,
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0.5,
+    // Rate limiting shares `sleep`; it has its own tests below. Out of the way elsewhere.
+    requestsPerSecond: 10_000,
+    burst: 10_000,
+    ...extra,
+  })
+  return { api, sleeps }
+}
+
+async function failure(p: Promise<unknown>): Promise<DingTalkError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(DingTalkError)
+  return err as DingTalkError
+}
+
+const uploadReq = { size: 1024, mediaType: 'image/jpeg', resourceName: 'photo.jpg' }
+
+async function* generated(total: number, chunkSize = 256 * 1024): AsyncGenerator<Buffer> {
+  const chunk = Buffer.alloc(chunkSize, 0xab)
+  for (let sent = 0; sent < total; sent += chunkSize) {
+    const n = Math.min(chunkSize, total - sent)
+    yield n === chunkSize ? chunk : chunk.subarray(0, n)
+  }
+}
+
+// ---- app token ---------------------------------------------------------------
+
+describe('app token', () => {
+  it('is fetched once and reused for many calls', async () => {
+    const { api } = client()
+    for (let i = 0; i < 5; i++) await api.getMineWorkspace(ZHANG.unionId)
+    await Promise.all([api.listWorkspaces(ZHANG.unionId, {}), api.queryBlocks(WEEKLY.docId, ZHANG.unionId)])
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(1)
+    expect(await callsTo('/v2.0/wiki/mineWorkspaces')).toHaveLength(5)
+  })
+
+  it('is requested once when many first calls arrive together (single-flight)', async () => {
+    const { api } = client()
+    await Promise.all(Array.from({ length: 8 }, () => api.getMineWorkspace(ZHANG.unionId)))
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(1)
+  })
+
+  it('is refreshed 5 minutes before expireIn on the client clock', async () => {
+    const clock = createManualClock()
+    const { api } = client({ clock })
+    await api.getMineWorkspace(ZHANG.unionId)
+    clock.advance((7200 - 300) * 1000 - 1)
+    await api.getMineWorkspace(ZHANG.unionId)
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(1)
+    clock.advance(1)
+    await api.getMineWorkspace(ZHANG.unionId)
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(2)
+  })
+
+  it('is dropped and refreshed once when DingTalk answers InvalidAuthentication', async () => {
+    const { api } = client()
+    await api.getMineWorkspace(ZHANG.unionId)
+    // DingTalk's clock passes the token's life while ours still trusts it.
+    emuClock.advance(7201 * 1000)
+    await expect(api.getMineWorkspace(ZHANG.unionId)).resolves.toMatchObject({ name: expect.any(String) })
+    const calls = await callsTo('/v2.0/wiki/mineWorkspaces')
+    expect(calls.map((c) => c.status)).toEqual([200, 400, 200])
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(2)
+  })
+
+  it('is refreshed on oapi 42001 without spending the auth code twice', async () => {
+    const { api } = client()
+    await api.getMineWorkspace(ZHANG.unionId)
+    emuClock.advance(7201 * 1000)
+    const code = await authCode(ZHANG.userId)
+    await expect(api.getUserByAuthCode(code)).resolves.toEqual({ userId: ZHANG.userId, unionId: ZHANG.unionId, name: ZHANG.name })
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(2)
+  })
+
+  it('refreshes only once when DingTalk keeps rejecting the new token', async () => {
+    const { api } = client()
+    await fault({ path: '/v2.0/wiki/mineWorkspaces', status: 400, code: 'InvalidAuthentication', times: 5 })
+    const err = await failure(api.getMineWorkspace(ZHANG.unionId))
+    expect(err).toMatchObject({ dingtalkCode: 'InvalidAuthentication', appCode: 'dingtalk_unavailable', appStatus: 502 })
+    expect(await callsTo('/v2.0/wiki/mineWorkspaces')).toHaveLength(2)
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(2)
+  })
+
+  it('fails clearly with a wrong app secret', async () => {
+    const { api } = client({ appSecret: 'wrong' })
+    const err = await failure(api.getMineWorkspace(ZHANG.unionId))
+    expect(err).toMatchObject({ status: 400, dingtalkCode: 'invalidClientIdOrSecret', appStatus: 502 })
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(1)
+  })
+})
+
+// ---- silent login --------------------------------------------------------------
+
+describe('getUserByAuthCode', () => {
+  it('exchanges a code once; the used code is auth_code_invalid and is not retried', async () => {
+    const { api } = client()
+    const code = await authCode(WANG.userId)
+    await expect(api.getUserByAuthCode(code)).resolves.toEqual({ userId: WANG.userId, unionId: WANG.unionId, name: WANG.name })
+    const err = await failure(api.getUserByAuthCode(code))
+    expect(err).toMatchObject({ dingtalkCode: '40078', appCode: 'auth_code_invalid', appStatus: 401, retryable: false })
+    expect(await callsTo('/topapi/v2/user/getuserinfo')).toHaveLength(2)
+  })
+
+  it('retries throttling (the code was not consumed) but not a system-busy answer', async () => {
+    const { api, sleeps } = client()
+    await fault({ path: '/topapi/v2/user/getuserinfo', code: 90018, times: 1 })
+    const code = await authCode(ZHANG.userId)
+    await expect(api.getUserByAuthCode(code)).resolves.toMatchObject({ unionId: ZHANG.unionId })
+    expect(sleeps).toHaveLength(1)
+
+    await fault({ path: '/topapi/v2/user/getuserinfo', code: -1, times: 1 })
+    const err = await failure(api.getUserByAuthCode(await authCode(ZHANG.userId)))
+    expect(err).toMatchObject({ dingtalkCode: '-1', appStatus: 503, outcomeUnknown: true })
+    expect(await callsTo('/topapi/v2/user/getuserinfo')).toHaveLength(3)
+  })
+})
+
+// ---- retries and error mapping ---------------------------------------------------
+
+describe('retries', () => {
+  it.each([
+    [503, 'operationTimeout'],
+    [500, 'systemError'],
+    [500, 'unknownError'],
+    [403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi'],
+    [429, 'systemBusy'],
+  ])('retries %i %s with backoff, then succeeds', async (status, code) => {
+    const { api, sleeps } = client()
+    await fault({ path: UPLOAD_PATH, status, code, times: 2 })
+    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq)
+    expect(info.uploadUrl).toContain('Signature=')
+    const calls = await callsTo(UPLOAD_PATH)
+    expect(calls.map((c) => c.status)).toEqual([status, status, 200])
+    expect(sleeps).toEqual([750, 1500]) // base 1 s, doubling, jitter 0.5 → 3/4 of each step
+  })
+
+  it.each([
+    [503, 'operationTimeout', 'dingtalk_unavailable', 503],
+    [500, 'systemError', 'dingtalk_unavailable', 503],
+    [500, 'unknownError', 'dingtalk_unavailable', 503],
+    [403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', 'rate_limited', 429],
+  ])('gives up on %i %s after 3 attempts → %s %i with Retry-After', async (status, code, appCode, appStatus) => {
+    const { api, sleeps } = client()
+    await fault({ path: UPLOAD_PATH, status, code })
+    const err = await failure(api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq))
+    expect(err).toMatchObject({ status, dingtalkCode: code, appCode, appStatus, retryable: true })
+    expect(err.retryAfterSeconds).toBeGreaterThan(0)
+    expect(err.requestId).toEqual(expect.any(String))
+    expect(await callsTo(UPLOAD_PATH)).toHaveLength(3)
+    expect(sleeps).toHaveLength(2)
+  })
+
+  it.each([
+    [400, 'paramError', 'invalid_request', 400],
+    [403, 'permissionDenied', 'forbidden', 403],
+    [404, 'docNotExist', 'document_not_found', 404],
+    [403, 'forbidden.accessDenied', 'forbidden', 403],
+  ])('never retries %i %s → %s %i', async (status, code, appCode, appStatus) => {
+    const { api, sleeps } = client()
+    await fault({ path: UPLOAD_PATH, status, code })
+    const err = await failure(api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq))
+    expect(err).toMatchObject({ status, dingtalkCode: code, appCode, appStatus, retryable: false })
+    expect(await callsTo(UPLOAD_PATH)).toHaveLength(1)
+    expect(sleeps).toEqual([])
+  })
+
+  it('maps real emulator refusals: read-only user, unknown document, bad input', async () => {
+    const { api } = client()
+    expect(await failure(api.getResourceUploadInfo(WEEKLY.docId, WANG.unionId, uploadReq))).toMatchObject({
+      status: 403,
+      dingtalkCode: 'permissionDenied',
+      appCode: 'forbidden',
+    })
+    expect(await failure(api.getResourceUploadInfo('noSuchDoc000', ZHANG.unionId, uploadReq))).toMatchObject({
+      status: 404,
+      dingtalkCode: 'docNotExist',
+      appCode: 'document_not_found',
+    })
+    expect(await failure(api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, { ...uploadReq, size: -1 }))).toMatchObject({
+      status: 400,
+      dingtalkCode: 'paramError',
+      appCode: 'invalid_request',
+    })
+    expect(await callsTo(UPLOAD_PATH)).toHaveLength(3)
+  })
+
+  it('does not repeat an insert after a 503 that may have applied it', async () => {
+    const { api } = client()
+    await fault({ path: `/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, method: 'POST', status: 503, code: 'operationTimeout', times: 1 })
+    const err = await failure(api.insertBlock(WEEKLY.docId, ZHANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'x' } } }))
+    expect(err).toMatchObject({ appStatus: 503, retryable: true, outcomeUnknown: true })
+    expect(await callsTo(`/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, 'POST')).toHaveLength(1)
+  })
+
+  it('does repeat an insert the gateway throttled (it never reached the document)', async () => {
+    const { api } = client()
+    await fault({ path: `/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, method: 'POST', status: 403, code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', times: 1 })
+    const block = await api.insertBlock(WEEKLY.docId, ZHANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'once' } } })
+    const blocks = await api.queryBlocks(WEEKLY.docId, ZHANG.unionId)
+    expect(blocks.filter((b) => b.paragraph?.text === 'once').map((b) => b.id)).toEqual([block.id])
+  })
+})
+
+// ---- rate limiting -------------------------------------------------------------------
+
+describe('rate limiting', () => {
+  it('spaces 40 calls to one API at 20/s over ≥ 1.9 s of (fake) time and lets them all through', async () => {
+    const clock = createManualClock()
+    const start = clock.now()
+    const { api } = client({ clock, sleep: async (ms) => clock.advance(ms), requestsPerSecond: 20, burst: 2 })
+    for (let i = 0; i < 40; i++) await api.getMineWorkspace(ZHANG.unionId)
+    expect(clock.now() - start).toBeGreaterThanOrEqual(1900)
+    expect(await callsTo('/v2.0/wiki/mineWorkspaces')).toHaveLength(40)
+  })
+
+  it('makes concurrent callers wait rather than fail', async () => {
+    const waits: number[] = []
+    const { api } = client({ sleep: async (ms) => void waits.push(ms), requestsPerSecond: 20, burst: 2 })
+    const results = await Promise.all(Array.from({ length: 10 }, () => api.listWorkspaces(ZHANG.unionId, {})))
+    expect(results).toHaveLength(10)
+    // 2 burst tokens, then one slot every 50 ms for the other 8.
+    expect(waits.sort((a, b) => a - b).at(-1)).toBeGreaterThanOrEqual(350)
+    expect(waits.length).toBeGreaterThanOrEqual(8)
+  })
+})
+
+// ---- upload ------------------------------------------------------------------------------
+
+describe('putResource', () => {
+  it('streams 50 MB from a generator to the upload URL, which accepts it', async () => {
+    const { api } = client()
+    const size = 50 * 1024 * 1024
+    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, { size, mediaType: 'application/zip', resourceName: 'big.zip' })
+    await api.putResource(info.uploadUrl, Readable.from(generated(size)), { mediaType: 'application/zip', size })
+    const state = (await control('GET', '/__emulator/state')) as { resources: { resourceId: string; size: number; uploaded: boolean }[] }
+    expect(state.resources.find((r) => r.resourceId === info.resourceId)).toMatchObject({ size, uploaded: true })
+  })
+
+  it('reports an expired upload URL as uploadUrlExpired (the caller may ask for a new one)', async () => {
+    const { api } = client()
+    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq)
+    emuClock.advance(3600 * 1000)
+    const err = await failure(api.putResource(info.uploadUrl, Readable.from(generated(1024)), { mediaType: 'image/jpeg', size: 1024 }))
+    expect(err).toMatchObject({ status: 403, dingtalkCode: 'uploadUrlExpired', retryable: true })
+    expect(err.message).not.toContain('Signature')
+    expect(await callsTo('/__oss/', 'PUT')).toHaveLength(1)
+  })
+
+  it('reports a Content-Type other than the registered mediaType as SignatureDoesNotMatch, once', async () => {
+    const { api } = client()
+    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq)
+    const err = await failure(api.putResource(info.uploadUrl, Readable.from(generated(1024)), { mediaType: 'image/png', size: 1024 }))
+    expect(err).toMatchObject({ status: 403, dingtalkCode: 'SignatureDoesNotMatch', appStatus: 502, retryable: false })
+    expect(await callsTo('/__oss/', 'PUT')).toHaveLength(1)
+  })
+})
+
+// ---- the documented calls, end to end --------------------------------------------------------
+
+describe('document and wiki calls', () => {
+  it('browses workspaces, nodes and a pasted link with the operator role', async () => {
+    const { api } = client()
+    const spaces = await api.listWorkspaces(ZHANG.unionId, { maxResults: 100 })
+    expect(spaces.items.map((w) => w.workspaceId)).toContain(SEED.workspaces.product.workspaceId)
+    expect(spaces.items.every((w) => typeof w.permissionRole === 'string')).toBe(true)
+    const mine = await api.getMineWorkspace(ZHANG.unionId)
+    expect(mine.workspaceId).toBe(SEED.personal.zhangwei.workspaceId)
+
+    const nodes = await api.listNodes(SEED.workspaces.product.rootNodeId, ZHANG.unionId, {})
+    expect(nodes.items.find((n) => n.nodeId === WEEKLY.docId)).toMatchObject({ type: 'FILE', permissionRole: expect.any(String) })
+    const meetings = await api.listNodes(SEED.folders.meetings.nodeId, ZHANG.unionId, { maxResults: 50 })
+    expect(meetings.items).toHaveLength(50)
+    expect(meetings.nextToken).toEqual(expect.any(String))
+
+    expect(await api.getNode(WEEKLY.docId, WANG.unionId)).toMatchObject({ nodeId: WEEKLY.docId, permissionRole: 'READER' })
+    expect(await api.getNodeByUrl(WEEKLY.url, ZHANG.unionId)).toMatchObject({ nodeId: WEEKLY.docId, name: WEEKLY.name })
+    const recent = await api.recentEditDocs(ZHANG.unionId, { maxResults: 5 })
+    expect(recent.items.length).toBeGreaterThan(0)
+    expect(recent.items.length).toBeLessThanOrEqual(5)
+    for (const d of recent.items) expect(d).toEqual({ nodeId: expect.any(String), name: expect.any(String), url: expect.any(String), workspaceId: expect.any(String), workspaceName: expect.any(String) })
+    const found = await api.searchDocs(ZHANG.unionId, WEEKLY.name, {})
+    expect(found.items.find((d) => d.nodeId === WEEKLY.docId)).toMatchObject({ name: WEEKLY.name, workspaceName: SEED.workspaces.product.name })
+  })
+
+  it('uploads an image and inserts it into the document with a caption appended', async () => {
+    const { api } = client()
+    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq)
+    await api.putResource(info.uploadUrl, Readable.from(generated(uploadReq.size)), { mediaType: 'image/jpeg', size: uploadReq.size })
+    const block = await api.insertBlock(WEEKLY.docId, ZHANG.unionId, {
+      element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'image', properties: { src: info.resourceUrl } }] },
+    })
+    await api.appendParagraphElement(WEEKLY.docId, block.id, ZHANG.unionId, {
+      elementType: 'link',
+      properties: { href: WEEKLY.url },
+      children: [{ text: 'source' }],
+    })
+    const blocks = await api.queryBlocks(WEEKLY.docId, ZHANG.unionId)
+    expect(blocks.at(-1)).toMatchObject({ id: block.id, index: block.index })
+  })
+
+  it('maps a read-only insert to forbidden without retrying', async () => {
+    const { api } = client()
+    const err = await failure(api.insertBlock(WEEKLY.docId, WANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'x' } } }))
+    expect(err).toMatchObject({ status: 403, appCode: 'forbidden' })
+    expect(await callsTo(`/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, 'POST')).toHaveLength(1)
+  })
+})
+
+// ---- log hygiene ----------------------------------------------------------------------------
+
+describe('logging', () => {
+  it('logs one debug line per call and never the secret, token, auth code or upload signature', async () => {
+    const { api } = client()
+    const code = await authCode(ZHANG.userId)
+    await api.getUserByAuthCode(code)
+    await failure(api.getUserByAuthCode(code))
+    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq)
+    await api.putResource(info.uploadUrl, Readable.from(generated(uploadReq.size)), { mediaType: 'image/jpeg', size: uploadReq.size })
+    await fault({ path: UPLOAD_PATH, status: 503, code: 'operationTimeout', times: 1 })
+    await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq)
+    emuClock.advance(3600 * 1000)
+    await failure(api.putResource(info.uploadUrl, Readable.from(generated(uploadReq.size)), { mediaType: 'image/jpeg', size: uploadReq.size }))
+
+    // The token DingTalk issued (a repeat request inside its TTL returns the same one, §2.1).
+    const tokenRes = await fetch(`${emu.url}${TOKEN_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appKey: APP_KEY, appSecret: APP_SECRET }),
+    })
+    const { accessToken } = (await tokenRes.json()) as { accessToken: string }
+    const signature = new URL(info.uploadUrl).searchParams.get('Signature') ?? 'missing'
+
+    const text = logged.join('')
+    for (const secret of [APP_SECRET, accessToken, code, signature, encodeURIComponent(signature), 'Signature=', 'access_token']) {
+      expect(text).not.toContain(secret)
+    }
+    const lines = logged.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const calls = lines.filter((l) => l.msg === 'dingtalk call')
+    expect(calls.find((l) => l.path === '/v1.0/doc/docs/resources/{docId}/uploadInfos/query' && l.status === 503)).toMatchObject({
+      level: 20,
+      method: 'POST',
+      attempt: 1,
+      durationMs: expect.any(Number),
+    })
+    expect(lines.filter((l) => l.msg === 'dingtalk upload').map((l) => l.url)).toEqual([
+      `${emu.url}/__oss/${info.resourceId}`,
+      `${emu.url}/__oss/${info.resourceId}`,
+    ])
+  })
+})
