@@ -1,0 +1,37 @@
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  InsertionIncompleteDetailsSchema,
+  InsertionResponseSchema,
+  type InsertionIncompleteDetails,
+  type InsertionRequest,
+  type InsertionResponse,
+} from '@contract/api'
+import { ApiError, request } from './http'
+
+/**
+ * `POST /api/documents/:docId/insertions` (DESIGN.md §2). The same `idempotencyKey` with the same
+ * body may be sent any number of times: the server inserts once and replays the result; after a
+ * failure it finishes what is still missing. A different body under the same key is refused, so
+ * callers persist the body together with the key.
+ */
+export function insertResources(
+  docId: string,
+  body: InsertionRequest,
+  idempotencyKey: string,
+  signal?: AbortSignal,
+): Promise<InsertionResponse> {
+  return request(InsertionResponseSchema, {
+    method: 'POST',
+    url: `/documents/${encodeURIComponent(docId)}/insertions`,
+    data: body,
+    headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey },
+    signal,
+  })
+}
+
+/** What a failed insertion already put in the document (`error.details`), when the server said. */
+export function incompleteDetails(error: unknown): InsertionIncompleteDetails | null {
+  if (!(error instanceof ApiError)) return null
+  const parsed = InsertionIncompleteDetailsSchema.safeParse(error.details)
+  return parsed.success ? parsed.data : null
+}

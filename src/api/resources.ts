@@ -1,0 +1,37 @@
+import { ResourceResponseSchema, type ResourceResponse } from '@contract/api'
+import { request } from './http'
+
+export interface UploadResourceOptions {
+  /** Bytes sent so far and the total, from axios onUploadProgress. */
+  onProgress?: (loaded: number, total: number) => void
+  /** Aborting rejects with ApiError code `cancelled`. */
+  signal?: AbortSignal
+}
+
+/** Slowest link we still wait for (≈ 256 kbit/s) before calling an upload timed out. */
+const MIN_BYTES_PER_SECOND = 32 * 1024
+const MIN_UPLOAD_TIMEOUT_MS = 60_000
+
+/**
+ * `POST /api/documents/:docId/resources` (DESIGN.md §2): the raw bytes as the body, the declared
+ * type as `Content-Type` and the file name as `?name=` (dingtalk-jsapi.md §3.5: always an explicit
+ * name with extension). The browser sets Content-Length from the Blob, which the server needs.
+ */
+export function uploadResource(
+  docId: string,
+  blob: Blob,
+  name: string,
+  mediaType: string,
+  options: UploadResourceOptions = {},
+): Promise<ResourceResponse> {
+  return request(ResourceResponseSchema, {
+    method: 'POST',
+    url: `/documents/${encodeURIComponent(docId)}/resources`,
+    params: { name },
+    data: blob,
+    headers: { 'Content-Type': mediaType || 'application/octet-stream' },
+    timeout: Math.max(MIN_UPLOAD_TIMEOUT_MS, Math.ceil((blob.size / MIN_BYTES_PER_SECOND) * 1000)),
+    signal: options.signal,
+    onUploadProgress: (event) => options.onProgress?.(event.loaded, event.total ?? blob.size),
+  })
+}
