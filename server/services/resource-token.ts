@@ -67,8 +67,9 @@ export function verifyResourceToken(
   if (parts.length !== 3 || version !== VERSION || !payload || !sig || !BASE64URL.test(payload) || !BASE64URL.test(sig)) {
     throw invalid('The resource token is not valid.')
   }
-  const expectedSig = signature(secret, `${version}.${payload}`)
-  const givenSig = Buffer.from(sig, 'base64url')
+  // Compared as canonical text, so no second spelling of the same signature bytes is accepted.
+  const expectedSig = Buffer.from(signature(secret, `${version}.${payload}`).toString('base64url'))
+  const givenSig = Buffer.from(sig)
   if (givenSig.length !== expectedSig.length || !timingSafeEqual(givenSig, expectedSig)) {
     throw invalid('The resource token is not valid.')
   }

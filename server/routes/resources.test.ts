@@ -1,0 +1,214 @@
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ErrorBodySchema, ResourceResponseSchema } from '@contract/api'
+import { SEED } from '../emulator/seed'
+import { createTestApp, type SignedIn, type TestApp } from '../test-app'
+import { addFault, emulatorCalls, emulatorState, makePdf, makePng } from './test-fixtures'
+
+const DOC = SEED.docs.sitePhotos.docId
+const MAX_IMAGE = 64 * 1024
+const MAX_FILE = 1024 * 1024
+
+function errorCode(body: string): string {
+  return ErrorBodySchema.parse(JSON.parse(body)).error.code
+}
+
+/** A stream that records whether anyone read from it. */
+function untouchedStream(): { stream: Readable; touched: () => boolean } {
+  let touched = false
+  const stream = new Readable({
+    read() {
+      touched = true
+      this.push(Buffer.alloc(1024))
+      this.push(null)
+    },
+  })
+  return { stream, touched: () => touched }
+}
+
+describe('POST /api/documents/:docId/resources', () => {
+  let t: TestApp
+  let owner: SignedIn
+  let reader: SignedIn
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { MAX_IMAGE_BYTES: String(MAX_IMAGE), MAX_FILE_BYTES: String(MAX_FILE) } })
+    owner = await t.signIn('zhangwei')
+    reader = await t.signIn('wangfang')
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+  beforeEach(async () => {
+    await fetch(`${t.emulatorUrl}/__emulator/faults`, { method: 'DELETE' })
+  })
+
+  const post = (who: SignedIn, payload: Buffer | Readable, opts: { name?: string; type?: string; length?: string | null } = {}) => {
+    const headers: Record<string, string> = { ...who.headers, 'content-type': opts.type ?? 'application/octet-stream' }
+    if (opts.length !== undefined && opts.length !== null) headers['content-length'] = opts.length
+    const query = opts.name === undefined ? '' : `?name=${encodeURIComponent(opts.name)}`
+    return t.inject({ method: 'POST', url: `/api/documents/${DOC}/resources${query}`, headers, payload })
+  }
+
+  it('streams the bytes to DingTalk with the sniffed type and returns a token', async () => {
+    const png = await makePng(3)
+    const res = await post(owner, png, { name: '现场 1.png', type: 'image/png' })
+    expect(res.statusCode).toBe(201)
+    const body = ResourceResponseSchema.parse(res.json())
+    expect(body).toMatchObject({ name: '现场 1.png', mediaType: 'image/png', size: png.length, kind: 'image' })
+    expect(body.resourceToken).toMatch(/^v1\./)
+
+    const stored = (await emulatorState(t.emulatorUrl)).resources.find((r) => r.resourceId === body.resourceId)
+    expect(stored).toMatchObject({ uploaded: true, mediaType: 'image/png', size: png.length, resourceName: '现场 1.png', docId: DOC })
+    const bytes = Buffer.from(await (await fetch(new URL(body.resourceUrl, t.emulatorUrl))).arrayBuffer())
+    expect(bytes.equals(png)).toBe(true)
+  })
+
+  it('overrides a vague or wrong declared type and fixes the extension', async () => {
+    const png = await makePng(4)
+    const res = await post(owner, png, { name: 'scan.pdf', type: 'application/pdf' })
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toMatchObject({ mediaType: 'image/png', name: 'scan.png', kind: 'image' })
+
+    const pdf = await post(owner, makePdf(), { name: '../../合同', type: 'application/octet-stream' })
+    expect(pdf.json()).toMatchObject({ mediaType: 'application/pdf', name: '合同.pdf', kind: 'file' })
+  })
+
+  it('names a nameless photo photo-<time>.jpg', async () => {
+    const png = await makePng(5)
+    const res = await post(owner, png, {})
+    expect(res.json<{ name: string }>().name).toMatch(/^photo-\d{8}-\d{6}\.png$/)
+  })
+
+  it('answers 411 without Content-Length', async () => {
+    const res = await post(owner, Readable.from([Buffer.from('hello')]), { length: null })
+    expect(res.statusCode).toBe(411)
+    expect(errorCode(res.body)).toBe('length_required')
+  })
+
+  it('answers 413 from Content-Length alone, without reading the body or calling DingTalk', async () => {
+    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const { stream, touched } = untouchedStream()
+    const res = await post(owner, stream, { length: String(MAX_FILE + 1), name: 'big.zip' })
+    expect(res.statusCode).toBe(413)
+    expect(errorCode(res.body)).toBe('file_too_large')
+    expect(touched()).toBe(false)
+    expect((await emulatorCalls(t.emulatorUrl)).slice(before)).toEqual([])
+  })
+
+  it('answers 413 for a picture over the photo limit right after sniffing, before any DingTalk call', async () => {
+    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const png = await makePng(6)
+    const big = Buffer.concat([png, Buffer.alloc(MAX_IMAGE + 10 - png.length)])
+    const res = await post(owner, big, { name: 'big.png' })
+    expect(res.statusCode).toBe(413)
+    expect(errorCode(res.body)).toBe('file_too_large')
+    expect((await emulatorCalls(t.emulatorUrl)).slice(before)).toEqual([])
+
+    // The same size is fine for a file that is not a picture.
+    const pdf = Buffer.concat([makePdf(), Buffer.alloc(MAX_IMAGE + 10)])
+    expect((await post(owner, pdf, { name: 'big.pdf' })).statusCode).toBe(201)
+  })
+
+  it.each([
+    ['HTML', '<!doctype html><html><script>alert(document.cookie)</script></html>'],
+    ['SVG', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
+    ['a script', '#!/usr/bin/env node\nrequire("child_process").exec("rm -rf /")\n'],
+    ['an EXE', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x40, 0, 0, 0]), Buffer.from('PE\0\0'), Buffer.alloc(300)])],
+  ])('answers 415 for %s disguised as a JPEG', async (_label, content) => {
+    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const res = await post(owner, Buffer.from(content), { name: 'photo.jpg', type: 'image/jpeg' })
+    expect(res.statusCode).toBe(415)
+    expect(errorCode(res.body)).toBe('unsupported_type')
+    expect((await emulatorCalls(t.emulatorUrl)).slice(before)).toEqual([])
+  })
+
+  it('answers 400 size_mismatch when the body is shorter or longer than Content-Length, and nothing is stored', async () => {
+    const pdf = Buffer.concat([makePdf(), Buffer.alloc(200 * 1024, 7)])
+    const short = await post(owner, Readable.from([pdf]), { length: String(pdf.length + 5000), name: 'short.pdf' })
+    expect(short.statusCode).toBe(400)
+    expect(errorCode(short.body)).toBe('size_mismatch')
+
+    const long = await post(owner, Readable.from([pdf]), { length: String(pdf.length - 5000), name: 'long.pdf' })
+    expect(long.statusCode).toBe(400)
+    expect(errorCode(long.body)).toBe('size_mismatch')
+
+    const state = await emulatorState(t.emulatorUrl)
+    const named = state.resources.filter((r) => r.resourceName === 'short.pdf' || r.resourceName === 'long.pdf')
+    expect(named.every((r) => !r.uploaded)).toBe(true)
+  })
+
+  it('answers 404 for an unknown document and 403 for a reader', async () => {
+    const png = await makePng(7)
+    const missing = await t.inject({
+      method: 'POST',
+      url: '/api/documents/NoSuchDocument123/resources?name=a.png',
+      headers: owner.headers,
+      payload: png,
+    })
+    expect(missing.statusCode).toBe(404)
+    expect(errorCode(missing.body)).toBe('document_not_found')
+
+    const forbidden = await post(reader, png, { name: 'a.png' })
+    expect(forbidden.statusCode).toBe(403)
+    expect(errorCode(forbidden.body)).toBe('forbidden')
+  })
+
+  it('needs a session and the CSRF header', async () => {
+    const png = await makePng(8)
+    const anonymous = await t.inject({ method: 'POST', url: `/api/documents/${DOC}/resources`, payload: png })
+    expect(anonymous.statusCode).toBe(401)
+    expect(errorCode(anonymous.body)).toBe('unauthenticated')
+    const noCsrf = await t.inject({
+      method: 'POST',
+      url: `/api/documents/${DOC}/resources`,
+      headers: { cookie: owner.cookie },
+      payload: png,
+    })
+    expect(noCsrf.statusCode).toBe(403)
+    expect(errorCode(noCsrf.body)).toBe('csrf_failed')
+  })
+
+  it('answers 503 with Retry-After when the upload slot is refused mid-PUT, so the browser resends', async () => {
+    await addFault(t.emulatorUrl, { path: '/__oss/', method: 'PUT', status: 403, code: 'AccessDenied', message: 'Request has expired', times: 1 })
+    const res = await post(owner, await makePng(9), { name: 'slow.png' })
+    expect(res.statusCode).toBe(503)
+    expect(errorCode(res.body)).toBe('dingtalk_unavailable')
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+    // The resend works.
+    expect((await post(owner, await makePng(9), { name: 'slow.png' })).statusCode).toBe(201)
+  })
+
+  it('answers 400 for a bad document id or an overlong name', async () => {
+    const png = await makePng(10)
+    const badId = await t.inject({ method: 'POST', url: '/api/documents/a.b/resources', headers: owner.headers, payload: png })
+    expect(errorCode(badId.body)).toBe('invalid_request')
+    const longName = await post(owner, png, { name: 'x'.repeat(2000) })
+    expect(longName.statusCode).toBe(400)
+    expect(errorCode(longName.body)).toBe('invalid_request')
+  })
+})
+
+describe('upload rate limit', () => {
+  it('answers 429 after UPLOAD_RATE_PER_MINUTE uploads by one person, not for others', async () => {
+    const t = await createTestApp({ env: { UPLOAD_RATE_PER_MINUTE: '2' } })
+    try {
+      const owner = await t.signIn('zhangwei')
+      const other = await t.signIn('lina')
+      const png = await makePng(11)
+      const send = (who: SignedIn) =>
+        t.inject({ method: 'POST', url: `/api/documents/${DOC}/resources?name=a.png`, headers: who.headers, payload: png })
+      expect((await send(owner)).statusCode).toBe(201)
+      expect((await send(owner)).statusCode).toBe(201)
+      const limited = await send(owner)
+      expect(limited.statusCode).toBe(429)
+      expect(errorCode(limited.body)).toBe('rate_limited')
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+      expect((await send(other)).statusCode).toBe(201)
+      t.clock.advance(61_000)
+      expect((await send(owner)).statusCode).toBe(201)
+    } finally {
+      await t.close()
+    }
+  })
+})

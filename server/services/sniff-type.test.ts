@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import sharp from 'sharp'
+import { isPlainText, sniffType } from './sniff-type'
+
+/** A minimal ZIP (one stored entry) — the local file header is what sniffers look at. */
+function zipWith(entryName: string, content: string): Buffer {
+  const name = Buffer.from(entryName)
+  const data = Buffer.from(content)
+  const header = Buffer.alloc(30)
+  header.writeUInt32LE(0x04034b50, 0)
+  header.writeUInt16LE(20, 4)
+  header.writeUInt32LE(0, 14) // crc (not checked by sniffers)
+  header.writeUInt32LE(data.length, 18)
+  header.writeUInt32LE(data.length, 22)
+  header.writeUInt16LE(name.length, 26)
+  return Buffer.concat([header, name, data])
+}
+
+const CONTENT_TYPES_DOCX =
+  '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+  '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+
+describe('sniffType', () => {
+  it('recognises real pictures by their bytes', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).png().toBuffer()
+    const jpeg = await sharp(png).jpeg().toBuffer()
+    const webp = await sharp(png).webp().toBuffer()
+    expect((await sniffType(png, { complete: true }))?.mediaType).toBe('image/png')
+    expect((await sniffType(jpeg, { complete: true }))?.mediaType).toBe('image/jpeg')
+    expect((await sniffType(webp, { complete: true }))?.kind).toBe('image')
+  })
+
+  it('finds PDF, MP4 and ZIP; a ZIP of Office parts is the Office type', async () => {
+    expect((await sniffType(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n'), { complete: false }))?.mediaType).toBe('application/pdf')
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom\0\0\0\0isommp41'), Buffer.alloc(64)])
+    expect((await sniffType(mp4, { complete: false }))?.mediaType).toBe('video/mp4')
+    expect((await sniffType(zipWith('notes/a.txt', 'hello'), { complete: true }))?.mediaType).toBe('application/zip')
+    const docx = zipWith('[Content_Types].xml', CONTENT_TYPES_DOCX)
+    expect((await sniffType(docx, { complete: true }))?.ext).toBe('docx')
+  })
+
+  it('takes UTF-8 text as plain text, or CSV when the name or declared type says so', async () => {
+    const text = Buffer.from('日期,金额\n2026-01-01,12.5\n')
+    expect((await sniffType(text, { complete: true }))?.mediaType).toBe('text/plain')
+    expect((await sniffType(text, { complete: true, nameExt: 'csv' }))?.mediaType).toBe('text/csv')
+    expect((await sniffType(text, { complete: true, declaredType: 'text/csv; charset=utf-8' }))?.mediaType).toBe('text/csv')
+  })
+
+  it.each([
+    ['HTML', '<!DOCTYPE html><html><body>hi</body></html>'],
+    ['HTML without doctype', '\n\n  <html>\n<script>alert(1)</script>'],
+    ['SVG', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'],
+    ['XML', '<?xml version="1.0"?><a/>'],
+    ['a shell script', '#!/bin/sh\nrm -rf /\n'],
+    ['PHP', '<?php echo 1; ?>'],
+    ['a script tag after text', 'hello\n<script src=x></script>'],
+  ])('refuses %s, whatever it claims to be', async (_label, content) => {
+    expect(await sniffType(Buffer.from(content), { complete: true, nameExt: 'jpg', declaredType: 'image/jpeg' })).toBeNull()
+  })
+
+  it('refuses executables and binary junk', async () => {
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x80, 0, 0, 0]), Buffer.alloc(64), Buffer.from('PE\0\0')])
+    expect(await sniffType(exe, { complete: false })).toBeNull()
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(64)])
+    expect(await sniffType(elf, { complete: false })).toBeNull()
+    expect(await sniffType(Buffer.from([1, 2, 3, 0, 0, 0, 255, 254]), { complete: true })).toBeNull()
+    expect(await sniffType(Buffer.alloc(0), { complete: true })).toBeNull()
+  })
+})
+
+describe('isPlainText', () => {
+  it('accepts a multi-byte character cut at the end of an incomplete head', () => {
+    const cut = Buffer.from('中文').subarray(0, 4)
+    expect(isPlainText(cut, false)).toBe(true)
+    expect(isPlainText(cut, true)).toBe(false)
+  })
+
+  it('refuses NUL bytes and invalid UTF-8', () => {
+    expect(isPlainText(Buffer.from('a\0b'), true)).toBe(false)
+    expect(isPlainText(Buffer.from([0x61, 0xff, 0x62]), true)).toBe(false)
+  })
+})
