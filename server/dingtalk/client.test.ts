@@ -182,6 +182,14 @@ describe('app token', () => {
     expect(await callsTo(TOKEN_PATH)).toHaveLength(2)
   })
 
+  it('is refreshed once on a 401 authFailed too', async () => {
+    const { api } = client()
+    await api.getMineWorkspace(ZHANG.unionId)
+    await fault({ path: '/v2.0/wiki/mineWorkspaces', status: 401, code: 'authFailed', times: 1 })
+    await expect(api.getMineWorkspace(ZHANG.unionId)).resolves.toMatchObject({ workspaceId: expect.any(String) })
+    expect(await callsTo(TOKEN_PATH)).toHaveLength(2)
+  })
+
   it('fails clearly with a wrong app secret', async () => {
     const { api } = client({ appSecret: 'wrong' })
     const err = await failure(api.getMineWorkspace(ZHANG.unionId))

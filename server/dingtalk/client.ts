@@ -313,7 +313,8 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
      * Streams exactly `size` bytes to the upload URL: `PUT`, `Content-Type` = mediaType,
      * `Content-Length` = size, no chunked encoding, nothing buffered. Not retried here (the
      * stream is consumed); an expired URL fails with `uploadUrlExpired` so the caller can ask
-     * for a new slot. https://open.dingtalk.com/document/development/upload-attachment (§4.2)
+     * for a new slot. Takes ownership of `body`: read to the end on success, destroyed on failure.
+     * https://open.dingtalk.com/document/development/upload-attachment (§4.2)
      */
     async putResource(uploadUrl, body, opts) {
       const api = `PUT ${redactUrl(uploadUrl)}`
@@ -512,8 +513,10 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
     },
 
     /**
-     * doc_1_0 GetRecentEditDocs (SDK-only shape, no current docs page; §6.5). Page named after
-     * the SDK action: https://open.dingtalk.com/document/development/querying-the-list-of-user-team-spaces
+     * doc_1_0 GetRecentEditDocs. DingTalk has no current page for it (dingtalk-open-api.md §6.5);
+     * the shape is `@alicloud/dingtalk` doc_1_0 `getRecentEditDocsWithOptions`. Nearest page, same
+     * doc_1_0 workspace family (marked historical):
+     * https://open.dingtalk.com/document/development/querying-the-list-of-user-team-spaces
      */
     async recentEditDocs(operatorId, opts) {
       const res = await call({
@@ -536,8 +539,10 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
     },
 
     /**
-     * doc_1_0 SearchWorkspaceDocs (SDK-only shape, no current docs page; §6.5). Page named after
-     * the SDK family: https://open.dingtalk.com/document/development/querying-the-list-of-user-team-spaces
+     * doc_1_0 SearchWorkspaceDocs. DingTalk has no current page for it (dingtalk-open-api.md §6.5);
+     * the shape is `@alicloud/dingtalk` doc_1_0 `searchWorkspaceDocsWithOptions`. Nearest page, same
+     * doc_1_0 workspace family (marked historical):
+     * https://open.dingtalk.com/document/development/querying-the-list-of-user-team-spaces
      */
     async searchDocs(operatorId, keyword, opts) {
       const res = await call({

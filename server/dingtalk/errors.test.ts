@@ -54,6 +54,7 @@ describe('isTokenRejected / wasNotDelivered', () => {
   it('recognises a rejected app token in both API families', () => {
     expect(isTokenRejected(400, 'InvalidAuthentication')).toBe(true)
     expect(isTokenRejected(401, 'InvalidAuthentication')).toBe(true)
+    expect(isTokenRejected(401, 'authFailed')).toBe(true)
     expect(isTokenRejected(200, '40014')).toBe(true)
     expect(isTokenRejected(200, '42001')).toBe(true)
     expect(isTokenRejected(403, 'permissionDenied')).toBe(false)

@@ -102,10 +102,11 @@ function unavailable(retryable: boolean): DingTalkErrorMapping {
 
 /**
  * True when DingTalk rejected the app access token itself, so a fresh token may fix the call
- * (§1.1: 400/401 `InvalidAuthentication`; §1.2: oapi 40014/42001).
+ * (§1.1: 400/401 `InvalidAuthentication`, or any 401 such as `authFailed`/`Unauthorized`;
+ * §1.2: oapi 40014/42001).
  */
 export function isTokenRejected(status: number, code: string): boolean {
-  return (code === 'InvalidAuthentication' && (status === 400 || status === 401)) || OAPI_TOKEN_REJECTED.has(code)
+  return (code === 'InvalidAuthentication' && status === 400) || status === 401 || OAPI_TOKEN_REJECTED.has(code)
 }
 
 /**
