@@ -73,3 +73,27 @@ export async function getJson(url: string, headers: Record<string, string> = {})
   const text = await res.text()
   return { status: res.status, body: text ? JSON.parse(text) : null }
 }
+
+/**
+ * Sends `chunks` with `Transfer-Encoding: chunked` (no Content-Length), as the SDK does, and
+ * returns the status and body text.
+ */
+export async function chunkedRequest(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  chunks: Array<string | Buffer>,
+): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+  const { request } = await import('node:http')
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { ...headers, 'transfer-encoding': 'chunked' } }, (res) => {
+      const parts: Buffer[] = []
+      res.on('data', (c: Buffer) => parts.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8'), headers: res.headers }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    for (const chunk of chunks) req.write(chunk)
+    req.end()
+  })
+}
