@@ -1,0 +1,99 @@
+/**
+ * Drill: the server dies in the middle of inserting a batch (a deploy, an OOM kill) and a new one
+ * starts against the same DingTalk (here: the same running emulator, via EMULATOR_URL) with the
+ * same SESSION_SECRET. The person's retry of the insertion with the same Idempotency-Key must
+ * finish the batch with every photo in the document exactly once, in order.
+ */
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEmulator } from '../emulator/index'
+import { ApiClient } from './support/api-client'
+import { mapLimit } from './support/batches'
+import {
+  addFault,
+  clearFaults,
+  editablePairs,
+  getState,
+  imageSources,
+  type EditorAndDoc,
+} from './support/emulator-control'
+import { makePhotos } from './support/photos'
+import { startChildServer, type ChildServer } from './support/processes'
+import { drillEnv } from './support/stack'
+import { IDEMPOTENCY_KEY_HEADER } from '../contract/api'
+
+const PHOTOS = 10
+/** Slows each block insert so the kill lands between inserts, not after the last one. */
+const INSERT_DELAY_MS = 300
+
+describe('drill: server restarted mid-batch', () => {
+  let emulator: Awaited<ReturnType<typeof startEmulator>>
+  let target: EditorAndDoc
+  const servers: ChildServer[] = []
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
+    target = editablePairs(await getState(emulator.url))[0] as EditorAndDoc
+  })
+  afterAll(async () => {
+    for (const server of servers) await server.kill()
+    await emulator?.close()
+  })
+
+  it('finishes the batch exactly once after the new server gets the same Idempotency-Key', async () => {
+    const first = await startChildServer(drillEnv(emulator.url))
+    servers.push(first)
+    const client = new ApiClient(first.url)
+    await client.signIn(target.userId)
+    const photos = await makePhotos(PHOTOS, { seed: 31, prefix: 'restart' })
+    const resources = await mapLimit(photos, 3, (p) =>
+      client.upload(target.docId, { name: p.name, contentType: 'image/jpeg', size: p.bytes.length, body: () => p.bytes }),
+    )
+    const expected = resources.map((r) => r.resourceUrl)
+    const before = imageSources(await getState(emulator.url), target.docId)
+    const ours = async () =>
+      imageSources(await getState(emulator.url), target.docId)
+        .slice(before.length)
+        .filter((src) => expected.includes(src))
+
+    await addFault(emulator.url, { path: '/v1.0/doc/suites/documents/', method: 'POST', latencyMs: INSERT_DELAY_MS })
+    const key = randomUUID()
+    const items = resources.map((r) => ({ resourceToken: r.resourceToken }))
+    const doomed = client
+      .request('POST', `/api/documents/${target.docId}/insertions`, { json: { items }, headers: { [IDEMPOTENCY_KEY_HEADER]: key } })
+      .then(
+        (res) => `answered ${res.status}`,
+        (err: unknown) => `failed: ${String(err)}`,
+      )
+
+    // Kill the server once part of the batch is in the document.
+    let inAtKill = 0
+    for (let i = 0; i < 500 && inAtKill < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      inAtKill = (await ours()).length
+    }
+    await first.kill()
+    expect(await doomed).toMatch(/^failed/)
+    expect(inAtKill, 'the kill landed mid-batch').toBeGreaterThan(0)
+    // Inserts DingTalk had already accepted may still land; none may have been repeated.
+    const atKill = await ours()
+    expect(atKill.length).toBeLessThan(PHOTOS)
+    expect(atKill).toEqual(expected.slice(0, atKill.length))
+
+    await clearFaults(emulator.url)
+    const second = await startChildServer(drillEnv(emulator.url))
+    servers.push(second)
+    client.baseUrl = second.url
+    const result = await client.insert(target.docId, items, { idempotencyKey: key })
+    expect(result.blocks.map((b) => b.resourceId)).toEqual(resources.map((r) => r.resourceId))
+
+    const after = imageSources(await getState(emulator.url), target.docId)
+    expect(after.slice(0, before.length)).toEqual(before)
+    expect(after.slice(before.length)).toEqual(expected)
+
+    // The same key once more changes nothing.
+    await client.insert(target.docId, items, { idempotencyKey: key })
+    expect(imageSources(await getState(emulator.url), target.docId)).toEqual(after)
+    client.close()
+  })
+})

@@ -1,0 +1,97 @@
+/**
+ * Drill: the upload URL expires before the PUT reaches storage (a slow start, a stalled phone
+ * network). OSS refuses an expired URL (dingtalk-open-api.md §4.2); the upload must still end
+ * with the bytes stored, through a fresh upload slot, and the photo must be insertable.
+ *
+ * How: the emulator runs on a clock we can move. Storage is slowed by a one-off latency fault;
+ * while the PUT waits in it, the clock jumps past the URL's `Expires`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiClient } from './support/api-client'
+import {
+  addFault,
+  editablePairs,
+  emulatorAccessToken,
+  getRequests,
+  getState,
+  imageSources,
+  requestUploadSlot,
+  type EditorAndDoc,
+} from './support/emulator-control'
+import { httpRequest } from './support/http'
+import { makePhotos } from './support/photos'
+import { startStack, type Stack } from './support/stack'
+
+/** Long enough for the drill to see GetResourceUploadInfo answered and move the clock first. */
+const PUT_DELAY_MS = 2000
+const isUploadInfo = (path: string) => /^\/v1\.0\/doc\/docs\/resources\/[^/]+\/uploadInfos\/query$/.test(path)
+
+describe('drill: upload URL expires before the PUT', () => {
+  let stack: Stack
+  let target: EditorAndDoc
+  let skewMs = 0
+  const clock = { now: () => Date.now() + skewMs }
+
+  beforeAll(async () => {
+    stack = await startStack({ clock })
+    target = editablePairs(await getState(stack.emulatorUrl))[0] as EditorAndDoc
+  })
+  afterAll(async () => {
+    await stack?.close()
+  })
+
+  it('gets a fresh upload slot and completes the upload', async () => {
+    // How long the emulator's upload URLs live: read `Expires` from a slot asked for directly.
+    const token = await emulatorAccessToken(stack.emulatorUrl)
+    const probe = await requestUploadSlot(stack.emulatorUrl, token, target.docId, target.unionId, {
+      size: 1,
+      mediaType: 'image/jpeg',
+      resourceName: 'probe.jpg',
+    })
+    const storagePath = new URL(probe.uploadUrl).pathname.replace(/[^/]+$/, '')
+    const expires = Number(new URL(probe.uploadUrl).searchParams.get('Expires'))
+    expect(expires, 'the upload URL carries an OSS-style Expires').toBeGreaterThan(0)
+    const ttlMs = expires * 1000 - clock.now()
+
+    const client = new ApiClient(stack.serverUrl)
+    await client.signIn(target.userId)
+    const [photo] = await makePhotos(1, { seed: 7, width: 640, height: 480 })
+    if (!photo) throw new Error('no photo generated')
+
+    await addFault(stack.emulatorUrl, { path: storagePath, method: 'PUT', latencyMs: PUT_DELAY_MS, times: 1 })
+    const logBefore = (await getRequests(stack.emulatorUrl)).length
+    const upload = client.upload(target.docId, {
+      name: photo.name,
+      contentType: 'image/jpeg',
+      size: photo.bytes.length,
+      body: () => photo.bytes,
+    })
+    // As soon as the slot has been handed out, let the URL's lifetime pass while the PUT is held.
+    for (let i = 0; i < 200; i++) {
+      const log = (await getRequests(stack.emulatorUrl)).slice(logBefore)
+      if (log.some((r) => isUploadInfo(r.path) && r.status === 200)) break
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    skewMs = ttlMs + 60_000
+
+    const resource = await upload
+    const log = (await getRequests(stack.emulatorUrl)).slice(logBefore)
+    const puts = log.filter((r) => r.method === 'PUT' && r.path.startsWith(storagePath))
+    expect(puts.map((r) => r.status), 'the first PUT is refused as expired, the next succeeds').toEqual([403, 200])
+    expect(log.filter((r) => isUploadInfo(r.path) && r.status === 200).length).toBeGreaterThanOrEqual(2)
+
+    // The bytes stored are the photo's, and the photo goes into the document.
+    const state = await getState(stack.emulatorUrl)
+    const stored = state.resources.find((r) => r.resourceId === resource.resourceId)
+    expect(stored).toMatchObject({ uploaded: true, size: photo.bytes.length, docId: target.docId })
+    const bytes = await httpRequest(new URL(resource.resourceUrl, stack.emulatorUrl).toString())
+    expect(bytes.status).toBe(200)
+    expect(bytes.body.equals(photo.bytes)).toBe(true)
+
+    const before = imageSources(state, target.docId)
+    await client.insert(target.docId, [{ resourceToken: resource.resourceToken }])
+    const after = imageSources(await getState(stack.emulatorUrl), target.docId)
+    expect(after).toEqual([...before, resource.resourceUrl])
+    client.close()
+  })
+})
