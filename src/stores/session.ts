@@ -42,6 +42,30 @@ export class SignInError extends Error {
   }
 }
 
+/**
+ * A device-side hint that a session cookie probably exists (the cookie itself is HttpOnly). Without
+ * it the first visit would always start with a 401 from GET /api/session, which browsers log as a
+ * console error; with it a reload still finds the session first. Holds no identity, only '1'.
+ */
+const SESSION_HINT_KEY = 'doc-attach:has-session'
+
+function hasSessionHint(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT_KEY) === '1'
+  } catch {
+    return true // storage unavailable: just ask the server
+  }
+}
+
+function setSessionHint(present: boolean): void {
+  try {
+    if (present) localStorage.setItem(SESSION_HINT_KEY, '1')
+    else localStorage.removeItem(SESSION_HINT_KEY)
+  } catch {
+    // Without storage every boot asks GET /api/session, which is still correct.
+  }
+}
+
 export const useSessionStore = defineStore('session', () => {
   const status = ref<SessionStatus>('idle')
   const user = ref<User | null>(null)
@@ -65,6 +89,7 @@ export const useSessionStore = defineStore('session', () => {
 
   function accept(session: { user: User; csrfToken: string }) {
     setCsrfToken(session.csrfToken)
+    setSessionHint(true)
     user.value = session.user
     error.value = null
     status.value = 'signed-in'
@@ -121,26 +146,34 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /**
-   * First thing after the app mounts: session and config in parallel (one round trip), then
-   * either signed in, or the sign-in path that fits the container and mode.
-   * `corpIdFromUrl` is read from `location.search` before the router exists (DESIGN.md §1.1).
+   * First thing after the app mounts: the existing session (when the device has signed in before)
+   * and config in parallel, one round trip; then either signed in, or the sign-in path that fits
+   * the container and mode. `corpIdFromUrl` is read from `location.search` before the router
+   * exists (DESIGN.md §1.1).
    */
   async function boot(corpIdFromUrl: string | null): Promise<void> {
     status.value = 'checking'
     error.value = null
     corpId.value = corpIdFromUrl
-    const [sessionResult, configResult] = await Promise.allSettled([getSession(), getConfig()])
+    const [sessionResult, configResult] = await Promise.allSettled([
+      hasSessionHint() ? getSession() : Promise.resolve(null),
+      getConfig(),
+    ])
     if (configResult.status === 'fulfilled') {
       mode.value = configResult.value.mode
       corpId.value ||= configResult.value.corpId || null
     }
-    if (sessionResult.status === 'fulfilled') {
+    if (sessionResult.status === 'fulfilled' && sessionResult.value !== null) {
       accept(sessionResult.value)
       return
     }
-    const sessionError = sessionResult.reason
-    const noSession = sessionError instanceof ApiError && sessionError.status === 401
-    if (!noSession) return fail(sessionError, () => boot(corpIdFromUrl))
+    if (sessionResult.status === 'rejected') {
+      const sessionError: unknown = sessionResult.reason
+      if (!(sessionError instanceof ApiError && sessionError.status === 401)) {
+        return fail(sessionError, () => boot(corpIdFromUrl))
+      }
+      setSessionHint(false)
+    }
     // Without config we cannot tell sandbox from live; only DingTalk login can go on (with the URL's corpId).
     if (configResult.status === 'rejected' && currentPlatform().kind !== 'dingtalk') {
       return fail(configResult.reason, () => boot(corpIdFromUrl))
@@ -164,6 +197,7 @@ export const useSessionStore = defineStore('session', () => {
       // Signing out locally still matters when the server cannot be reached.
     }
     setCsrfToken(null)
+    setSessionHint(false)
     user.value = null
     await startSignIn()
   }
@@ -172,6 +206,7 @@ export const useSessionStore = defineStore('session', () => {
   function expire(): void {
     if (status.value !== 'signed-in') return
     setCsrfToken(null)
+    setSessionHint(false)
     user.value = null
     void startSignIn()
   }
