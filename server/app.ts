@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import { registerSession, type Clock } from './auth/session'
@@ -60,7 +60,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     // A client-chosen request id could forge log lines; always make our own.
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: trustProxyOption(deps.trustProxy ?? false),
     bodyLimit: JSON_BODY_LIMIT,
   })

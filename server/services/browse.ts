@@ -126,7 +126,7 @@ export async function resolveDocument(ctx: Ctx, rawUrl: string): Promise<Resolve
   if (docId) {
     node = await ctx.dingtalk.getNode(docId, ctx.operatorId)
   } else if (url.protocol === 'https:') {
-    node = await ctx.dingtalk.getNodeByUrl(url.href, ctx.operatorId)
+    node = await nodeByUrl(ctx, url.href)
   } else {
     throw new AppError('invalid_url', 400, 'Only https links to DingTalk documents can be used.')
   }
@@ -134,6 +134,18 @@ export async function resolveDocument(ctx: Ctx, rawUrl: string): Promise<Resolve
   const doc = toDocNode(ctx.config, node)
   if (doc.kind !== 'document') throw new AppError('invalid_url', 400, 'That link is not a DingTalk document.')
   return { docId: doc.docId, name: doc.name, url: doc.url, editable: doc.editable }
+}
+
+/** GetNodeByUrl; DingTalk calling the link itself invalid means it is not a document link. */
+async function nodeByUrl(ctx: Ctx, href: string): Promise<WikiNode> {
+  try {
+    return await ctx.dingtalk.getNodeByUrl(href, ctx.operatorId)
+  } catch (error) {
+    if (error instanceof DingTalkError && error.appCode === 'invalid_request') {
+      throw new AppError('invalid_url', 400, 'That link is not a DingTalk document link.')
+    }
+    throw error
+  }
 }
 
 function localDocId(config: AppConfig, text: string, url: URL): string | null {
