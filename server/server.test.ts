@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { startEmulator } from './emulator/index'
+import { SEED } from './emulator/seed'
+import { EnvError } from './env'
+import { startServer, type RunningServer } from './server'
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.()
+})
+
+async function start(env: Record<string, string>): Promise<RunningServer> {
+  const server = await startServer({ PORT: '0', EMULATOR_PORT: '0', ...env }, { logger: false, staticRoot: null })
+  cleanups.push(() => server.close())
+  return server
+}
+
+async function signIn(server: RunningServer, userId: string): Promise<{ cookie: string; csrfToken: string }> {
+  const code = await fetch(`${server.url}/api/sandbox/auth-codes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId }),
+  })
+  const { authCode } = (await code.json()) as { authCode: string }
+  const session = await fetch(`${server.url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({ authCode }),
+  })
+  expect(session.status).toBe(200)
+  const { csrfToken } = (await session.json()) as { csrfToken: string }
+  return { cookie: (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '', csrfToken }
+}
+
+describe('startServer', () => {
+  it('starts a sandbox with its own emulator, serves the flow over HTTP, and stops both', async () => {
+    const server = await startServer({ PORT: '0', EMULATOR_PORT: '0' }, { logger: false, staticRoot: null })
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(server.emulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const health = await fetch(`${server.url}/api/health`)
+    expect(await health.json()).toEqual({ status: 'ok', mode: 'sandbox' })
+
+    const me = await signIn(server, SEED.users.zhangwei.userId)
+    const resolved = await fetch(`${server.url}/api/documents/resolve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: me.cookie, 'x-csrf-token': me.csrfToken, origin: server.url },
+      body: JSON.stringify({ url: SEED.docs.weeklyReport.url }),
+    })
+    expect(resolved.status).toBe(200)
+    // In sandbox the document opens in the emulator's view of it.
+    const doc = (await resolved.json()) as { url: string }
+    expect(doc.url).toBe(`${server.emulatorUrl}/__emulator/documents/${SEED.docs.weeklyReport.docId}`)
+    expect((await fetch(doc.url)).status).toBe(200)
+
+    await server.close()
+    await expect(fetch(`${server.url}/api/health`)).rejects.toThrow()
+    await expect(fetch(`${server.emulatorUrl}/__emulator/state`)).rejects.toThrow()
+  })
+
+  it('uses a running emulator from EMULATOR_URL, which outlives server restarts (and so do sessions with a fixed secret)', async () => {
+    const emulator = await startEmulator({ port: 0 })
+    cleanups.push(() => emulator.close())
+    const env = { EMULATOR_URL: emulator.url, SESSION_SECRET: 's'.repeat(40) }
+    const first = await startServer({ PORT: '0', ...env }, { logger: false, staticRoot: null })
+    expect(first.emulatorUrl).toBe(emulator.url)
+    const me = await signIn(first, SEED.users.lina.userId)
+    await first.close()
+    expect((await fetch(`${emulator.url}/__emulator/state`)).status).toBe(200)
+
+    const second = await start(env)
+    const session = await fetch(`${second.url}/api/session`, { headers: { cookie: me.cookie } })
+    expect(session.status).toBe(200)
+    expect(((await session.json()) as { user: { userId: string } }).user.userId).toBe(SEED.users.lina.userId)
+  })
+
+  it('starts in live mode against the configured DingTalk hosts, without sandbox routes', async () => {
+    const emulator = await startEmulator({ port: 0 })
+    cleanups.push(() => emulator.close())
+    const server = await start({
+      DINGTALK_APP_KEY: 'ding-emulator-app',
+      DINGTALK_APP_SECRET: 'emulator-secret',
+      DINGTALK_CORP_ID: 'ding-emulator-corp',
+      SESSION_SECRET: 'l'.repeat(40),
+      DINGTALK_API_BASE: emulator.url,
+      DINGTALK_OAPI_BASE: emulator.url,
+      HOST: '127.0.0.1',
+    })
+    expect(server.emulatorUrl).toBeNull()
+    expect(await (await fetch(`${server.url}/api/health`)).json()).toEqual({ status: 'ok', mode: 'live' })
+    expect((await fetch(`${server.url}/api/sandbox/users`)).status).toBe(404)
+    // Sign-in goes to the configured oapi host.
+    const code = await fetch(`${emulator.url}/__emulator/auth-codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: SEED.users.lina.userId }),
+    })
+    const { authCode } = (await code.json()) as { authCode: string }
+    const session = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authCode }) })
+    expect(session.status).toBe(200)
+  })
+
+  it('refuses to start with an invalid environment, listing the problems', async () => {
+    await expect(startServer({ DINGTALK_APP_KEY: 'only-one', PORT: 'x' })).rejects.toBeInstanceOf(EnvError)
+  })
+})
