@@ -316,6 +316,7 @@ class Batch {
   /** A run of images in one paragraph: the first inserted, the rest appended (DocAppendParagraph). */
   private async placeGroup(group: number[]): Promise<void> {
     const resources = group.map((i) => this.items[i]?.resource).filter((r): r is ResourceClaims => !!r)
+    // Photos of this group already in the document (an earlier, interrupted attempt) are in one paragraph.
     let paragraph = resources.map((r) => this.doc.find(r)).find((b) => b !== undefined)
     const firstMissing = resources.find((r) => !this.doc.find(r))
     if (!paragraph && firstMissing) {
@@ -323,12 +324,12 @@ class Batch {
     }
     if (!paragraph) return
     const paragraphId = paragraph.id
-    for (const resource of resources) {
-      if (!this.doc.find(resource)) await this.append(paragraphId, resource)
-    }
+    // Recorded one by one, so a failure midway reports exactly which photos are in.
     for (const i of group) {
       const resource = this.items[i]?.resource
-      this.record(i, (resource && this.doc.find(resource)?.id) ?? paragraphId)
+      if (!resource) continue
+      if (!this.doc.find(resource)) await this.append(paragraphId, resource)
+      this.record(i, this.doc.find(resource)?.id ?? paragraphId)
     }
     this.anchor = paragraphId
     const caption = groupCaption(this.items, group)

@@ -1,0 +1,393 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import {
+  ErrorBodySchema,
+  InsertionIncompleteDetailsSchema,
+  InsertionResponseSchema,
+  type InsertionResponse,
+  type ResourceResponse,
+} from '@contract/api'
+import { buildApp } from '../app'
+import { createDingTalkClient } from '../dingtalk/client'
+import { DingTalkError } from '../dingtalk/errors'
+import type { DingTalkApi } from '../dingtalk/types'
+import { SEED } from '../emulator/seed'
+import { EMULATOR_CREDENTIALS } from '../env'
+import { signResourceToken } from '../services/resource-token'
+import { createTestApp, type SignedIn, type TestApp } from '../test-app'
+import {
+  addFault,
+  describeBlock,
+  documentBlocks,
+  emulatorCalls,
+  makePdf,
+  makePng,
+  upload,
+  type LoggedCall,
+} from './test-fixtures'
+
+const DOC = SEED.docs.sitePhotos.docId
+const OTHER_DOC = SEED.docs.weeklyReport.docId
+const blocksPath = (docId: string) => `/v1.0/doc/suites/documents/${docId}/blocks`
+const writes = (calls: LoggedCall[]) => calls.filter((c) => c.method === 'POST' && c.path.startsWith('/v1.0/doc/suites/'))
+
+let seq = 0
+const newKey = () => `key-${Date.now()}-${++seq}`
+
+function errorOf(body: string) {
+  return ErrorBodySchema.parse(JSON.parse(body)).error
+}
+
+describe('POST /api/documents/:docId/insertions', () => {
+  let t: TestApp
+  let owner: SignedIn
+  let editor: SignedIn
+  let reader: SignedIn
+  let photoSeed = 100
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { MAX_FILES_PER_BATCH: '8' } })
+    owner = await t.signIn('zhangwei')
+    editor = await t.signIn('lina')
+    reader = await t.signIn('wangfang')
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+  beforeEach(async () => {
+    await fetch(`${t.emulatorUrl}/__emulator/faults`, { method: 'DELETE' })
+  })
+
+  const photo = async (who: SignedIn = owner, docId = DOC, name = `p${photoSeed}.png`) =>
+    upload(t, who, docId, await makePng(++photoSeed), name)
+  const photos = (n: number, who?: SignedIn, docId?: string) => Promise.all(Array.from({ length: n }, () => photo(who, docId)))
+
+  const insert = (who: SignedIn, body: unknown, key: string | null = newKey(), docId = DOC, app?: FastifyInstance) => {
+    const headers: Record<string, string> = { ...who.headers }
+    if (key !== null) headers['idempotency-key'] = key
+    const opts = { method: 'POST' as const, url: `/api/documents/${docId}/insertions`, headers, payload: body as object }
+    return app ? app.inject(opts) : t.inject(opts)
+  }
+  const inserted = async (res: { statusCode: number; body: string }): Promise<InsertionResponse> => {
+    expect(res.statusCode, res.body).toBe(201)
+    return InsertionResponseSchema.parse(JSON.parse(res.body))
+  }
+  const itemsOf = (resources: ResourceResponse[], captions: Record<number, string> = {}) =>
+    resources.map((r, i) => ({ resourceToken: r.resourceToken, ...(captions[i] ? { caption: captions[i] } : {}) }))
+
+  /** A second app on the same emulator and secret: what a restart or another instance looks like. */
+  async function secondApp(wrap: (api: DingTalkApi) => DingTalkApi = (api) => api): Promise<FastifyInstance> {
+    const dingtalk = createDingTalkClient({
+      apiBase: t.emulatorUrl,
+      oapiBase: t.emulatorUrl,
+      appKey: EMULATOR_CREDENTIALS.appKey,
+      appSecret: EMULATOR_CREDENTIALS.appSecret,
+      sleep: async () => {},
+    })
+    return buildApp({ config: t.config, dingtalk: wrap(dingtalk), logger: false, clock: t.clock, staticRoot: null })
+  }
+
+  it('inserts five items in order at the end: images, captions and a PDF attachment', async () => {
+    const [a, b] = await photos(2)
+    const pdf = await upload(t, owner, DOC, makePdf('合同'), '合同.pdf')
+    const [c, d] = await photos(2)
+    const items = [a, b, pdf, c, d].filter((r): r is ResourceResponse => !!r)
+    const before = await documentBlocks(t.emulatorUrl, DOC)
+
+    const result = await inserted(await insert(owner, { items: itemsOf(items, { 0: '东门入口', 2: '签字版', 3: '  ' }) }))
+    expect(result.documentUrl).toBe(t.config.documentUrl(DOC))
+    expect(result.blocks.map((bl) => bl.resourceId)).toEqual(items.map((r) => r.resourceId))
+
+    const after = await documentBlocks(t.emulatorUrl, DOC)
+    expect(after.slice(0, before.length).map((bl) => bl.id)).toEqual(before.map((bl) => bl.id))
+    const added = after.slice(before.length)
+    expect(added.map(describeBlock)).toEqual([
+      `img:${a?.resourceUrl}`,
+      '东门入口',
+      `img:${b?.resourceUrl}`,
+      'file:合同.pdf',
+      '签字版',
+      `img:${c?.resourceUrl}`,
+      `img:${d?.resourceUrl}`,
+    ])
+    const byId = new Map(added.map((bl) => [bl.id, describeBlock(bl)]))
+    expect(result.blocks.map((bl) => byId.get(bl.blockId))).toEqual([
+      `img:${a?.resourceUrl}`,
+      `img:${b?.resourceUrl}`,
+      'file:合同.pdf',
+      `img:${c?.resourceUrl}`,
+      `img:${d?.resourceUrl}`,
+    ])
+  })
+
+  it('inserts at the start, and after or before a chosen block, keeping the order', async () => {
+    const docId = OTHER_DOC
+    const [s1, s2] = await photos(2, owner, docId)
+    await inserted(await insert(owner, { items: itemsOf([s1!, s2!]), position: { where: 'start' } }, newKey(), docId))
+    let blocks = await documentBlocks(t.emulatorUrl, docId)
+    expect(blocks.slice(0, 2).map(describeBlock)).toEqual([`img:${s1?.resourceUrl}`, `img:${s2?.resourceUrl}`])
+
+    const anchor = blocks[3]
+    if (!anchor) throw new Error('seed document too short')
+    const [a1, a2] = await photos(2, owner, docId)
+    await inserted(
+      await insert(owner, { items: itemsOf([a1!, a2!], { 0: 'after 1' }), position: { where: 'after', blockId: anchor.id } }, newKey(), docId),
+    )
+    blocks = await documentBlocks(t.emulatorUrl, docId)
+    const at = blocks.findIndex((bl) => bl.id === anchor.id)
+    expect(blocks.slice(at, at + 4).map(describeBlock)).toEqual([
+      describeBlock(anchor),
+      `img:${a1?.resourceUrl}`,
+      'after 1',
+      `img:${a2?.resourceUrl}`,
+    ])
+
+    const [b1, b2] = await photos(2, owner, docId)
+    await inserted(await insert(owner, { items: itemsOf([b1!, b2!]), position: { where: 'before', blockId: anchor.id } }, newKey(), docId))
+    blocks = await documentBlocks(t.emulatorUrl, docId)
+    const at2 = blocks.findIndex((bl) => bl.id === anchor.id)
+    expect(blocks.slice(at2 - 2, at2 + 1).map(describeBlock)).toEqual([
+      `img:${b1?.resourceUrl}`,
+      `img:${b2?.resourceUrl}`,
+      describeBlock(anchor),
+    ])
+  })
+
+  it('answers 400 when the chosen block is no longer in the document', async () => {
+    const [p] = await photos(1)
+    const res = await insert(owner, { items: itemsOf([p!]), position: { where: 'after', blockId: 'gone-block' } })
+    expect(res.statusCode).toBe(400)
+    expect(errorOf(res.body).code).toBe('invalid_request')
+  })
+
+  it('puts a batch of photos in one paragraph with layout "together", in about one call per photo', async () => {
+    const batch = await photos(4)
+    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    const before = (await documentBlocks(t.emulatorUrl, DOC)).length
+    const result = await inserted(await insert(owner, { items: itemsOf(batch, { 0: '北侧', 2: '南侧' }), layout: 'together' }))
+
+    const ids = new Set(result.blocks.map((bl) => bl.blockId))
+    expect(ids.size).toBe(1)
+    const added = (await documentBlocks(t.emulatorUrl, DOC)).slice(before)
+    expect(added.map(describeBlock)).toEqual([batch.map((r) => `img:${r.resourceUrl}`).join('+'), '1. 北侧   3. 南侧'])
+
+    const calls = (await emulatorCalls(t.emulatorUrl)).slice(callsBefore).filter((c) => c.path.startsWith('/v1.0/doc/'))
+    // One read of the document, one paragraph, three appends, one caption paragraph.
+    expect(calls.map((c) => `${c.method} ${c.path.endsWith('/appendElement') ? 'append' : c.path === blocksPath(DOC) ? 'blocks' : c.path}`)).toEqual([
+      'GET blocks',
+      'POST blocks',
+      'POST append',
+      'POST append',
+      'POST append',
+      'POST blocks',
+    ])
+  })
+
+  it('replays the same key without inserting again, and runs concurrent duplicates once', async () => {
+    const batch = await photos(2)
+    const key = newKey()
+    const body = { items: itemsOf(batch) }
+    const first = await inserted(await insert(owner, body, key))
+    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    const again = await inserted(await insert(owner, body, key))
+    expect(again).toEqual(first)
+    expect(writes((await emulatorCalls(t.emulatorUrl)).slice(callsBefore))).toEqual([])
+
+    const other = await photos(2)
+    const key2 = newKey()
+    const [r1, r2] = await Promise.all([insert(owner, { items: itemsOf(other) }, key2), insert(owner, { items: itemsOf(other) }, key2)])
+    expect(await inserted(r1!)).toEqual(await inserted(r2!))
+    const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
+    for (const r of other) expect(srcs.filter((s) => s === `img:${r.resourceUrl}`)).toHaveLength(1)
+  })
+
+  it('refuses the same key with a different body', async () => {
+    const [a, b] = await photos(2)
+    const key = newKey()
+    await inserted(await insert(owner, { items: itemsOf([a!]) }, key))
+    const res = await insert(owner, { items: itemsOf([b!]) }, key)
+    expect(res.statusCode).toBe(400)
+    expect(errorOf(res.body).code).toBe('invalid_request')
+  })
+
+  it('needs a well-formed Idempotency-Key and a valid body within the batch limit', async () => {
+    const [p] = await photos(1)
+    const missing = await insert(owner, { items: itemsOf([p!]) }, null)
+    expect(missing.statusCode).toBe(428)
+    expect(errorOf(missing.body).code).toBe('idempotency_key_required')
+    for (const bad of ['short', 'has space in it', 'x'.repeat(129), 'emoji-😀-key']) {
+      const res = await insert(owner, { items: itemsOf([p!]) }, bad)
+      expect(res.statusCode, bad).toBe(400)
+      expect(errorOf(res.body).code).toBe('invalid_request')
+    }
+    for (const body of [{}, { items: [] }, { items: [{ resourceToken: 1 }] }, { items: itemsOf([p!]), position: { where: 'after' } }]) {
+      const res = await insert(owner, body)
+      expect(res.statusCode, JSON.stringify(body)).toBe(400)
+      expect(errorOf(res.body).code).toBe('invalid_request')
+    }
+    const tooMany = Array.from({ length: 9 }, () => ({ resourceToken: p!.resourceToken }))
+    const res = await insert(owner, { items: tooMany })
+    expect(res.statusCode).toBe(400)
+    expect(errorOf(res.body).code).toBe('invalid_request')
+  })
+
+  it('refuses forged tokens and tokens of another person or document before calling DingTalk', async () => {
+    const [mine] = await photos(1)
+    const [linas] = await photos(1, editor)
+    const [otherDoc] = await photos(1, owner, OTHER_DOC)
+    const forged = signResourceToken('not-the-server-secret-0123456789abcdef', {
+      resourceId: mine!.resourceId,
+      resourceUrl: mine!.resourceUrl,
+      kind: 'image',
+      name: 'x.png',
+      mediaType: 'image/png',
+      size: 1,
+      docId: DOC,
+      unionId: owner.user.unionId,
+      issuedAt: t.clock.now(),
+    })
+    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    for (const token of [linas!.resourceToken, otherDoc!.resourceToken, forged, `${mine!.resourceToken}x`, 'garbage']) {
+      const res = await insert(owner, { items: [{ resourceToken: mine!.resourceToken }, { resourceToken: token }] })
+      expect(res.statusCode).toBe(400)
+      expect(errorOf(res.body).code).toBe('resource_invalid')
+    }
+    expect((await emulatorCalls(t.emulatorUrl)).slice(callsBefore)).toEqual([])
+  })
+
+  it('answers 404 for an unknown document and 403 for a reader', async () => {
+    const [p] = await photos(1)
+    const claims = {
+      resourceId: p!.resourceId,
+      resourceUrl: p!.resourceUrl,
+      kind: 'image' as const,
+      name: p!.name,
+      mediaType: p!.mediaType,
+      size: p!.size,
+      issuedAt: t.clock.now(),
+    }
+    const ghost = signResourceToken(t.config.sessionSecret, { ...claims, docId: 'NoSuchDoc123', unionId: owner.user.unionId })
+    const missing = await insert(owner, { items: [{ resourceToken: ghost }] }, newKey(), 'NoSuchDoc123')
+    expect(missing.statusCode).toBe(404)
+    expect(errorOf(missing.body).code).toBe('document_not_found')
+
+    const readers = signResourceToken(t.config.sessionSecret, { ...claims, docId: DOC, unionId: reader.user.unionId })
+    const forbidden = await insert(reader, { items: [{ resourceToken: readers }] })
+    expect(forbidden.statusCode).toBe(403)
+    expect(errorOf(forbidden.body).code).toBe('forbidden')
+  })
+
+  it('retries injected 503s transparently and never inserts twice', async () => {
+    const batch = await photos(3)
+    await addFault(t.emulatorUrl, { path: blocksPath(DOC), method: 'POST', status: 503, code: 'operationTimeout', times: 2 })
+    const result = await inserted(await insert(owner, { items: itemsOf(batch) }))
+    expect(result.blocks).toHaveLength(3)
+    const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
+    for (const r of batch) expect(srcs.filter((s) => s === `img:${r.resourceUrl}`)).toHaveLength(1)
+  })
+
+  it('does not retry paramError; a refused attachment block falls back to a link', async () => {
+    const [p] = await photos(1)
+    await addFault(t.emulatorUrl, { path: blocksPath(DOC), method: 'POST', status: 400, code: 'paramError', times: 1 })
+    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    const res = await insert(owner, { items: itemsOf([p!]) })
+    expect(res.statusCode).toBe(400)
+    expect(errorOf(res.body).code).toBe('invalid_request')
+    expect(writes((await emulatorCalls(t.emulatorUrl)).slice(callsBefore))).toHaveLength(1)
+
+    const pdf = await upload(t, owner, DOC, makePdf('fallback'), '说明.pdf')
+    await addFault(t.emulatorUrl, { path: blocksPath(DOC), method: 'POST', status: 400, code: 'paramError', times: 1 })
+    const result = await inserted(await insert(owner, { items: itemsOf([pdf]) }))
+    const block = (await documentBlocks(t.emulatorUrl, DOC)).find((bl) => bl.id === result.blocks[0]?.blockId)
+    expect(block && describeBlock(block)).toBe(`link:${pdf.resourceUrl}`)
+    expect(JSON.stringify(block)).toContain('说明.pdf')
+  })
+
+  it('after a failure midway, reports what went in, and the same key finishes without duplicates', async () => {
+    const batch = await photos(4)
+    let writesLeft = 2
+    const flaky = await secondApp((api) => ({
+      ...api,
+      insertBlock: async (...args) => {
+        if (writesLeft-- <= 0) throw new DingTalkError({ status: 500, dingtalkCode: 'systemError', api: 'POST /blocks' })
+        return api.insertBlock(...args)
+      },
+    }))
+    try {
+      const key = newKey()
+      const body = { items: itemsOf(batch) }
+      const failed = await insert(owner, body, key, DOC, flaky)
+      expect(failed.statusCode).toBe(503)
+      expect(Number(failed.headers['retry-after'])).toBeGreaterThan(0)
+      const details = InsertionIncompleteDetailsSchema.parse(errorOf(failed.body).details)
+      expect(details.blocks.map((bl) => bl.resourceId)).toEqual(batch.slice(0, 2).map((r) => r.resourceId))
+      expect(details.pendingResourceIds).toEqual(batch.slice(2).map((r) => r.resourceId))
+
+      const done = await inserted(await insert(owner, body, key))
+      expect(done.blocks.slice(0, 2)).toEqual(details.blocks)
+      const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
+      const positions = batch.map((r) => srcs.indexOf(`img:${r.resourceUrl}`))
+      for (const r of batch) expect(srcs.filter((s) => s === `img:${r.resourceUrl}`)).toHaveLength(1)
+      expect([...positions].sort((x, y) => x - y)).toEqual(positions)
+      expect(positions[3]! - positions[0]!).toBe(3)
+    } finally {
+      await flaky.close()
+    }
+  })
+
+  it('takes a block that landed although DingTalk answered 503, instead of inserting it again', async () => {
+    const batch = await photos(2)
+    let lost = 1
+    const lossy = await secondApp((api) => ({
+      ...api,
+      insertBlock: async (...args) => {
+        const block = await api.insertBlock(...args)
+        // The insert happened, but the answer never arrived (a gateway timeout).
+        if (lost-- > 0) throw new DingTalkError({ status: 503, dingtalkCode: 'operationTimeout', api: 'POST /blocks', outcomeUnknown: true })
+        return block
+      },
+    }))
+    try {
+      const result = await inserted(await insert(owner, { items: itemsOf(batch) }, newKey(), DOC, lossy))
+      const blocks = await documentBlocks(t.emulatorUrl, DOC)
+      for (const [i, r] of batch.entries()) {
+        const holding = blocks.filter((bl) => describeBlock(bl) === `img:${r.resourceUrl}`)
+        expect(holding.map((bl) => bl.id)).toEqual([result.blocks[i]?.blockId])
+      }
+    } finally {
+      await lossy.close()
+    }
+  })
+
+  it('finishes a together-layout batch after appends failed, with the same key', async () => {
+    const batch = await photos(3)
+    await addFault(t.emulatorUrl, { path: `${blocksPath(DOC)}/`, method: 'POST', status: 503, code: 'operationTimeout', times: 3 })
+    const key = newKey()
+    const body = { items: itemsOf(batch), layout: 'together' }
+    const failed = await insert(owner, body, key)
+    expect(failed.statusCode).toBe(503)
+    const details = InsertionIncompleteDetailsSchema.parse(errorOf(failed.body).details)
+    expect(details.pendingResourceIds).toEqual(batch.slice(1).map((r) => r.resourceId))
+
+    const done = await inserted(await insert(owner, body, key))
+    expect(new Set(done.blocks.map((bl) => bl.blockId)).size).toBe(1)
+    const block = (await documentBlocks(t.emulatorUrl, DOC)).find((bl) => bl.id === done.blocks[0]?.blockId)
+    expect(block && describeBlock(block)).toBe(batch.map((r) => `img:${r.resourceUrl}`).join('+'))
+  })
+
+  it('does not duplicate when the server forgot the key (restart) and the request comes again', async () => {
+    const batch = await photos(2)
+    const key = newKey()
+    const body = { items: itemsOf(batch, { 1: '复查' }) }
+    const first = await inserted(await insert(owner, body, key))
+    const restarted = await secondApp()
+    try {
+      const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+      const again = await inserted(await insert(owner, body, key, DOC, restarted))
+      expect(again).toEqual(first)
+      expect(writes((await emulatorCalls(t.emulatorUrl)).slice(callsBefore))).toEqual([])
+    } finally {
+      await restarted.close()
+    }
+  })
+})
