@@ -29,6 +29,9 @@ export function uploadResource(
     url: `/documents/${encodeURIComponent(docId)}/resources`,
     params: { name },
     data: blob,
+    // Raw bytes, never transformed: axios would otherwise serialise anything it does not
+    // recognise as a Blob (e.g. a Blob from another realm) into JSON.
+    transformRequest: [(data: unknown) => data],
     headers: { 'Content-Type': mediaType || 'application/octet-stream' },
     timeout: Math.max(MIN_UPLOAD_TIMEOUT_MS, Math.ceil((blob.size / MIN_BYTES_PER_SECOND) * 1000)),
     signal: options.signal,

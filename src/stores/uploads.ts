@@ -181,6 +181,7 @@ export const useUploadsStore = defineStore('uploads', () => {
   const sent = reactive(new Map<string, number>())
   let inFlight = 0
   let inserting = false
+  let insertAgain = false
   let restored: Promise<void> | null = null
   let prepareChain: Promise<void> = Promise.resolve()
 
@@ -528,7 +529,12 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   /** Starts the insertion when the batch is submitted and no item is still on its way up. */
   function maybeInsert(): void {
-    if (!batch.value.submitted || batch.value.receipt || inserting || busy.value) return
+    if (inserting) {
+      // Asked again while a run is finishing (e.g. retry right after the receipt appeared).
+      insertAgain = true
+      return
+    }
+    if (!batch.value.submitted || batch.value.receipt || busy.value) return
     void runInsertion()
   }
 
@@ -626,6 +632,10 @@ export const useUploadsStore = defineStore('uploads', () => {
       await persist()
     } finally {
       inserting = false
+      if (insertAgain) {
+        insertAgain = false
+        maybeInsert()
+      }
     }
   }
 
