@@ -149,6 +149,23 @@ describe('network failures', () => {
   })
 })
 
+describe('configuration', () => {
+  it('fails fast on a bad base URL, missing credentials or rate', () => {
+    const ok = { apiBase: 'https://api.dingtalk.io', oapiBase: 'https://oapi.dingtalk.io/', appKey: 'k', appSecret: 's' }
+    expect(() => createDingTalkClient(ok)).not.toThrow()
+    expect(() => createDingTalkClient({ ...ok, apiBase: 'api.dingtalk.com' })).toThrow(/apiBase is not a URL/)
+    expect(() => createDingTalkClient({ ...ok, oapiBase: 'ftp://oapi.dingtalk.com' })).toThrow(/oapiBase must be http/)
+    expect(() => createDingTalkClient({ ...ok, appSecret: '' })).toThrow(/appSecret/)
+    expect(() => createDingTalkClient({ ...ok, requestsPerSecond: 0 })).toThrow(RangeError)
+  })
+
+  it('joins a base URL that ends with a slash correctly', async () => {
+    handler = (_req, _b, res) => json(res, 200, { workspace: { workspaceId: 'w', rootNodeId: 'r', name: 'Mine' } })
+    await client({ apiBase: `${base}/` }).api.getMineWorkspace('u1')
+    expect(seen.map((s) => s.url.split('?')[0])).toContain('/v2.0/wiki/mineWorkspaces')
+  })
+})
+
 describe('requests as sent', () => {
   it('URL-encodes path parameters and always sends operatorId in the query', async () => {
     handler = (_req, _b, res) => json(res, 200, { node: { nodeId: 'a/b', workspaceId: 'w', name: 'n', type: 'FILE', url: 'u' } })

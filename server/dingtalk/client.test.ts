@@ -66,7 +66,7 @@ async function callsTo(prefix: string, method?: string): Promise<LogEntry[]> {
   return (await requestLog()).slice(logStart).filter((e) => e.path.startsWith(prefix) && (!method || e.method === method))
 }
 
-function fault(spec: { path: string; status?: number; code?: string | number; times?: number; method?: string }) {
+function fault(spec: { path: string; status?: number; code?: string | number; times?: number; method?: string; latencyMs?: number }) {
   return control('POST', '/__emulator/faults', spec)
 }
 
@@ -291,6 +291,13 @@ describe('retries', () => {
       appCode: 'invalid_request',
     })
     expect(await callsTo(UPLOAD_PATH)).toHaveLength(3)
+  })
+
+  it('times out a slow answer and retries it', async () => {
+    const { api, sleeps } = client({ timeoutMs: 100 })
+    await fault({ path: '/v2.0/wiki/mineWorkspaces', latencyMs: 1000, times: 1 })
+    await expect(api.getMineWorkspace(ZHANG.unionId)).resolves.toMatchObject({ workspaceId: expect.any(String) })
+    expect(sleeps).toHaveLength(1)
   })
 
   it('does not repeat an insert after a 503 that may have applied it', async () => {

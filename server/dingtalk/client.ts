@@ -19,7 +19,7 @@ import {
   wasNotDelivered,
 } from './errors'
 import { NetworkError, redactUrl, send, type HttpResponse } from './http'
-import { createRateLimiter, type Clock } from './rate-limit'
+import { createRateLimiter, createTokenBucket, type Clock } from './rate-limit'
 import { backoffDelayMs, parseRetryAfterMs } from './retry'
 import {
   AccessTokenResponseSchema,
@@ -114,8 +114,9 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * until the first call; the app token is fetched lazily and shared by all calls.
  */
 export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
-  const apiBase = cfg.apiBase.replace(/\/+$/, '')
-  const oapiBase = cfg.oapiBase.replace(/\/+$/, '')
+  const apiBase = baseUrl('apiBase', cfg.apiBase)
+  const oapiBase = baseUrl('oapiBase', cfg.oapiBase)
+  if (!cfg.appKey || !cfg.appSecret) throw new TypeError('DingTalk client: appKey and appSecret are required')
   const log = cfg.logger ?? noopLogger
   const clock = cfg.clock ?? systemClock
   const sleep = cfg.sleep ?? realSleep
@@ -127,6 +128,8 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
     maxDelayMs: cfg.retryMaxDelayMs ?? 8000,
     random: cfg.random ?? Math.random,
   }
+  // Validated here so a bad setting fails at start-up rather than on the first call.
+  createTokenBucket({ ratePerSecond: cfg.requestsPerSecond ?? 18, burst: cfg.burst ?? 2, clock })
   const limiter = createRateLimiter({
     requestsPerSecond: cfg.requestsPerSecond ?? 18,
     burst: cfg.burst ?? 2,
@@ -564,6 +567,19 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
       return page(items, res.hasMore === false ? null : res.nextToken)
     },
   }
+}
+
+/** Checks a configured base URL at start-up (a typo fails fast, not on the first login). */
+function baseUrl(name: string, value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new TypeError(`DingTalk client: ${name} is not a URL: ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`DingTalk client: ${name} must be http(s)`)
+  if (url.search || url.hash) throw new TypeError(`DingTalk client: ${name} must not have a query or fragment`)
+  return value.replace(/\/+$/, '')
 }
 
 function invalidResponse(api: string): DingTalkError {
