@@ -94,27 +94,33 @@ export class ResourceStore {
   }
 }
 
-/** Passes bytes through at no more than `bytesPerSec` (a bandwidth fault), in wall-clock time. */
+/**
+ * Passes bytes through at no more than `bytesPerSec` (a bandwidth fault), in wall-clock time. Each
+ * slice waits until the rate allows it, so the last byte leaves no earlier than size / rate.
+ */
 export function throttle(bytesPerSec: number): Transform {
   const started = Date.now()
+  // Small slices keep the rate smooth rather than one long pause per 64 KiB chunk.
+  const slice = Math.max(1, Math.floor(bytesPerSec / 10))
   let sent = 0
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
-      // Split big chunks so the rate is smooth rather than one long pause per 64 KiB.
-      const slice = Math.max(1, Math.floor(bytesPerSec / 10))
-      const pushSlices = (offset: number) => {
+      const next = (offset: number) => {
         if (offset >= chunk.length) {
           done()
           return
         }
         const part = chunk.subarray(offset, offset + slice)
         sent += part.length
-        this.push(part)
         const wait = (sent / bytesPerSec) * 1000 - (Date.now() - started)
-        if (wait > 0) setTimeout(() => pushSlices(offset + part.length), wait)
-        else pushSlices(offset + part.length)
+        const go = () => {
+          this.push(part)
+          next(offset + part.length)
+        }
+        if (wait > 0) setTimeout(go, wait)
+        else go()
       }
-      pushSlices(0)
+      next(0)
     },
   })
 }
