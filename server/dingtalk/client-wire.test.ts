@@ -80,6 +80,13 @@ describe('error envelopes', () => {
     expect(calls('/v2.0/wiki/mineWorkspaces')).toBe(1)
   })
 
+  it('reads an oapi envelope even when it comes with an HTTP error status', async () => {
+    handler = (_req, _b, res) => json(res, 500, { errcode: 90018, errmsg: '应用QPS超限', request_id: 'oapi-1' })
+    const err = await failure(client().api.getUserByAuthCode('code-1'))
+    expect(err).toMatchObject({ status: 500, dingtalkCode: '90018', requestId: 'oapi-1', appCode: 'rate_limited' })
+    expect(calls('/topapi/v2/user/getuserinfo')).toBe(3) // throttled: the code was not consumed, so it may be resent
+  })
+
   it('treats an HTML 503 page as retryable unavailability and gives up after 3 attempts', async () => {
     handler = (_req, _b, res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>Service Unavailable</body></html>')
     const { api, sleeps } = client()

@@ -610,11 +610,15 @@ function isIpBan(json: unknown): boolean {
 
 /**
  * Reads a non-2xx body: v1/v2 `{code,message,requestid}`, gateway `{Code,Message,RequestId}`
- * (§1.1), the anti-abuse ban body (§1.3), or anything else (HTML) as `nonJsonError`.
+ * (§1.1), oapi `{errcode,errmsg}` (§1.2), the anti-abuse ban body (§1.3), or anything else
+ * (HTML) as `nonJsonError`.
  */
 function parseErrorBody(res: HttpResponse): { code: string; message?: string; requestId?: string } {
   const json = parseJson(res.text)
   if (isIpBan(json)) return { code: IP_BANNED }
+  // oapi errors normally come with HTTP 200, but gateways in front of it may use a 4xx/5xx.
+  const oapi = OapiEnvelopeSchema.safeParse(json)
+  if (oapi.success) return { code: String(oapi.data.errcode), message: oapi.data.errmsg, requestId: oapi.data.request_id }
   const body = ApiErrorBodySchema.safeParse(json)
   if (!body.success) return { code: NON_JSON_ERROR }
   const code = body.data.code ?? body.data.Code
