@@ -115,7 +115,7 @@ describe('upload streaming', () => {
     const next = await fetch(`${base}/api/documents/${DOC}/resources?name=after.pdf`, {
       method: 'POST',
       headers: { ...owner.headers, 'content-type': 'application/pdf' },
-      body: pdf,
+      body: new Uint8Array(pdf),
     })
     expect(next.status).toBe(201)
   })

@@ -18,7 +18,7 @@ const BlockSchema = z
     blockType: z.string(),
     paragraph: z.object({ text: z.string().optional() }).loose().optional(),
     attachment: z.object({ resourceId: z.string(), name: z.string(), type: z.string() }).loose().optional(),
-    children: z.array(z.union([InlineSchema, z.object({ elementType: z.literal('link'), children: z.array(InlineSchema) }).loose()])).optional(),
+    children: z.array(InlineSchema).optional(),
   })
   .loose()
 export type EmulatorBlock = z.infer<typeof BlockSchema>
@@ -84,7 +84,7 @@ export function describeBlock(block: EmulatorBlock): string {
   const parts = (block.children ?? []).map((c) => {
     if (c.elementType === 'image') return `img:${String(c.properties?.src)}`
     if (c.elementType === 'link') return `link:${String(c.properties?.href)}`
-    return 'text' in c && typeof c.text === 'string' ? c.text : ''
+    return c.text ?? ''
   })
   return parts.join('+') || (block.paragraph?.text ?? '')
 }
