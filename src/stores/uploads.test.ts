@@ -279,7 +279,7 @@ describe('uploads store: pick → prepare → upload → insert', () => {
       ['ok.pdf', 'uploaded', undefined],
       ['extra.pdf', 'failed', 'too_many'],
     ])
-    expect(store.items[0]?.error?.params).toEqual({ max: '1 KB' })
+    expect(store.items[0]?.error?.params).toEqual({ max: '1000 B' })
     expect(uploadCalls().map((c) => c.params.name)).toEqual(['ok.pdf'])
   })
 

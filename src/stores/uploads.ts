@@ -44,6 +44,9 @@ export interface ItemError {
 
 export interface QueueItem {
   id: string
+  /** The name as picked (what the person recognises; tests find items by it). */
+  pickedName: string
+  /** The name it is uploaded under: extension matching the prepared bytes (IMG_1.HEIC → IMG_1.jpg). */
   name: string
   kind: 'image' | 'file'
   mediaType: string
@@ -133,8 +136,12 @@ export function backoffDelay(attempt: number, error: unknown): number {
   return Math.max(jittered, retryAfter)
 }
 
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} KB`
+/** Human-readable size for sizes and limits shown to the person. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`
+  const mb = n / (1024 * 1024)
+  return `${mb >= 100 || Number.isInteger(mb) ? Math.round(mb) : mb.toFixed(1)} MB`
 }
 
 function toItemError(err: unknown): ItemError {
@@ -325,6 +332,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     files.forEach((file, index) => {
       const item: QueueItem = {
         id: newId(),
+        pickedName: file.name,
         name: file.name || 'file',
         kind: file.type.startsWith('image/') ? 'image' : 'file',
         mediaType: file.type,
