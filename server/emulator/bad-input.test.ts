@@ -51,7 +51,7 @@ async function slot(size: number, mediaType = 'image/png', docId = sitePhotos) {
 }
 
 async function put(uploadUrl: string, body: string | Buffer, contentType = 'image/png') {
-  const res = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': contentType }, body })
+  const res = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) })
   return { status: res.status, text: await res.text(), etag: res.headers.get('etag') }
 }
 

@@ -45,7 +45,7 @@ async function upload(bytes: Buffer, mediaType: string, name: string) {
   )
   const info = res.body?.result
   if (!info?.uploadUrl || !info.resourceUrl || !info.resourceId) throw new Error('no upload info')
-  const put = await fetch(info.uploadUrl, { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes })
+  const put = await fetch(info.uploadUrl, { method: 'PUT', headers: { 'content-type': mediaType }, body: new Uint8Array(bytes) })
   expect(put.status).toBe(200)
   return { uploadUrl: info.uploadUrl, resourceUrl: info.resourceUrl, resourceId: info.resourceId }
 }
@@ -177,7 +177,7 @@ describe('blocks (doc_1_0)', () => {
     // The image bytes are served at resourceUrl with the registered type.
     const img = await fetch(`${url}${first.resourceUrl}`)
     expect(img.headers.get('content-type')).toBe('image/png')
-    expect(Buffer.from(await img.arrayBuffer())).toEqual(png)
+    expect(Buffer.from(new Uint8Array(await img.arrayBuffer()))).toEqual(png)
   })
 
   it('refuses a reader with 403 forbidden.accessDenied', async () => {
