@@ -1,0 +1,13 @@
+import { expect, it } from 'vitest'
+import { createDingTalkPlatform } from './dingtalk'
+
+// A separate file so the SDK is untouched by dingtalk-jsapi/mock (its bridge state is module-global).
+it('says not_in_dingtalk when the real SDK finds no DingTalk container (4040)', async () => {
+  const error: unknown = await createDingTalkPlatform()
+    .requestAuthCode('ding-corp-1')
+    .then(
+      () => null,
+      (e: unknown) => e,
+    )
+  expect(error).toMatchObject({ name: 'PlatformError', code: 'not_in_dingtalk' })
+})

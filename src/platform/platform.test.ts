@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { isInDingTalk } from './detect'
+import { browserPlatform } from './browser'
+import { PlatformError } from './types'
+
+/**
+ * dingtalk-jsapi's own mock module (dingtalk-jsapi.md §5) replaces the bridge for the whole SDK
+ * instance, which is module-global and survives vi.resetModules (node_modules are not re-imported).
+ * So each test registers its own answer for the native API name; the "no container" case lives in
+ * dingtalk-outside.test.ts, a separate file with an untouched SDK.
+ */
+async function loadSdk() {
+  const mock = await import('dingtalk-jsapi/mock')
+  const { createDingTalkPlatform } = await import('./dingtalk')
+  return { mock, createDingTalkPlatform }
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<PlatformError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(Error)
+  expect((error as Error).name).toBe('PlatformError')
+  return error as PlatformError
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('DingTalk platform (dingtalk-jsapi mock bridge)', () => {
+  it('returns the auth code for the corpId it was asked for', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    const seen: unknown[] = []
+    mock.appendMockApiResult('runtime.permission.requestAuthCode', (params: unknown) => {
+      seen.push(params)
+      return Promise.resolve({ code: 'auth-code-1' })
+    })
+    const platform = createDingTalkPlatform()
+    expect(platform.kind).toBe('dingtalk')
+    await expect(platform.requestAuthCode('ding-corp-1')).resolves.toBe('auth-code-1')
+    expect(seen).toEqual([expect.objectContaining({ corpId: 'ding-corp-1' })])
+  })
+
+  it('reports a cancel (errorCode -1) as cancelled', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    mock.appendMockApiResult('runtime.permission.requestAuthCode', {
+      isSuccess: false,
+      payload: { errorCode: '-1', errorMessage: 'user cancelled' },
+    })
+    const error = await rejectionOf(createDingTalkPlatform().requestAuthCode('ding-corp-1'))
+    expect(error.code).toBe('cancelled')
+  })
+
+  it('reports any other bridge failure as failed, keeping the bridge code', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    mock.appendMockApiResult('runtime.permission.requestAuthCode', {
+      isSuccess: false,
+      payload: { errorCode: '3', errorMessage: '1002,corpId不合法' },
+    })
+    const error = await rejectionOf(createDingTalkPlatform().requestAuthCode('bad-corp'))
+    expect(error).toMatchObject({ code: 'failed', bridgeCode: '3' })
+  })
+
+  it('gives up with timeout when the bridge never answers', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    mock.appendMockApiResult('runtime.permission.requestAuthCode', () => new Promise(() => {}))
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const pending = rejectionOf(createDingTalkPlatform({ timeoutMs: 10_000 }).requestAuthCode('ding-corp-1'))
+    await vi.advanceTimersByTimeAsync(9_999)
+    let settled = false
+    void pending.then(() => (settled = true))
+    await Promise.resolve()
+    expect(settled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await pending).code).toBe('timeout')
+  })
+
+  it('rejects an answer without a code instead of signing in with nothing', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    mock.appendMockApiResult('runtime.permission.requestAuthCode', { isSuccess: true, payload: {} })
+    const error = await rejectionOf(createDingTalkPlatform().requestAuthCode('ding-corp-1'))
+    expect(error.code).toBe('failed')
+  })
+
+  it('opens links through biz.util.openLink', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    const opened: unknown[] = []
+    mock.appendMockApiResult('biz.util.openLink', (params: unknown) => {
+      opened.push(params)
+      return Promise.resolve({})
+    })
+    await createDingTalkPlatform().openLink('https://alidocs.dingtalk.com/i/nodes/abc')
+    expect(opened).toEqual([expect.objectContaining({ url: 'https://alidocs.dingtalk.com/i/nodes/abc' })])
+  })
+})
+
+describe('browser platform', () => {
+  beforeEach(() => {
+    vi.spyOn(window, 'open').mockImplementation(() => null)
+  })
+
+  it('has no login bridge: requestAuthCode fails with not_in_dingtalk', async () => {
+    const error = await rejectionOf(browserPlatform.requestAuthCode('ding-corp-1'))
+    expect(error.code).toBe('not_in_dingtalk')
+  })
+
+  it('opens links in a new tab without giving the page a handle on ours', async () => {
+    await browserPlatform.openLink('https://example.com/doc')
+    expect(window.open).toHaveBeenCalledWith('https://example.com/doc', '_blank', 'noopener')
+  })
+})
+
+describe('isInDingTalk', () => {
+  const chromeUa = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36'
+  it.each([
+    ['Android DingTalk', 'Mozilla/5.0 (Linux; Android 14) AliApp(DingTalk/7.6.0) DingTalk/7.6.0', '', true],
+    ['iOS DingTalk', 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) AliApp(DingTalk/7.6.0)', '', true],
+    ['DingTalk PC (window.name)', chromeUa, '{"containerId":"c1","hostVersion":"7.6.0"}', true],
+    ['plain browser', chromeUa, '', false],
+    ['window.name JSON without containerId', chromeUa, '{"foo":1}', false],
+    ['window.name that is not JSON', chromeUa, '{broken', false],
+  ])('%s → %s', (_label, ua, name, expected) => {
+    expect(isInDingTalk(ua, name)).toBe(expected)
+  })
+})
