@@ -208,6 +208,14 @@ describe('requests as sent', () => {
     expect(put?.bodyLength).toBe(size)
   })
 
+  it('refuses an upload URL that is not absolute http(s) without sending anything', async () => {
+    const body = Readable.from(chunks(10))
+    const err = await failure(client().api.putResource('/core/api/resources/img/x?Signature=abc', body, { mediaType: 'image/png', size: 10 }))
+    expect(err).toMatchObject({ dingtalkCode: 'invalidResponse', appStatus: 502 })
+    expect(err.message).not.toContain('Signature')
+    expect(body.destroyed).toBe(true)
+  })
+
   it('fails an upload body shorter than size with size_mismatch, once', async () => {
     handler = (_req, _b, res) => res.writeHead(200).end()
     const err = await failure(

@@ -321,6 +321,11 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
      */
     async putResource(uploadUrl, body, opts) {
       const api = `PUT ${redactUrl(uploadUrl)}`
+      if (!isHttpUrl(uploadUrl)) {
+        // DingTalk handed out something we cannot PUT to; nothing was sent.
+        body.destroy()
+        throw new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api: 'PUT <uploadUrl>' })
+      }
       const started = clock.now()
       let res: HttpResponse
       try {
@@ -580,6 +585,15 @@ function baseUrl(name: string, value: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`DingTalk client: ${name} must be http(s)`)
   if (url.search || url.hash) throw new TypeError(`DingTalk client: ${name} must not have a query or fragment`)
   return value.replace(/\/+$/, '')
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value)
+    return protocol === 'https:' || protocol === 'http:'
+  } catch {
+    return false
+  }
 }
 
 function invalidResponse(api: string): DingTalkError {
