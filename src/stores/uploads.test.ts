@@ -237,6 +237,17 @@ describe('uploads store: pick → prepare → upload → insert', () => {
     expect(store.items[0]?.status).toBe('inserted')
   })
 
+  it('send pressed while items are still being prepared inserts all of them once they are up', async () => {
+    const store = await openStore()
+    store.addFiles([await photo('IMG_1.jpg'), pdf('a.pdf')])
+    expect(store.items.map((i) => i.status)).toEqual(['preparing', 'preparing'])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(insertCalls()).toHaveLength(1)
+    expect(JSON.parse(insertCalls()[0]!.data as string).items).toHaveLength(2)
+    expect(store.items.map((i) => i.status)).toEqual(['inserted', 'inserted'])
+  })
+
   it('never has more than 3 uploads in flight', async () => {
     let inFlight = 0
     let peak = 0

@@ -262,12 +262,9 @@ export const useUploadsStore = defineStore('uploads', () => {
   // ---- derived state -------------------------------------------------------
 
   const busy = computed(() => items.value.some((i) => i.status === 'preparing' || i.status === 'ready' || i.status === 'uploading'))
+  // Send is allowed while items are still being prepared or uploaded: the insertion waits for them.
   const canSend = computed(
-    () =>
-      !batch.value.submitted &&
-      batch.value.document !== null &&
-      items.value.some((i) => i.status !== 'failed') &&
-      !items.value.some((i) => i.status === 'preparing'),
+    () => !batch.value.submitted && batch.value.document !== null && items.value.some((i) => i.status !== 'failed'),
   )
   const totalProgress = computed(() => {
     const counted = items.value.filter((i) => i.status !== 'failed' && i.size > 0)

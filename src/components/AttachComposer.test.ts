@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, expect, it, vi } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
+import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios'
+import AttachComposer from './AttachComposer.vue'
+import { createAppI18n } from '@/i18n'
+import { http } from '@/api/http'
+import { setPlatform, type Platform } from '@/platform'
+import { useUploadsStore } from '@/stores/uploads'
+import { clearQueue } from '@/stores/upload-queue-db'
+
+const DOC = { docId: 'docA1', name: '现场照片', url: 'https://alidocs.dingtalk.com/i/nodes/docA1' }
+const zh = createAppI18n('zh-CN').global.t
+
+let seq = 0
+let uploadReply: (name: string) => { status: number; data: unknown }
+const requests: InternalAxiosRequestConfig[] = []
+
+function okUpload(name: string) {
+  const id = `res-${++seq}`
+  return { status: 201, data: { resourceId: id, resourceUrl: `https://emu/${id}`, resourceToken: `tok:${id}`, name, mediaType: 'application/pdf', size: 9, kind: 'file' } }
+}
+
+beforeEach(async () => {
+  await clearQueue()
+  seq = 0
+  requests.length = 0
+  uploadReply = okUpload
+  http.defaults.adapter = async (config) => {
+    requests.push(config)
+    const url = config.url ?? ''
+    let reply: { status: number; data: unknown }
+    if (url === '/config') {
+      reply = { status: 200, data: { mode: 'sandbox', corpId: 'c', limits: { maxFileBytes: 1000, maxImageBytes: 1000, maxFilesPerBatch: 10, acceptedTypes: [] } } }
+    } else if (url.endsWith('/resources')) {
+      reply = uploadReply(String(config.params?.name))
+    } else {
+      const items = (JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items
+      reply = { status: 201, data: { blocks: items.map((it, i) => ({ blockId: `b${i}`, resourceId: it.resourceToken.slice(4) })), documentUrl: DOC.url } }
+    }
+    const response = { data: reply.data, status: reply.status, statusText: '', headers: new AxiosHeaders(), config }
+    if (reply.status >= 400) throw new AxiosError('failed', AxiosError.ERR_BAD_REQUEST, config, null, response)
+    return response
+  }
+})
+afterEach(() => setPlatform(null))
+
+function pdf(name: string, size = 9): File {
+  const bytes = new Uint8Array(size)
+  bytes.set(new TextEncoder().encode('%PDF-1.7'))
+  return new File([bytes], name, { type: 'application/pdf' })
+}
+
+async function pickFiles(wrapper: VueWrapper, testId: string, files: File[]): Promise<void> {
+  const input = wrapper.get(`[data-testid="${testId}"]`)
+  Object.defineProperty(input.element, 'files', { configurable: true, value: files })
+  await input.trigger('change')
+}
+
+async function until(wrapper: VueWrapper, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !check(); i++) {
+    await flushPromises()
+    await new Promise((r) => setImmediate(r))
+  }
+  expect(check()).toBe(true)
+}
+
+function mountComposer(pinia: Pinia) {
+  return mount(AttachComposer, { props: { document: DOC }, global: { plugins: [pinia, createAppI18n('zh-CN')] } })
+}
+
+it('shows picked items with name and status, sends them, and shows the receipt with open document', async () => {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  const openLink = vi.fn<Platform['openLink']>(async () => undefined)
+  setPlatform({ kind: 'browser', requestAuthCode: async () => 'x', openLink })
+  const wrapper = mountComposer(pinia)
+  await flushPromises()
+
+  const photoInput = wrapper.get('[data-testid="photo-input"]').element as HTMLInputElement
+  expect(photoInput.accept).toBe('image/*')
+  expect(photoInput.multiple).toBe(true)
+  expect(photoInput.hasAttribute('capture')).toBe(false)
+
+  await pickFiles(wrapper, 'file-input', [pdf('a.pdf'), pdf('b.pdf')])
+  await until(wrapper, () => wrapper.findAll('[data-testid="queue-item"][data-status="uploaded"]').length === 2)
+  const items = wrapper.findAll('[data-testid="queue-item"]')
+  expect(items.map((i) => i.attributes('data-name'))).toEqual(['a.pdf', 'b.pdf'])
+  expect(items[0]!.text()).toContain(zh('upload.status.uploaded'))
+
+  await items[1]!.get('[data-testid="caption-input"]').setValue('second')
+  await items[1]!.get(`[aria-label="${zh('upload.moveUp')}"]`).trigger('click')
+  expect(wrapper.findAll('[data-testid="queue-item"]').map((i) => i.attributes('data-name'))).toEqual(['b.pdf', 'a.pdf'])
+
+  await wrapper.get('[data-testid="send-button"]').trigger('click')
+  await until(wrapper, () => wrapper.find('[data-testid="receipt"]').exists())
+  const sent = JSON.parse(String(requests.find((r) => r.url?.endsWith('/insertions'))?.data))
+  expect(sent.items).toEqual([{ resourceToken: 'tok:res-2', caption: 'second' }, { resourceToken: 'tok:res-1' }])
+  const rows = wrapper.findAll('[data-testid="receipt-item"]')
+  expect(rows.map((r) => [r.attributes('data-name'), r.attributes('data-status')])).toEqual([
+    ['b.pdf', 'inserted'],
+    ['a.pdf', 'inserted'],
+  ])
+
+  await wrapper.get('[data-testid="open-document"]').trigger('click')
+  expect(openLink).toHaveBeenCalledWith(DOC.url)
+
+  await wrapper.get('[data-testid="attach-more"]').trigger('click')
+  await until(wrapper, () => !wrapper.find('[data-testid="receipt"]').exists())
+  expect(wrapper.findAll('[data-testid="queue-item"]')).toHaveLength(0)
+  expect(useUploadsStore().items).toHaveLength(0)
+})
+
+it('explains per item why it cannot be sent: a limit refused on the device, a refusal from the server', async () => {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  uploadReply = () => ({ status: 403, data: { error: { code: 'forbidden', message: 'no', requestId: 'r' } } })
+  const wrapper = mountComposer(pinia)
+  await flushPromises()
+  await until(wrapper, () => useUploadsStore().limits.maxFileBytes === 1000)
+
+  await pickFiles(wrapper, 'file-input', [pdf('big.pdf', 5000), pdf('denied.pdf')])
+  await until(wrapper, () => wrapper.findAll('[data-testid="queue-item"][data-status="failed"]').length === 2)
+  const [big, denied] = wrapper.findAll('[data-testid="queue-item"]')
+  expect(big!.get('[data-testid="error-message"]').text()).toBe(zh('upload.errors.too_large', { max: '1000 B' }))
+  expect(denied!.get('[data-testid="error-message"]').text()).toBe(zh('errors.forbidden'))
+  // Neither can succeed by retrying, so no retry is offered; with nothing sendable, send is off.
+  expect(wrapper.find('.queue-item__retry').exists()).toBe(false)
+  expect(wrapper.get('[data-testid="send-button"]').attributes('disabled')).toBeDefined()
+})
+
+it('resets the picker so the same file can be picked again', async () => {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  const wrapper = mountComposer(pinia)
+  await flushPromises()
+  const input = wrapper.get('[data-testid="photo-input"]').element as HTMLInputElement
+  const setValue = vi.spyOn(input, 'value', 'set')
+  await pickFiles(wrapper, 'photo-input', [pdf('x.pdf')])
+  expect(setValue).toHaveBeenCalledWith('')
+  expect(wrapper.findAll('[data-testid="queue-item"]')).toHaveLength(1)
+})
