@@ -26,6 +26,7 @@ export async function chooseDocumentBySearch(page: Page, query: string, doc: { d
   await page.locator(byTestId('doc-search')).fill(query)
   const item = page.locator(byTestId(`doc-item-${doc.docId}`))
   await item.waitFor({ state: 'visible' })
+  expect(await item.getAttribute('data-editable'), `${doc.name} offered as editable`).toBe('true')
   await item.click()
   await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(doc.name)
 }
