@@ -130,7 +130,7 @@ describe('error envelopes', () => {
 describe('network failures', () => {
   it('times out a hung response and retries it (idempotent read)', async () => {
     handler = () => {} // never answers
-    const { api } = client({ timeoutMs: 50 })
+    const { api } = client({ timeoutMs: 300 })
     const err = await failure(api.getMineWorkspace('u1'))
     expect(err).toMatchObject({ status: 0, dingtalkCode: 'timeout', appStatus: 503, retryable: true })
     expect(calls('/v2.0/wiki/mineWorkspaces')).toBe(3)
@@ -138,7 +138,7 @@ describe('network failures', () => {
 
   it('does not repeat a timed-out insert and flags its outcome as unknown', async () => {
     handler = () => {}
-    const { api } = client({ timeoutMs: 50 })
+    const { api } = client({ timeoutMs: 300 })
     const err = await failure(api.insertBlock('doc', 'u1', { element: { blockType: 'paragraph', paragraph: {} } }))
     expect(err).toMatchObject({ dingtalkCode: 'timeout', outcomeUnknown: true })
     expect(calls('/v1.0/doc/suites/documents/doc/blocks')).toBe(1)
