@@ -1,0 +1,65 @@
+/**
+ * `startup.healthReadyMs`: from spawning `tsx server/main.ts` (what `npm run server` runs) to the
+ * first 200 from /api/health. Ports are OS-assigned; the URL comes from main.ts's
+ * "Doc Attach is running at <url>" line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { httpRequest } from '../../server/drills/support/http'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const READY_LINE = /Doc Attach is running at (http:\/\/\S+)/
+const TIMEOUT_MS = 60_000
+
+/** Spawns the server, waits for health, stops it; returns the milliseconds to the first 200. */
+export async function measureHealthReady(env: Record<string, string>): Promise<number> {
+  const started = performance.now()
+  // Own process group, so stopping it also stops the node process tsx starts.
+  const child = spawn(`${ROOT}node_modules/.bin/tsx`, ['server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: '0', EMULATOR_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let output = ''
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-20_000)
+      const match = READY_LINE.exec(output)
+      if (match?.[1]) resolve(match[1])
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)))
+  })
+  try {
+    const base = await Promise.race([
+      url,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`server not ready after ${TIMEOUT_MS} ms:\n${output}`)), TIMEOUT_MS)),
+    ])
+    for (;;) {
+      const res = await httpRequest(`${base}/api/health`).catch(() => null)
+      if (res?.status === 200) return performance.now() - started
+      if (performance.now() - started > TIMEOUT_MS) throw new Error(`no 200 from ${base}/api/health within ${TIMEOUT_MS} ms`)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  } finally {
+    await stopGroup(child)
+  }
+}
+
+/** SIGTERM to the child's process group (tsx and the server it runs), SIGKILL if it lingers. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  const running = () => child.exitCode === null && child.signalCode === null
+  if (child.pid === undefined || !running()) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  process.kill(-child.pid, 'SIGTERM')
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))])
+  if (running()) {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {
+      // Already gone between the check and the kill.
+    }
+  }
+}

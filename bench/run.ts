@@ -1,0 +1,139 @@
+/**
+ * `npm run bench`: the performance benchmark of DESIGN.md §6. Phases (each prints progress):
+ *   startup — spawn `tsx server/main.ts` until /api/health answers 200
+ *   calls   — DingTalk open-API calls per photo, batches of 1/10/50, both layouts
+ *   stream  — 1 GiB through the upload route vs straight to storage; server RSS growth
+ *   attach  — the real H5 in headless Chromium on a 10 Mbit/s, 150 ms link vs naive uploads
+ * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
+ * phase failed. See bench/README.md.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startChildServer } from '../server/drills/support/processes'
+import { round } from '../server/drills/support/stats'
+import { ensurePhotos } from './lib/fixtures'
+import { runAttach, type AttachResult } from './lib/phase-attach'
+import { runCalls, type CallsResult } from './lib/phase-calls'
+import { measureHealthReady } from './lib/phase-startup'
+import { runStream, type StreamResult } from './lib/phase-stream'
+import { progress, target, type TargetCheck } from './lib/report'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const PHOTOS = 10
+
+/** Server environment shared by every phase: sandbox, loopback, quiet logs, one session secret. */
+const SERVER_ENV: Record<string, string> = {
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghijklmnop',
+}
+
+interface Results {
+  attach: AttachResult | null
+  stream: StreamResult | null
+  calls: CallsResult | null
+  startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
+}
+
+/** Newest modification time under `dir` (files only). */
+function newestMtime(path: string): number {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return Math.max(0, ...readdirSync(path).map((name) => newestMtime(join(path, name))))
+}
+
+/** Builds the H5 when dist/ is missing or older than its sources, as `npm start` does. */
+function ensureBuiltH5(): void {
+  const index = join(ROOT, 'dist/index.html')
+  const sources = ['src', 'index.html', 'vite.config.ts', 'public'].map((p) => join(ROOT, p)).filter(existsSync)
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return
+  progress('build', 'building the H5 (vite build)')
+  const res = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' })
+  if (res.status !== 0) throw new Error('vite build failed')
+}
+
+async function phase<T>(name: string, errors: string[], fn: () => Promise<T>): Promise<T | null> {
+  progress(name, 'start')
+  const t0 = performance.now()
+  try {
+    const out = await fn()
+    progress(name, `done in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    return out
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    progress(name, `FAILED: ${message}`)
+    errors.push(`${name}: ${message.split('\n')[0]}`)
+    return null
+  }
+}
+
+function roundAll<T extends object>(obj: T): T {
+  return JSON.parse(JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? round(v, 3) : v))) as T
+}
+
+async function main(): Promise<void> {
+  const errors: string[] = []
+  const photos = await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
+  await phase('build', errors, async () => ensureBuiltH5())
+  const healthReadyMs = await phase('startup', errors, () => measureHealthReady(SERVER_ENV))
+
+  // One emulator for the other phases, in its own process so the server's memory is the server's.
+  const emulator = await startChildServer({}, { emulator: true })
+  const emulatorUrl = emulator.url
+  let calls: CallsResult | null
+  let stream: StreamResult | null
+  let browser: Awaited<ReturnType<typeof runAttach>> | null
+  try {
+    calls = await phase('calls', errors, () => runCalls(emulatorUrl, SERVER_ENV))
+    stream = await phase('stream', errors, () => runStream(emulatorUrl, SERVER_ENV))
+    browser = photos ? await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos)) : null
+  } finally {
+    await emulator.stop()
+  }
+
+  const results: Results = roundAll({
+    attach: browser?.attach ?? null,
+    stream,
+    calls,
+    startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
+  })
+  writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n')
+
+  const a = results.attach
+  console.log('\nResults (bench/results.json)')
+  console.table({
+    'attach: photos / MB original / MB sent': a ? `${a.photos} / ${(a.originalBytes / 1e6).toFixed(1)} / ${(a.sentBytes / 1e6).toFixed(1)}` : 'failed',
+    'attach: link': a ? `${a.uplinkBitsPerSec / 1e6} Mbit/s up, ${a.rttMs} ms RTT` : 'failed',
+    'attach: our app (s)': a?.seconds ?? 'failed',
+    'attach: naive uploads (s)': a?.naiveSeconds ?? 'failed',
+    'attach: originals on the link (s)': a?.originalLinkSeconds ?? 'failed',
+    'attach: app / originals': a ? round(a.seconds / a.originalLinkSeconds, 3) : 'failed',
+    'stream: GiB × clients': stream ? `${stream.bytes / 1024 ** 3} × ${stream.concurrency}` : 'failed',
+    'stream: via server (MB/s)': stream ? round(stream.throughputMBps, 1) : 'failed',
+    'stream: direct to storage (MB/s)': stream ? round(stream.directThroughputMBps, 1) : 'failed',
+    'stream: server RSS growth (MB)': stream ? round(stream.rssGrowthMB, 1) : 'failed',
+    'calls/photo separate 1 | 10 | 50': calls ? Object.values(calls.separate).map((v) => round(v, 2)).join(' | ') : 'failed',
+    'calls/photo together 1 | 10 | 50': calls ? Object.values(calls.together).map((v) => round(v, 2)).join(' | ') : 'failed',
+    'startup: health ready (ms)': healthReadyMs === null ? 'failed' : round(healthReadyMs, 0),
+    'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : 'failed',
+  })
+
+  const checks: TargetCheck[] = [
+    target('attach.seconds ≤ 0.35 × originalLinkSeconds', a?.seconds ?? NaN, 'max', a ? 0.35 * a.originalLinkSeconds : NaN),
+    target('stream.throughputMBps ≥ 0.7 × directThroughputMBps', stream?.throughputMBps ?? NaN, 'min', stream ? 0.7 * stream.directThroughputMBps : NaN),
+    target('stream.rssGrowthMB ≤ 64', stream?.rssGrowthMB ?? NaN, 'max', 64),
+    target('calls.separate["10"] ≤ 2.05', calls?.separate['10'] ?? NaN, 'max', 2.05),
+    target('calls.together["10"] ≤ 1.15', calls?.together['10'] ?? NaN, 'max', 1.15),
+  ]
+  console.log('\nTargets')
+  for (const c of checks) {
+    console.log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: measured ${round(c.measured, 3)}, limit ${round(c.limit, 3)}`)
+  }
+  for (const e of errors) console.log(`  ERROR ${e}`)
+  process.exitCode = errors.length > 0 || checks.some((c) => !c.pass) ? 1 : 0
+}
+
+await main()
