@@ -135,16 +135,15 @@ export async function openPhone(browser: Browser, options: PhoneOptions = {}): P
   }
   const errors: string[] = []
   const allowed: Array<(url: string, text: string) => boolean> = []
-  const onConsole = (message: ConsoleMessage): void => {
-    if (message.type() !== 'error') return
-    const text = message.text()
-    const url = message.location().url
-    if (text.startsWith('Failed to load resource') && allowed.some((match) => match(url, text))) return
-    errors.push(`console.error: ${text}${url ? ` (${url})` : ''}`)
-  }
   const watch = (page: Page): void => {
-    page.on('console', onConsole)
-    page.on('pageerror', (error) => errors.push(`pageerror: ${error.stack ?? error.message}`))
+    page.on('console', (message: ConsoleMessage) => {
+      if (message.type() !== 'error') return
+      const text = message.text()
+      const url = message.location().url
+      if (text.startsWith('Failed to load resource') && allowed.some((match) => match(url, text))) return
+      errors.push(`console.error: ${text}${url ? ` (${url})` : ''} on page ${page.url()}`)
+    })
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.stack ?? error.message} on page ${page.url()}`))
   }
   context.on('page', watch)
   const page = await context.newPage()
