@@ -169,14 +169,29 @@ describe('POST /api/documents/:docId/resources', () => {
     expect(errorCode(noCsrf.body)).toBe('csrf_failed')
   })
 
-  it('answers 503 with Retry-After when the upload slot is refused mid-PUT, so the browser resends', async () => {
+  it('answers 503 with Retry-After when the slot is refused mid-PUT of a large file, so the browser resends', async () => {
     await addFault(t.emulatorUrl, { path: '/__oss/', method: 'PUT', status: 403, code: 'AccessDenied', message: 'Request has expired', times: 1 })
-    const res = await post(owner, await makePng(9), { name: 'slow.png' })
+    const pdf = Buffer.concat([makePdf('large'), Buffer.alloc(300 * 1024, 3)])
+    const res = await post(owner, pdf, { name: 'large.pdf' })
     expect(res.statusCode).toBe(503)
     expect(errorCode(res.body)).toBe('dingtalk_unavailable')
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
     // The resend works.
-    expect((await post(owner, await makePng(9), { name: 'slow.png' })).statusCode).toBe(201)
+    expect((await post(owner, pdf, { name: 'large.pdf' })).statusCode).toBe(201)
+  })
+
+  it('replaces an expired slot and repeats the PUT itself when the whole file fit in the sniffed head', async () => {
+    await addFault(t.emulatorUrl, { path: '/__oss/', method: 'PUT', status: 403, code: 'AccessDenied', message: 'Request has expired', times: 1 })
+    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const png = await makePng(9)
+    const res = await post(owner, png, { name: 'small.png' })
+    expect(res.statusCode).toBe(201)
+    const calls = (await emulatorCalls(t.emulatorUrl)).slice(before)
+    expect(calls.filter((c) => c.method === 'PUT').map((c) => c.status)).toEqual([403, 200])
+    expect(calls.filter((c) => c.path.includes('/uploadInfos/query'))).toHaveLength(2)
+    const body = ResourceResponseSchema.parse(res.json())
+    const bytes = Buffer.from(await (await fetch(new URL(body.resourceUrl, t.emulatorUrl))).arrayBuffer())
+    expect(bytes.equals(png)).toBe(true)
   })
 
   it('answers 400 for a bad document id or an overlong name', async () => {
@@ -207,6 +222,32 @@ describe('upload rate limit', () => {
       expect((await send(other)).statusCode).toBe(201)
       t.clock.advance(61_000)
       expect((await send(owner)).statusCode).toBe(201)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
+describe('upload slot expiry seen before the PUT', () => {
+  it('asks DingTalk for a fresh slot once instead of starting a PUT that would be refused', async () => {
+    const t = await createTestApp()
+    try {
+      const owner = await t.signIn('zhangwei')
+      // Our clock runs 20 minutes ahead of DingTalk's: every slot looks expired on arrival.
+      t.clock.advance(20 * 60_000)
+      const before = (await emulatorCalls(t.emulatorUrl)).length
+      const res = await t.inject({
+        method: 'POST',
+        url: `/api/documents/${DOC}/resources?name=a.png`,
+        headers: owner.headers,
+        payload: await makePng(12),
+      })
+      expect(res.statusCode, res.body).toBe(201)
+      const calls = (await emulatorCalls(t.emulatorUrl)).slice(before)
+      // Asked again exactly once; the second slot is used even though it also looks expired
+      // (then our clock is off, and OSS itself judges the URL).
+      expect(calls.filter((c) => c.path.includes('/uploadInfos/query'))).toHaveLength(2)
+      expect(calls.filter((c) => c.method === 'PUT').map((c) => c.status)).toEqual([200])
     } finally {
       await t.close()
     }

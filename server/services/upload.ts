@@ -281,22 +281,38 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     throw toAppError(err)
   }
 
-  const body = new UploadBody(input.body, head, headEnded, size)
-  const controller = new AbortController()
-  body.once('error', () => controller.abort())
-  try {
-    await dingtalk.putResource(info.uploadUrl, body, { mediaType: type.mediaType, size, signal: controller.signal })
-  } catch (err) {
-    if (body.failure instanceof SizeMismatchError) throw sizeMismatch()
-    if (body.failure instanceof ClientAbortedError) {
-      input.body.destroy()
-      throw interrupted()
+  const put = async (uploadUrl: string): Promise<void> => {
+    const body = new UploadBody(input.body, head, headEnded, size)
+    const controller = new AbortController()
+    body.once('error', () => controller.abort())
+    try {
+      await dingtalk.putResource(uploadUrl, body, { mediaType: type.mediaType, size, signal: controller.signal })
+    } catch (err) {
+      if (body.failure instanceof SizeMismatchError) throw sizeMismatch()
+      if (body.failure instanceof ClientAbortedError) {
+        input.body.destroy()
+        throw interrupted()
+      }
+      throw err
+    } finally {
+      if (!body.destroyed) body.destroy()
     }
-    throw putFailure(err)
-  } finally {
-    if (!body.destroyed) body.destroy()
+    if (body.failure) throw body.failure instanceof SizeMismatchError ? sizeMismatch() : interrupted()
   }
-  if (body.failure) throw body.failure instanceof SizeMismatchError ? sizeMismatch() : interrupted()
+
+  try {
+    await put(info.uploadUrl)
+  } catch (err) {
+    // A file that fit in the sniffed head is still in memory, so an expired slot is replaced and
+    // the PUT repeated once; a bigger body is spent and the browser must resend (503 below).
+    if (!(headEnded && isSlotRefused(err))) throw putFailure(err)
+    try {
+      info = await dingtalk.getResourceUploadInfo(input.docId, input.unionId, infoRequest)
+      await put(info.uploadUrl)
+    } catch (retryErr) {
+      throw putFailure(retryErr)
+    }
+  }
 
   const claims = {
     resourceId: info.resourceId,
@@ -326,10 +342,15 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
  * sends the file again and gets a fresh slot.
  */
 function putFailure(err: unknown): unknown {
-  if (err instanceof DingTalkError && (err.dingtalkCode === UPLOAD_URL_EXPIRED || err.status === 403)) {
+  if (isSlotRefused(err)) {
     return new AppError('dingtalk_unavailable', 503, 'The upload slot expired; send the file again.', undefined, {
       'retry-after': String(EXPIRED_RETRY_AFTER_S),
     })
   }
   return toAppError(err)
+}
+
+/** OSS refused the upload URL itself: expired (`uploadUrlExpired`) or any other 403. */
+function isSlotRefused(err: unknown): boolean {
+  return err instanceof DingTalkError && (err.dingtalkCode === UPLOAD_URL_EXPIRED || err.status === 403)
 }
