@@ -154,6 +154,18 @@ describe('POST /api/documents/:docId/resources', () => {
     expect(errorCode(forbidden.body)).toBe('forbidden')
   })
 
+  it('ignores identity parameters the browser adds: DingTalk always sees the session person', async () => {
+    const png = await makePng(13)
+    const res = await t.inject({
+      method: 'POST',
+      url: `/api/documents/${DOC}/resources?name=who.png&operatorId=${reader.user.unionId}&unionId=${reader.user.unionId}`,
+      headers: { ...owner.headers, 'x-operator-id': reader.user.unionId },
+      payload: png,
+    })
+    // The reader may not upload here; the owner may. 201 means the owner's unionId was used.
+    expect(res.statusCode).toBe(201)
+  })
+
   it('needs a session and the CSRF header', async () => {
     const png = await makePng(8)
     const anonymous = await t.inject({ method: 'POST', url: `/api/documents/${DOC}/resources`, payload: png })
