@@ -136,6 +136,8 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
       : false,
     // Ids are case-sensitive alphanumerics; keep paths exact.
     routerOptions: { ignoreTrailingSlash: false },
+    // close() must not wait on a client stuck behind a latency or bandwidth fault.
+    forceCloseConnections: true,
   })
 
   // getuserinfo also takes a form body (dingtalk-open-api.md §3.2: the docs' curl sends one).

@@ -208,6 +208,31 @@ describe('the upload URL', () => {
     expect((await fetch(`${url}${info.resourceUrl}`)).status).toBe(404)
   })
 
+  it('treats a PUT without Content-Type as a signature mismatch', async () => {
+    const info = await slot(5)
+    const res = await chunkedRequest('PUT', info.uploadUrl, {}, ['hello'])
+    expect(res.status).toBe(403)
+    expect(res.text).toContain('<Code>SignatureDoesNotMatch</Code>')
+  })
+
+  it('keeps nothing from an upload the client abandons, and keeps serving', async () => {
+    const info = await slot(100_000)
+    const { request } = await import('node:http')
+    await new Promise<void>((resolve) => {
+      const req = request(info.uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png', 'content-length': '100000' } })
+      req.on('error', () => resolve())
+      req.write(Buffer.alloc(10_000, 1), () => {
+        req.destroy()
+        resolve()
+      })
+    })
+    // Give the emulator a moment to see the disconnect; then the slot is still unused and a full PUT works.
+    await new Promise((r) => setTimeout(r, 100))
+    expect((await getJson(`${url}/__emulator/state`)).body.resources[0].uploaded).toBe(false)
+    expect((await put(info.uploadUrl, Buffer.alloc(100_000, 2))).status).toBe(200)
+    expect((await fetch(`${url}${info.resourceUrl}`).then((r) => r.arrayBuffer())).byteLength).toBe(100_000)
+  })
+
   it('honours a custom upload URL lifetime', async () => {
     const emu = await startEmulator({ clock, uploadUrlTtlSeconds: 60 })
     try {

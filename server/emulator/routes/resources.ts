@@ -3,6 +3,7 @@
  * resource bytes at `resourceUrl`.
  */
 import { createReadStream } from 'node:fs'
+import { pipeline } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { ResourceUploadInfoRequestSchema } from '../../dingtalk/schemas'
 import type { EmulatorContext } from '../context'
@@ -70,6 +71,8 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: EmulatorContex
       // Uploaded bytes are untrusted: never let them run as a page on the emulator's origin.
       .header('content-security-policy', "sandbox; default-src 'none'")
       .header('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(resource.resourceName)}`)
-    return reply.send(bps ? file.pipe(throttle(bps)) : file)
+    if (!bps) return reply.send(file)
+    // pipeline (not pipe) so a client that goes away also closes the file.
+    return reply.send(pipeline(file, throttle(bps), () => undefined))
   })
 }
