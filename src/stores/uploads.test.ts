@@ -379,6 +379,25 @@ describe('uploads store: offline', () => {
     expect(uploadCalls()).toHaveLength(2)
   })
 
+  it('going offline aborts the upload on the wire and sends it again when back online', async () => {
+    let n = 0
+    handler = normalServer({ upload: (call) => (++n === 1 ? new Promise(() => undefined) : uploaded(call)) })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf')])
+    await store.prepared()
+    await until(() => uploadCalls().length === 1, 'first try on the wire')
+    const firstSignal = uploadCalls()[0]!.config.signal as AbortSignal
+    setOnline(false)
+    await settle()
+    expect(firstSignal.aborted).toBe(true)
+    expect(store.items[0]?.status).toBe('uploading')
+    expect(uploadCalls()).toHaveLength(1)
+    setOnline(true)
+    await until(() => store.items[0]?.status === 'uploaded', 'uploaded after reconnect')
+    expect(uploadCalls()).toHaveLength(2)
+    expect(store.items[0]?.attempts).toBe(1)
+  })
+
   it('a request failing because the network dropped waits for it without using up attempts', async () => {
     QUEUE_SETTINGS.maxAttempts = 1
     let n = 0

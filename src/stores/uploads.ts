@@ -194,8 +194,15 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   const { online } = useOnline()
   let onlineWaiters: Array<() => void> = []
+  /** Controllers of the upload requests on the wire (one per running attempt). */
+  const requestControllers = new Set<AbortController>()
   watch(online, (isOnline) => {
-    if (!isOnline) return
+    if (!isOnline) {
+      // Pause: requests on a dead network would only hang until a timeout. They are aborted and
+      // sent again when the network is back (without counting as failed attempts).
+      for (const request of requestControllers) request.abort()
+      return
+    }
     const waiters = onlineWaiters
     onlineWaiters = []
     for (const wake of waiters) wake()
@@ -421,9 +428,13 @@ export const useUploadsStore = defineStore('uploads', () => {
         if (!current || controller.signal.aborted) throw new Cancelled()
         current.attempts++
         sent.set(id, 0)
+        const request = new AbortController()
+        const abortRequest = () => request.abort()
+        controller.signal.addEventListener('abort', abortRequest)
+        requestControllers.add(request)
         try {
           const resource = await uploadResource(docId, blob, current.name, current.mediaType, {
-            signal: controller.signal,
+            signal: request.signal,
             onProgress: (loaded, total) => {
               sent.set(id, loaded)
               const it = find(id)
@@ -434,8 +445,9 @@ export const useUploadsStore = defineStore('uploads', () => {
           break
         } catch (err) {
           if (controller.signal.aborted) throw new Cancelled()
-          // Offline failures are the network's, not the item's: wait, and do not count the attempt.
-          if (!online.value) {
+          // Offline failures (and requests we aborted on going offline) are the network's, not the
+          // item's: wait for the network, and do not count the attempt.
+          if (!online.value || request.signal.aborted) {
             current.attempts--
             continue
           }
@@ -445,6 +457,9 @@ export const useUploadsStore = defineStore('uploads', () => {
           }
           current.progress = 0
           await sleep(backoffDelay(current.attempts, err), controller.signal)
+        } finally {
+          requestControllers.delete(request)
+          controller.signal.removeEventListener('abort', abortRequest)
         }
       }
     } catch (err) {
