@@ -298,6 +298,13 @@ describe('blocks input', () => {
     expect(html).not.toContain('<v2>')
   })
 
+  it('stores heading levels the way DocBlocksQuery returns them', async () => {
+    const res = await insert({ element: { blockType: 'heading', heading: { level: 2, text: '小结' } } })
+    expect(res.body.result.data.heading).toEqual({ level: 'heading-2', text: '小结' })
+    expectApiError(await insert({ element: { blockType: 'heading', heading: { level: 7, text: 'x' } } }), 400, 'paramError')
+    expectApiError(await insert({ element: { blockType: 'heading', heading: { level: 'big', text: 'x' } } }), 400, 'paramError')
+  })
+
   it('places blocks before/after a block or an index, and 404s an unknown blockId', async () => {
     const list = async () =>
       (await getJson(blocksUrl(weekly), auth)).body.result.data as Array<{ id: string; paragraph?: { text?: string }; heading?: { text?: string } }>

@@ -60,6 +60,13 @@ function checkBlock(state: EmulatorState, doc: Node, raw: unknown, where: string
     throw new ApiError(400, 'paramError', `${where}.${type}.list is required`)
   }
   if (props !== undefined && !isObject(props)) throw new ApiError(400, 'paramError', `${where}.${type} must be an object`)
+  if (type === 'heading' && element.heading?.level !== undefined) {
+    // DocBlocksQuery returns `"level":"heading-1"` (ref §5.1 FAQ) while inserts may send a number.
+    const level = element.heading.level
+    const n = typeof level === 'number' ? level : Number(/^heading-([1-6])$/.exec(level)?.[1])
+    if (!Number.isInteger(n) || n < 1 || n > 6) throw new ApiError(400, 'paramError', `${where}.heading.level must be 1-6 or "heading-1".."heading-6"`)
+    element.heading = { ...element.heading, level: `heading-${n}` }
+  }
   const children = element.children ?? []
   if (type === 'attachment') {
     const attachment = element.attachment
