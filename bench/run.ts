@@ -5,7 +5,8 @@
  *   stream  — 1 GiB through the upload route vs straight to storage; server RSS growth
  *   attach  — the real H5 in headless Chromium on a 10 Mbit/s, 150 ms link vs naive uploads
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
- * phase failed. See bench/README.md.
+ * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
+ * results.json is then left alone). See bench/README.md.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -22,6 +23,9 @@ import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
+const PHASES = ['startup', 'calls', 'stream', 'attach'] as const
+const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
+const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 
 /** Server environment shared by every phase: sandbox, loopback, quiet logs, one session secret. */
 const SERVER_ENV: Record<string, string> = {
@@ -76,20 +80,22 @@ function roundAll<T extends object>(obj: T): T {
 
 async function main(): Promise<void> {
   const errors: string[] = []
-  const photos = await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
-  await phase('build', errors, async () => ensureBuiltH5())
-  const healthReadyMs = await phase('startup', errors, () => measureHealthReady(SERVER_ENV))
+  const photos = runs('attach')
+    ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
+    : null
+  if (runs('attach')) await phase('build', errors, async () => ensureBuiltH5())
+  const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
   const emulator = await startChildServer({}, { emulator: true })
   const emulatorUrl = emulator.url
-  let calls: CallsResult | null
-  let stream: StreamResult | null
-  let browser: Awaited<ReturnType<typeof runAttach>> | null
+  let calls: CallsResult | null = null
+  let stream: StreamResult | null = null
+  let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   try {
-    calls = await phase('calls', errors, () => runCalls(emulatorUrl, SERVER_ENV))
-    stream = await phase('stream', errors, () => runStream(emulatorUrl, SERVER_ENV))
-    browser = photos ? await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos)) : null
+    if (runs('calls')) calls = await phase('calls', errors, () => runCalls(emulatorUrl, SERVER_ENV))
+    if (runs('stream')) stream = await phase('stream', errors, () => runStream(emulatorUrl, SERVER_ENV))
+    if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
   } finally {
     await emulator.stop()
   }
@@ -100,10 +106,10 @@ async function main(): Promise<void> {
     calls,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
   })
-  writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n')
+  if (selected.length === 0) writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n')
 
   const a = results.attach
-  console.log('\nResults (bench/results.json)')
+  console.log(selected.length === 0 ? '\nResults (bench/results.json)' : `\nResults of ${selected.join(', ')} (bench/results.json not written)`)
   console.table({
     'attach: photos / MB original / MB sent': a ? `${a.photos} / ${(a.originalBytes / 1e6).toFixed(1)} / ${(a.sentBytes / 1e6).toFixed(1)}` : 'failed',
     'attach: link': a ? `${a.uplinkBitsPerSec / 1e6} Mbit/s up, ${a.rttMs} ms RTT` : 'failed',

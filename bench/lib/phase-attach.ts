@@ -97,6 +97,22 @@ export async function runAttach(
 
     progress('attach', `attaching ${photos.length} photos (${(sum(photos) / 1e6).toFixed(1)} MB) to ${docId} through the H5`)
     const started = performance.now()
+    // Where the time goes: when each upload and the insertion started and finished.
+    const timeline: Array<{ kind: 'upload' | 'insert'; start: number; end?: number }> = []
+    const open = new Map<unknown, (typeof timeline)[number]>()
+    page.on('request', (req) => {
+      const kind = /\/resources\?/.test(req.url()) ? 'upload' : /\/insertions$/.test(req.url()) ? 'insert' : null
+      if (!kind || req.method() !== 'POST') return
+      const entry = { kind, start: (performance.now() - started) / 1000 }
+      timeline.push(entry)
+      open.set(req, entry)
+    })
+    const close = (req: unknown) => {
+      const entry = open.get(req)
+      if (entry) entry.end = (performance.now() - started) / 1000
+    }
+    page.on('requestfinished', close)
+    page.on('requestfailed', close)
     await page.getByTestId('photo-input').setInputFiles(photos.map((p) => p.path))
     const receipt = page.getByTestId('receipt')
     const send = page.getByTestId('send-button')
@@ -114,6 +130,12 @@ export async function runAttach(
     const created = (await getState(emulatorUrl)).resources.filter((r) => !resourcesBefore.has(r.resourceId) && r.docId === docId)
     const sentBytes = created.reduce((n, r) => n + r.size, 0)
     progress('attach', `H5: ${seconds.toFixed(1)} s, ${(sentBytes / 1e6).toFixed(2)} MB sent in ${created.length} resources`)
+    const uploads = timeline.filter((t) => t.kind === 'upload')
+    const fmt = (t: (typeof timeline)[number]) => `${t.start.toFixed(1)}–${t.end?.toFixed(1) ?? '?'}`
+    progress('attach', `uploads (s from pick): ${uploads.map(fmt).join(', ')}; insertion: ${timeline.filter((t) => t.kind === 'insert').map(fmt).join(', ')}`)
+    page.removeAllListeners('request')
+    page.removeAllListeners('requestfinished')
+    page.removeAllListeners('requestfailed')
 
     progress('attach', 'naive: the same originals POSTed one after another from the same page')
     await page.evaluate(() => {

@@ -21,6 +21,7 @@ import {
 import { httpRequest } from './support/http'
 import { makePhotos } from './support/photos'
 import { startStack, type Stack } from './support/stack'
+import { SNIFF_BYTES } from '../services/sniff-type'
 
 /** Long enough for the drill to see GetResourceUploadInfo answered and move the clock first. */
 const PUT_DELAY_MS = 2000
@@ -40,7 +41,12 @@ describe('drill: upload URL expires before the PUT', () => {
     await stack?.close()
   })
 
-  it('gets a fresh upload slot and completes the upload', async () => {
+  // A small photo fits in the head the server sniffs, so the server can repeat the PUT itself; a
+  // larger one cannot be replayed by the server and the browser must send it again.
+  it.each([
+    { label: 'fits in the sniffed head', width: 96, height: 72, large: false },
+    { label: 'is larger than the sniffed head', width: 1600, height: 1200, large: true },
+  ])('gets a fresh upload slot and completes the upload of a photo that $label', async ({ width, height, large }) => {
     // How long the emulator's upload URLs live: read `Expires` from a slot asked for directly.
     const token = await emulatorAccessToken(stack.emulatorUrl)
     const probe = await requestUploadSlot(stack.emulatorUrl, token, target.docId, target.unionId, {
@@ -55,8 +61,9 @@ describe('drill: upload URL expires before the PUT', () => {
 
     const client = new ApiClient(stack.serverUrl)
     await client.signIn(target.userId)
-    const [photo] = await makePhotos(1, { seed: 7, width: 640, height: 480 })
+    const [photo] = await makePhotos(1, { seed: width, width, height })
     if (!photo) throw new Error('no photo generated')
+    expect(photo.bytes.length > SNIFF_BYTES).toBe(large)
 
     await addFault(stack.emulatorUrl, { path: storagePath, method: 'PUT', latencyMs: PUT_DELAY_MS, times: 1 })
     const logBefore = (await getRequests(stack.emulatorUrl)).length
@@ -72,13 +79,15 @@ describe('drill: upload URL expires before the PUT', () => {
       if (log.some((r) => isUploadInfo(r.path) && r.status === 200)) break
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
-    skewMs = ttlMs + 60_000
+    skewMs += ttlMs + 60_000
 
     const resource = await upload
     const log = (await getRequests(stack.emulatorUrl)).slice(logBefore)
     const puts = log.filter((r) => r.method === 'PUT' && r.path.startsWith(storagePath))
     expect(puts.map((r) => r.status), 'the first PUT is refused as expired, the next succeeds').toEqual([403, 200])
     expect(log.filter((r) => isUploadInfo(r.path) && r.status === 200).length).toBeGreaterThanOrEqual(2)
+    // Bytes the server has not kept can only come from the browser again.
+    if (large) expect(client.stats.uploadAttempts).toBe(2)
 
     // The bytes stored are the photo's, and the photo goes into the document.
     const state = await getState(stack.emulatorUrl)
