@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs'
 import { EnvError } from './env'
 import { startServer } from './server'
 
+/** Time in-flight requests get to finish after SIGINT/SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000
+
 // A local `.env` (see .env.example) fills in what the shell did not set.
 if (existsSync('.env')) process.loadEnvFile('.env')
 
@@ -19,12 +22,15 @@ try {
   }
 
   let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      console.error(`Received ${signal} again; exiting now.`)
-      process.exit(1)
-    }
+  const stop = () => {
+    // The same Ctrl-C can arrive more than once (terminal, npm and scripts/start.mjs all pass it on),
+    // so repeats are ignored; a shutdown that hangs is cut short instead.
+    if (stopping) return
     stopping = true
+    setTimeout(() => {
+      console.error('Shutdown took too long; exiting.')
+      process.exit(1)
+    }, SHUTDOWN_GRACE_MS).unref()
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
