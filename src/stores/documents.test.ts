@@ -76,7 +76,9 @@ describe('search', () => {
         : { status: 200, body: { items: [summary('A'), summary('B')], nextCursor: 'page-2' } },
     )
     const documents = useDocumentsStore()
-    documents.start('u1') // empty query: recently edited
+    documents.start('u1')
+    expect(api.count('GET /documents')).toBe(0) // nothing is listed until the chooser shows
+    documents.loadChooserLists() // empty query: recently edited
     await vi.waitFor(() => expect(documents.recentlyEdited.loaded).toBe(true))
     expect(documents.recentlyEdited.finished).toBe(false)
     await documents.recentlyEdited.loadMore()

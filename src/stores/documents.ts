@@ -105,9 +105,8 @@ export const useDocumentsStore = defineStore('documents', () => {
   }
 
   /**
-   * Prepares the chooser for a signed-in person: their recents (the last one preselected, so a
-   * repeat attach is open → pick → send) and the first pages of recently edited and knowledge bases.
-   * Calling it again for the same person keeps their current state.
+   * Prepares the chooser for a signed-in person: their recents, the last one preselected so a
+   * repeat attach is open → pick → send. Calling it again for the same person keeps their state.
    */
   function start(userId: string): void {
     if (ownerId.value === userId) return
@@ -116,8 +115,16 @@ export const useDocumentsStore = defineStore('documents', () => {
     const key = storageKey()
     recent.value = key ? readRecent(key) : []
     selected.value = recent.value[0] ?? null
-    void recentlyEdited.loadMore()
-    void workspaces.loadMore()
+  }
+
+  /**
+   * First pages of recently edited and knowledge bases, when the chooser is shown (not at sign-in:
+   * with a preselected recent document they are often never needed, and every listing costs
+   * DingTalk API quota).
+   */
+  function loadChooserLists(): void {
+    if (!recentlyEdited.loaded) void recentlyEdited.loadMore()
+    if (!workspaces.loaded) void workspaces.loadMore()
   }
 
   /** Back to a blank chooser (sign-out, another person). */
@@ -289,6 +296,7 @@ export const useDocumentsStore = defineStore('documents', () => {
     linkError,
     view,
     start,
+    loadChooserLists,
     $reset,
     setQuery,
     isEditable,
