@@ -307,6 +307,34 @@ describe('uploads store: pick → prepare → upload → insert', () => {
   })
 })
 
+describe('uploads store: switching documents', () => {
+  const OTHER = { docId: 'docB2', name: 'Meeting notes', url: 'https://alidocs.dingtalk.com/i/nodes/docB2' }
+
+  it('keeps unfinished items bound to their document, and moves on once a batch went in cleanly', async () => {
+    handler = normalServer({ upload: () => new Promise(() => undefined) })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf')])
+    await store.prepared()
+    await store.open(OTHER)
+    expect(store.targetsOther(OTHER.docId)).toBe(true)
+    expect(store.batch.document).toEqual(DOC)
+
+    await store.discard(OTHER)
+    expect(store.items).toHaveLength(0)
+    expect(store.batch.document).toEqual(OTHER)
+
+    handler = normalServer()
+    await store.open(DOC)
+    store.addFiles([pdf('b.pdf')])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    await store.open(OTHER)
+    expect(store.targetsOther(OTHER.docId)).toBe(false)
+    expect(store.done).toBe(false)
+    expect(store.batch.document).toEqual(OTHER)
+  })
+})
+
 describe('uploads store: retries', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })

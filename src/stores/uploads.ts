@@ -296,7 +296,12 @@ export const useUploadsStore = defineStore('uploads', () => {
   async function open(doc: TargetDocument): Promise<void> {
     await restore()
     const current = batch.value.document
-    if (!current || (items.value.length === 0 && !batch.value.submitted)) {
+    const finishedCleanly = batch.value.receipt !== null && items.value.every((i) => i.status === 'inserted')
+    if (current && current.docId !== doc.docId && finishedCleanly) {
+      // A receipt for another document with nothing left to retry: the person has moved on.
+      await acknowledge()
+    }
+    if (!batch.value.document || (items.value.length === 0 && !batch.value.submitted)) {
       batch.value.document = { ...doc }
       await persist()
     }
