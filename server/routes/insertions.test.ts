@@ -231,6 +231,18 @@ describe('POST /api/documents/:docId/insertions', () => {
     expect(errorOf(res.body).code).toBe('invalid_request')
   })
 
+  it('needs a session and the CSRF header', async () => {
+    const [p] = await photos(1)
+    const payload = { items: itemsOf([p!]) }
+    const url = `/api/documents/${DOC}/insertions`
+    const anonymous = await t.inject({ method: 'POST', url, headers: { 'idempotency-key': newKey() }, payload })
+    expect(anonymous.statusCode).toBe(401)
+    expect(errorOf(anonymous.body).code).toBe('unauthenticated')
+    const noCsrf = await t.inject({ method: 'POST', url, headers: { cookie: owner.cookie, 'idempotency-key': newKey() }, payload })
+    expect(noCsrf.statusCode).toBe(403)
+    expect(errorOf(noCsrf.body).code).toBe('csrf_failed')
+  })
+
   it('refuses forged tokens and tokens of another person or document before calling DingTalk', async () => {
     const [mine] = await photos(1)
     const [linas] = await photos(1, editor)

@@ -39,6 +39,14 @@ describe('sniffType', () => {
     expect((await sniffType(docx, { complete: true }))?.ext).toBe('docx')
   })
 
+  it('lets the name or declared type tell an Office file from a plain ZIP when the bytes only say ZIP', async () => {
+    const xlsxPartsFirst = zipWith('xl/workbook.xml', '<workbook/>')
+    expect((await sniffType(xlsxPartsFirst, { complete: false, nameExt: 'xlsx' }))?.ext).toBe('xlsx')
+    const declared = 'application/vnd.openxmlformats-officedocument.presentationml.presentation'
+    expect((await sniffType(xlsxPartsFirst, { complete: false, declaredType: declared }))?.ext).toBe('pptx')
+    expect((await sniffType(xlsxPartsFirst, { complete: false, nameExt: 'exe' }))?.ext).toBe('zip')
+  })
+
   it('takes UTF-8 text as plain text, or CSV when the name or declared type says so', async () => {
     const text = Buffer.from('日期,金额\n2026-01-01,12.5\n')
     expect((await sniffType(text, { complete: true }))?.mediaType).toBe('text/plain')

@@ -54,12 +54,29 @@ function canonicalMime(mime: string): string {
   return mime.split(';')[0]?.trim().toLowerCase() ?? ''
 }
 
+const OFFICE_BY_EXT: Record<string, string> = {
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+}
+
+/**
+ * Office files are ZIPs. When their `[Content_Types].xml` entry is not in the head (some tools
+ * write it last), the bytes only say "ZIP"; then the name or declared type may pick the Office
+ * type — both are accepted containers, so this choice cannot let anything dangerous in.
+ */
+function officeByHint(hints: SniffHints): MediaTypeInfo | undefined {
+  const declared = canonicalMime(hints.declaredType ?? '')
+  const mediaType = OFFICE_BY_EXT[hints.nameExt ?? ''] ?? Object.values(OFFICE_BY_EXT).find((m) => m === declared)
+  return mediaType ? mediaTypeInfo(mediaType) : undefined
+}
+
 export interface SniffHints {
   /** True when `head` holds the whole file. */
   complete: boolean
-  /** Lower-case extension of the given file name (no dot), used only to tell CSV from plain text. */
+  /** Lower-case extension of the given file name (no dot); only tells CSV from text and Office from ZIP. */
   nameExt?: string
-  /** The declared Content-Type, used only to tell CSV from plain text. */
+  /** The declared Content-Type; only tells CSV from text and Office from ZIP. */
   declaredType?: string
 }
 
@@ -81,7 +98,9 @@ export async function sniffType(head: Uint8Array, hints: SniffHints): Promise<Me
   if (detected) {
     // Anything file-type recognises but we do not list (XML, EXE, ELF, APK, JAR, …) is refused,
     // even when it would also pass as text.
-    return mediaTypeInfo(canonicalMime(detected.mime)) ?? null
+    const info = mediaTypeInfo(canonicalMime(detected.mime))
+    if (info?.mediaType === 'application/zip') return officeByHint(hints) ?? info
+    return info ?? null
   }
   if (!isPlainText(head, hints.complete)) return null
   const isCsv = hints.nameExt === 'csv' || canonicalMime(hints.declaredType ?? '') === 'text/csv'

@@ -203,7 +203,7 @@ export interface UploadInput {
   unionId: string
   /** The raw `Content-Length` header; required. */
   contentLength: string | undefined
-  /** The declared `Content-Type`; only used to tell CSV from plain text. */
+  /** The declared `Content-Type`; only a hint between sibling types (CSV/text, Office/ZIP). */
   declaredType: string | undefined
   /** `?name=` as the browser sent it. */
   name: string | undefined
