@@ -8,8 +8,6 @@ export interface Clock {
 export interface ManualClock extends Clock {
   /** Moves time forward by `ms` milliseconds. */
   advance(ms: number): void
-  /** Jumps to an absolute time (ms since the epoch). */
-  set(ms: number): void
 }
 
 /** The real wall clock. */
@@ -26,9 +24,6 @@ export function createManualClock(startMs: number = Date.now()): ManualClock {
     advance(ms: number) {
       if (!Number.isFinite(ms) || ms < 0) throw new RangeError('advance(ms) needs a non-negative number')
       current += ms
-    },
-    set(ms: number) {
-      current = ms
     },
   }
 }

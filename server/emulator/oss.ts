@@ -12,7 +12,7 @@ import { Transform, type TransformCallback } from 'node:stream'
 /** The bucket name that appears in the string to sign, as OSS V1 does (`/bucket/object`). */
 const BUCKET = 'dingtalk-emulator'
 /** Public access key id in the URL; the secret half lives only in the emulator. */
-export const OSS_ACCESS_KEY_ID = 'LTAIemulatorOssKey'
+const OSS_ACCESS_KEY_ID = 'LTAIemulatorOssKey'
 
 /** OSS V1 string to sign for a presigned PUT: `PUT\n<Content-MD5>\n<Content-Type>\n<Expires>\n/<bucket>/<object>`. */
 export function stringToSign(resourceId: string, contentType: string, expires: number): string {

@@ -6,7 +6,7 @@
 
 /** Query keys whose values must never be recorded or logged. */
 const SECRET_QUERY_KEYS = new Set(['access_token', 'signature', 'appsecret', 'code', 'accesstoken'])
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 /** Oldest entries are dropped beyond this, so a long-running emulator keeps flat memory. */
 const MAX_ENTRIES = 10_000
 

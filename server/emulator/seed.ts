@@ -8,7 +8,7 @@ import type { PermissionRole } from '../dingtalk/schemas'
 import { stableId } from './ids'
 
 /** Every doc/folder lives under this alidocs host, as real links do (dingtalk-open-api.md §0, §6.1). */
-export const ALIDOCS_ORIGIN = 'https://alidocs.dingtalk.com'
+const ALIDOCS_ORIGIN = 'https://alidocs.dingtalk.com'
 
 /** The alidocs link of a node: `https://alidocs.dingtalk.com/i/nodes/{dentryUuid}`. */
 export function nodeUrl(nodeId: string): string {
@@ -252,7 +252,7 @@ const PERSONAL_DOCS: Record<UserKey, DocSpec[]> = {
 // ---- building --------------------------------------------------------------
 
 /** All seed timestamps count from here (a fixed instant, so the seed is deterministic). */
-export const SEED_EPOCH = Date.UTC(2026, 8, 1, 1, 0)
+const SEED_EPOCH = Date.UTC(2026, 8, 1, 1, 0)
 const HOUR = 3_600_000
 
 interface Named {

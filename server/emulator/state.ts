@@ -9,9 +9,9 @@ import { randomBlockId, randomToken, stableBlockId } from './ids'
 import { createSeedOrg, nodeUrl, type SeedNode, type SeedUser, type SeedWorkspace } from './seed'
 
 /** App tokens live 7200 s (dingtalk-open-api.md §2.1). */
-export const TOKEN_TTL_SECONDS = 7200
+const TOKEN_TTL_SECONDS = 7200
 /** H5 auth codes live 5 minutes and are single-use (§3.1). */
-export const AUTH_CODE_TTL_MS = 5 * 60_000
+const AUTH_CODE_TTL_MS = 5 * 60_000
 
 export type User = SeedUser
 export type Workspace = SeedWorkspace
@@ -127,10 +127,6 @@ export class EmulatorState {
 
   userByUnionId(unionId: string): User | undefined {
     return this.users.get(unionId)
-  }
-
-  userByUserId(userId: string): User | undefined {
-    return this.usersById.get(userId)
   }
 
   // ---- tokens (§2) ------------------------------------------------------------
