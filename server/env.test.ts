@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { parseEnv as parseDotenv } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { EnvError, parseEnv } from './env'
+import { ENV_VARS, EnvError, parseEnv } from './env'
 
 const LIVE = {
   DINGTALK_APP_KEY: 'dingappkey',
@@ -111,5 +113,25 @@ describe('parseEnv', () => {
     expect(parseEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT/)
     expect(problemsOf({ TRUST_PROXY: 'yes' })[0]).toMatch(/^TRUST_PROXY/)
+  })
+})
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+
+  it('documents every variable, each with a comment above it', () => {
+    const lines = text.split('\n')
+    for (const name of ENV_VARS) {
+      const at = lines.findIndex((l) => l.startsWith(`${name}=`))
+      expect(at, name).toBeGreaterThan(0)
+      expect(lines[at - 1], name).toMatch(/^#/)
+    }
+  })
+
+  it('copied as is, starts a sandbox with the documented defaults', () => {
+    const env = parseEnv(parseDotenv(text))
+    expect(env.config.mode).toBe('sandbox')
+    expect(env.port).toBe(3000)
+    expect(env.config.limits.maxFileBytes).toBe(100 * 1024 * 1024)
   })
 })

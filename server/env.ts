@@ -62,6 +62,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional()),
 })
 
+/** Every variable the app reads (documented one by one in .env.example). */
+export const ENV_VARS: readonly string[] = Object.keys(EnvSchema.shape)
+
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** The parsed environment: the app's config plus what only the process wiring needs. */
