@@ -8,6 +8,8 @@ import {
 } from '@contract/api'
 import { ApiError, request } from './http'
 
+const INSERTION_TIMEOUT_MS = 120_000
+
 /**
  * `POST /api/documents/:docId/insertions` (DESIGN.md §2). The same `idempotencyKey` with the same
  * body may be sent any number of times: the server inserts once and replays the result; after a
@@ -25,6 +27,9 @@ export function insertResources(
     url: `/documents/${encodeURIComponent(docId)}/insertions`,
     data: body,
     headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey },
+    // The server makes up to two DingTalk calls per item (with its own retries), so a full batch
+    // takes far longer than an ordinary JSON call; a premature timeout would only cause a resend.
+    timeout: INSERTION_TIMEOUT_MS,
     signal,
   })
 }
