@@ -9,7 +9,7 @@ import {
 } from '@contract/api'
 import { buildApp } from '../app'
 import { createDingTalkClient } from '../dingtalk/client'
-import { DingTalkError } from '../dingtalk/errors'
+import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
 import { SEED } from '../emulator/seed'
 import { EMULATOR_CREDENTIALS } from '../env'
@@ -368,6 +368,27 @@ describe('POST /api/documents/:docId/insertions', () => {
       }
     } finally {
       await lossy.close()
+    }
+  })
+
+  it('finds the block when DingTalk confirms an insert in an unexpected shape (bare success)', async () => {
+    const [p] = await photos(1)
+    const pdf = await upload(t, owner, DOC, makePdf('bare'), 'bare.pdf')
+    const bare = await secondApp((api) => ({
+      ...api,
+      insertBlock: async (...args) => {
+        await api.insertBlock(...args)
+        throw new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api: 'POST /blocks' })
+      },
+    }))
+    try {
+      const result = await inserted(await insert(owner, { items: itemsOf([p!, pdf], { 0: '无结果' }) }, newKey(), DOC, bare))
+      const blocks = await documentBlocks(t.emulatorUrl, DOC)
+      const shown = result.blocks.map((r) => describeBlock(blocks.find((bl) => bl.id === r.blockId)!))
+      expect(shown).toEqual([`img:${p!.resourceUrl}`, 'file:bare.pdf'])
+      expect(blocks.filter((bl) => describeBlock(bl) === '无结果')).toHaveLength(1)
+    } finally {
+      await bare.close()
     }
   })
 

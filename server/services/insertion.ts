@@ -9,7 +9,7 @@
  * each missing item right after the previous item's block.
  */
 import type { InsertedBlock, InsertionIncompleteDetails, Layout, Position } from '@contract/api'
-import { DingTalkError } from '../dingtalk/errors'
+import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
 import type { BlockElement, DingTalkApi, InlineElement, StoredBlock } from '../dingtalk/types'
 import type { InsertBlockRequest } from '../dingtalk/schemas'
 import { AppError } from '../errors'
@@ -367,6 +367,14 @@ class Batch {
       try {
         return await op()
       } catch (err) {
+        if (err instanceof DingTalkError && err.dingtalkCode === INVALID_RESPONSE) {
+          // DingTalk said yes in a shape we did not expect (the FAQ shows a bare `{"success":true}`
+          // for DocInsertBlocks, §5.3): the write happened, so find it rather than write again.
+          await this.refresh()
+          const found = landed(this.doc)
+          if (found !== undefined) return found
+          throw err
+        }
         if (!(err instanceof DingTalkError) || !err.retryable || attempt >= MAX_ATTEMPTS) throw err
         await this.sleep(RETRY_DELAY_MS * attempt)
         if (err.outcomeUnknown) {
