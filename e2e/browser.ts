@@ -171,3 +171,19 @@ export async function saveFailureShot(page: Page, name: string): Promise<string>
   await page.screenshot({ path, fullPage: true })
   return path
 }
+
+/**
+ * Slows the phone's own uplink (Chromium network emulation), as a weak mobile connection would. Needed
+ * for the offline test too: Chromium breaks off in-flight requests on going offline only when they were
+ * started under network emulation.
+ */
+export async function throttleUplink(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Network.enable')
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 20,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  })
+}

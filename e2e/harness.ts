@@ -85,6 +85,14 @@ export class EmulatorControl {
     return (await (await this.call('GET', '/__emulator/state')).json()) as EmulatorState
   }
 
+  /** DingTalk's call log, oldest first (no bodies). */
+  async requests(): Promise<Array<{ method: string; path: string; status: number; at: number }>> {
+    const { items } = (await (await this.call('GET', '/__emulator/requests')).json()) as {
+      items: Array<{ method: string; path: string; status: number; at: number }>
+    }
+    return items
+  }
+
   /** A fresh single-use authCode for the user, as DingTalk's requestAuthCode would give the page. */
   async authCode(userId: string): Promise<string> {
     const { authCode } = (await (await this.call('POST', '/__emulator/auth-codes', { userId })).json()) as { authCode: string }

@@ -3,7 +3,7 @@
 import { beforeAll, expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
-import { saveScreen } from './browser'
+import { saveScreen, throttleUplink } from './browser'
 import { makeFixtures, type Fixtures } from './fixtures'
 import {
   blockIds,
@@ -29,14 +29,28 @@ const doc = SEED.docs.sitePhotos
 /** ~200 KB/s from our server to DingTalk's upload URL: each photo takes a few seconds to go up. */
 const SLOW_UPLOAD = { path: '/__oss/', bandwidthBytesPerSec: 200_000 }
 
-/** Signs in, chooses the document, picks three photos and the PDF and sends them; returns the picked names. */
+/**
+ * Signs in, chooses the document, picks three photos and the PDF and sends them. Resolves once the
+ * first upload request is on the wire (a queue item can say "uploading" a moment before its request
+ * leaves), with the picked names.
+ */
 async function sendBatch(page: Page): Promise<string[]> {
   await openApp(page, e2e.appUrl)
   await signInAsDemoUser(page, user)
   await chooseDocumentBySearch(page, '现场', doc)
+  const firstUpload = page.waitForRequest(
+    (request) => request.method() === 'POST' && new URL(request.url()).pathname === `/api/documents/${doc.docId}/resources`,
+  )
   await pick(page, [fx.rotated, fx.withGps, fx.plain], [fx.pdf])
   await page.locator(byTestId('send-button')).click()
+  await firstUpload
+  await waitForAnyQueueItem(page, 'uploading')
   return [fx.rotated, fx.withGps, fx.plain, fx.pdf].map((f) => f.name)
+}
+
+/** How many GetResourceUploadInfo calls DingTalk has seen (one per upload attempt that got under way). */
+async function uploadSlotsRequested(): Promise<number> {
+  return (await e2e.emulator.requests()).filter((r) => r.method === 'POST' && r.path.endsWith('/uploadInfos/query')).length
 }
 
 /** Every picked item is in the document exactly once, the new blocks are those items in the picked order. */
@@ -57,26 +71,29 @@ test('a reload in the middle of an upload resumes by itself and inserts every it
   await e2e.emulator.addFault(SLOW_UPLOAD)
 
   const names = await sendBatch(page)
-  await waitForAnyQueueItem(page, 'uploading')
   await saveScreen(page, 'uploading')
+  // The upload has reached DingTalk (an upload slot was requested) before the page goes away.
+  await expect.poll(() => uploadSlotsRequested(), { timeout: 30_000 }).toBeGreaterThan(0)
 
   await page.reload()
   // Nobody touches anything after the reload: the persisted queue carries on.
   const receipt = await waitForReceipt(page, names.length)
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
   await expectEachInsertedOnce(names, before)
+  // The reload really cut an upload off: it was started again with a new upload slot.
+  expect(await uploadSlotsRequested()).toBeGreaterThan(names.length)
 })
 
 test('going offline in the middle of an upload and back online completes, each item exactly once', async () => {
   const phone = await e2e.phone()
   const { page, context } = phone
   // Requests that fail while the phone is offline are the point of this test, not an error.
-  phone.allowFailedRequests((url, text) => new URL(url).pathname.startsWith('/api/') && /ERR_INTERNET_DISCONNECTED/.test(text))
+  phone.allowFailedRequests((url, text) => new URL(url).pathname.startsWith('/api/') && /ERR_INTERNET_DISCONNECTED|ERR_ABORTED/.test(text))
   const before = blockIds(await e2e.emulator.state())
-  await e2e.emulator.addFault(SLOW_UPLOAD)
+  // A weak mobile uplink, so that uploads are still on the wire when the network goes away.
+  await throttleUplink(page, 150_000)
 
   const names = await sendBatch(page)
-  await waitForAnyQueueItem(page, 'uploading')
 
   const failed = page.waitForEvent('requestfailed', {
     predicate: (request) => new URL(request.url()).pathname.startsWith('/api/documents/'),
