@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock'
 import type { EmulatorConfig, EmulatorContext } from './context'
 import { ApiError, OapiError, codeForStatus, pathFamily, sendApiError, sendOapiError, sendOssError, statusForCode } from './errors'
 import { FaultRegistry, type FaultEffect } from './faults'
+import { apiRequestId } from './ids'
 import { ResourceStore, UploadSigner } from './oss'
 import { RequestLog, redactUrl } from './request-log'
 import { registerAuthRoutes } from './routes/auth'
@@ -182,6 +183,11 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
         return sendOapiError(reply, 40014, '不合法的access_token')
       }
     }
+  })
+
+  // The API gateway tags every answer with a request id (ref §1.1), not only errors.
+  app.addHook('onSend', async (request, reply) => {
+    if (pathFamily(pathOf(request)) === 'api' && !reply.hasHeader('x-acs-request-id')) reply.header('x-acs-request-id', apiRequestId())
   })
 
   app.addHook('onResponse', async (request, reply) => {

@@ -74,6 +74,8 @@ describe('tokens and login', () => {
     expect(unknown).toMatchObject({ status: 200, body: { errcode: 40014 } })
     const legacy = await getJson(`${url}/gettoken?appkey=ding-emulator-app&appsecret=emulator-secret`)
     expect(legacy.body).toMatchObject({ errcode: 0, access_token: token, expires_in: 7200 })
+    const wrong = await getJson(`${url}/gettoken?appkey=ding-emulator-app&appsecret=guess`)
+    expect(wrong).toMatchObject({ status: 200, body: { errcode: 40001 } })
     clock.advance(7200_000 + 1000)
     const expired = await postJson(`${url}/topapi/v2/user/getuserinfo?access_token=${token}`, { code: 'x' })
     expect(expired).toMatchObject({ status: 200, body: { errcode: 42001 } })

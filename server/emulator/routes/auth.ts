@@ -18,14 +18,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     return state.issueToken()
   })
 
-  // Legacy gettoken (§2.2): errcode 40089 for a wrong key/secret pair as oapi answers it.
+  // Legacy gettoken (§2.2); a wrong or missing key/secret pair is errcode 40001 (§1.2).
   app.get('/gettoken', async (request) => {
     const query = request.query as Record<string, unknown>
-    if (typeof query['appkey'] !== 'string' || typeof query['appsecret'] !== 'string') {
-      throw new OapiError(40089, '不合法的corpid或corpsecret')
-    }
     if (query['appkey'] !== config.appKey || query['appsecret'] !== config.appSecret) {
-      throw new OapiError(40089, '不合法的corpid或corpsecret')
+      throw new OapiError(40001, '获取access_token时Secret错误，或者access_token无效')
     }
     const { accessToken, expireIn } = state.issueToken()
     return { errcode: 0, errmsg: 'ok', access_token: accessToken, expires_in: expireIn }

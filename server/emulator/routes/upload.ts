@@ -122,6 +122,11 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: EmulatorContext)
           ReceivedSize: String(counter.count),
         })
       }
+      if (ctx.state.resources.get(id) !== resource) {
+        // A reset happened while the bytes were arriving: the slot is gone.
+        await ctx.store.discard(part)
+        return sendOssError(reply, 403, 'AccessDenied', 'No upload was registered for this object.')
+      }
       resource.filePath = await ctx.store.commit(part, id)
       resource.uploaded = true
       return reply.code(200).header('etag', counter.etag()).send()
