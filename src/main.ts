@@ -18,7 +18,10 @@ function readCorpId(search: string): string | null {
 const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia)
-app.use(createAppI18n(pickLocale(window.location.search, navigator.language)))
+const i18n = createAppI18n(pickLocale(window.location.search, navigator.language))
+app.use(i18n)
+// DingTalk shows the page title in its navigation bar.
+document.title = i18n.global.t('app.title')
 app.use(createAppRouter())
 void useSessionStore(pinia).boot(corpIdFromUrl)
 app.mount('#app')

@@ -240,3 +240,16 @@ describe('browsing knowledge bases', () => {
     expect(api.calls.filter((c) => c.path === '/nodes').map((c) => c.params.parentId)).toEqual(['root-1', 'F1', 'root-1'])
   })
 })
+
+describe('search key', () => {
+  it('searches at once on Enter instead of waiting for the pause', async () => {
+    vi.useFakeTimers()
+    const documents = useDocumentsStore()
+    documents.setQuery('周报')
+    documents.searchNow()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(searches('周报')).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS)
+    expect(searches('周报')).toHaveLength(1) // the pending debounced search does not repeat it
+  })
+})

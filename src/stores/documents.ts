@@ -64,6 +64,7 @@ function writeRecent(key: string, docs: ChosenDocument[]): void {
   }
 }
 
+/** The chooser's state: recents, lists, browsing position and the chosen document. */
 export const useDocumentsStore = defineStore('documents', () => {
   /** Whose recents these are: one device may serve several people (and the sandbox's demo users). */
   const ownerId = ref<string | null>(null)
@@ -170,6 +171,13 @@ export const useDocumentsStore = defineStore('documents', () => {
       debounceTimer = null
       runSearch()
     }, SEARCH_DEBOUNCE_MS)
+  }
+
+  /** Searches at once (the keyboard's search key), without waiting for the debounce. */
+  function searchNow(): void {
+    if (debounceTimer) clearTimeout(debounceTimer)
+    debounceTimer = null
+    runSearch()
   }
 
   function remember(doc: ChosenDocument): void {
@@ -299,6 +307,7 @@ export const useDocumentsStore = defineStore('documents', () => {
     loadChooserLists,
     $reset,
     setQuery,
+    searchNow,
     isEditable,
     select,
     selectByLink,

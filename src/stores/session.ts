@@ -66,6 +66,7 @@ function setSessionHint(present: boolean): void {
   }
 }
 
+/** Sign-in state for the whole app; `boot()` runs once at start (main.ts). */
 export const useSessionStore = defineStore('session', () => {
   const status = ref<SessionStatus>('idle')
   const user = ref<User | null>(null)
