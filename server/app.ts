@@ -150,13 +150,15 @@ export function redactUrl(url: string): string {
 /**
  * CSP the built H5 satisfies: scripts only from our origin; images also from `blob:` and `data:`
  * (local previews of picked photos, Vant's inline icons). `style-src 'unsafe-inline'` is needed
- * because Vant sets element `style` attributes at run time (popups, transitions, safe areas);
- * inline *scripts* stay forbidden, which is where the XSS risk lies.
+ * because Vant sets element `style` attributes at run time (popups, transitions, safe areas).
+ * `'unsafe-eval'` is needed by heic2any only: its libheif (emscripten embind) builds functions with
+ * `new Function` inside a `blob:` worker, which inherits this policy; without it HEIC photos could
+ * never be converted outside Safari. Inline *scripts* stay forbidden, which is where the XSS risk lies.
  */
 function cspDirectives(config: AppConfig): Record<string, string[] | null> {
   return {
     defaultSrc: ["'self'"],
-    scriptSrc: ["'self'"],
+    scriptSrc: ["'self'", "'unsafe-eval'"],
     styleSrc: ["'self'", "'unsafe-inline'"],
     imgSrc: ["'self'", 'blob:', 'data:'],
     fontSrc: ["'self'", 'data:'],
