@@ -300,6 +300,22 @@ describe('blocks input', () => {
     expect(html).not.toContain('<v2>')
   })
 
+  it('escapes every text in the HTML view and never links a script URL', async () => {
+    const evil = '<img src=x onerror=alert(1)>'
+    const link = { elementType: 'link', properties: { href: 'javascript:alert(1)' }, children: [{ text: '点我' }] }
+    expect((await insert({ element: { blockType: 'paragraph', paragraph: { text: evil }, children: [{ text: evil, bold: true }, link] } })).status).toBe(200)
+    for (const path of [`/i/nodes/${sitePhotos}`, `/__emulator/documents/${sitePhotos}`]) {
+      const res = await fetch(`${url}${path}`)
+      expect(res.headers.get('content-type')).toContain('text/html')
+      const html = await res.text()
+      expect(html).not.toContain('<img src=x')
+      expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;')
+      expect(html).not.toContain('javascript:')
+      expect(html).toContain('点我')
+    }
+    expect((await fetch(`${url}/i/nodes/${SEED.folders.meetings.nodeId}`)).status).toBe(404)
+  })
+
   it('stores heading levels the way DocBlocksQuery returns them', async () => {
     const res = await insert({ element: { blockType: 'heading', heading: { level: 2, text: '小结' } } })
     expect(res.body.result.data.heading).toEqual({ level: 'heading-2', text: '小结' })
