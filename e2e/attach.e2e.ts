@@ -41,8 +41,8 @@ test('three photos and a PDF land in the document once each, in the picked order
   await saveScreen(page, 'sign-in')
   await signInAsDemoUser(page, user)
 
-  await page.locator(byTestId('doc-search')).fill('现场')
-  await page.locator(byTestId(`doc-item-${doc.docId}`)).waitFor({ state: 'visible' })
+  // The chooser's first screen: knowledge bases (and, later, recent documents) next to search and paste.
+  await page.locator(byTestId(`workspace-${SEED.workspaces.product.workspaceId}`)).waitFor({ state: 'visible' })
   await saveScreen(page, 'chooser')
   await chooseDocumentBySearch(page, '现场', doc)
 
