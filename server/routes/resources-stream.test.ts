@@ -91,6 +91,23 @@ describe('upload streaming', () => {
     expect(status).toBe(411)
   })
 
+  it('answers 413 to a client that is still sending a body over the limit', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${base}/api/documents/${DOC}/resources?name=huge.zip`, {
+        method: 'POST',
+        headers: { ...owner.headers, 'content-type': 'application/zip', 'content-length': String(300 * MiB) },
+      })
+      req.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+        req.destroy()
+      })
+      req.on('error', reject)
+      req.write(Buffer.alloc(CHUNK))
+    })
+    expect(status).toBe(413)
+  })
+
   it('aborts the PUT when the browser goes away mid-upload, and stays healthy', async () => {
     const name = 'abandoned.pdf'
     const declared = 50 * MiB

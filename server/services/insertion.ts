@@ -174,9 +174,10 @@ function linkParagraph(resource: ResourceClaims): BlockElement {
 function units(items: InsertionItem[], layout: Layout): number[][] {
   const out: number[][] = []
   items.forEach((item, i) => {
-    const last = out[out.length - 1]
-    const prev = last ? items[last[last.length - 1] ?? -1] : undefined
-    if (layout === 'together' && item.resource.kind === 'image' && prev?.resource.kind === 'image' && last) last.push(i)
+    const last = out.at(-1)
+    const previous = i > 0 ? items[i - 1] : undefined
+    const joins = layout === 'together' && item.resource.kind === 'image' && previous?.resource.kind === 'image'
+    if (joins && last) last.push(i)
     else out.push([i])
   })
   return out
@@ -249,7 +250,7 @@ class Batch {
     for (const unit of units(this.items, this.layout)) {
       const first = this.items[unit[0] ?? -1]
       if (!first) continue
-      if (unit.length > 1 || (this.layout === 'together' && first.resource.kind === 'image')) await this.placeGroup(unit)
+      if (this.layout === 'together' && first.resource.kind === 'image') await this.placeGroup(unit)
       else await this.placeSingle(unit[0] ?? 0, first)
     }
   }
