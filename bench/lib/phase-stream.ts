@@ -61,8 +61,18 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
     await client.upload(pair.docId, { name: 'warm.pdf', contentType: GENERATED_MEDIA_TYPE, size: 1024 * 1024, body: () => generatedBody(1024 * 1024) })
     const before = server.procMemory()
     let peakRss = before.rss
+    // What the RSS is made of (V8 heap vs Buffers), for explaining growth: sampled over IPC.
+    const heapBefore = await server.memoryUsage()
+    const peakHeap = { heapUsed: heapBefore.heapUsed, arrayBuffers: heapBefore.arrayBuffers }
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, server.procMemory().rss)
+      server
+        .memoryUsage()
+        .then((m) => {
+          peakHeap.heapUsed = Math.max(peakHeap.heapUsed, m.heapUsed)
+          peakHeap.arrayBuffers = Math.max(peakHeap.arrayBuffers, m.arrayBuffers)
+        })
+        .catch(() => undefined)
     }, 50)
     progress('stream', `server: ${FILES} files through POST /api/documents/:docId/resources, ${STREAM_CONCURRENCY} clients`)
     const start = performance.now()
@@ -80,7 +90,12 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
     client.close()
     const throughputMBps = STREAM_TOTAL_BYTES / MiB / seconds
     const rssGrowthMB = (peak - before.rss) / MiB
-    progress('stream', `server: ${throughputMBps.toFixed(1)} MB/s, RSS ${(before.rss / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MB`)
+    progress(
+      'stream',
+      `server: ${throughputMBps.toFixed(1)} MB/s, RSS ${(before.rss / MiB).toFixed(0)} → peak ${(peak / MiB).toFixed(0)} MB ` +
+        `(V8 heap ${(heapBefore.heapUsed / MiB).toFixed(0)} → peak ${(peakHeap.heapUsed / MiB).toFixed(0)} MB, ` +
+        `Buffers ${(heapBefore.arrayBuffers / MiB).toFixed(0)} → peak ${(peakHeap.arrayBuffers / MiB).toFixed(0)} MB)`,
+    )
     await resetEmulator(emulatorUrl)
     const directThroughputMBps = Math.max(directFirst, await direct())
     return { bytes: STREAM_TOTAL_BYTES, concurrency: STREAM_CONCURRENCY, throughputMBps, directThroughputMBps, rssGrowthMB }
