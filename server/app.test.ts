@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEED } from './emulator/seed'
+import { AppError } from './errors'
 import { ACCEPTED_MEDIA_TYPES } from './services/media-types'
 import { createTestApp, type TestApp } from './test-app'
 
@@ -99,6 +100,24 @@ describe('error envelope', () => {
     expect(r.body).not.toContain('secret internal detail')
     const logged = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === r.headers['x-request-id'] && l.level === 50)
     expect(JSON.stringify(logged)).toContain('secret internal detail')
+  })
+
+  it('passes AppError details and headers through', async () => {
+    t = await createTestApp()
+    t.app.get('/api/partial', { config: { public: true } }, async () => {
+      throw new AppError('dingtalk_unavailable', 503, 'Some items are not in yet.', { blocks: [], pendingResourceIds: ['r1'] }, { 'retry-after': '7' })
+    })
+    const r = await t.inject({ method: 'GET', url: '/api/partial' })
+    expect(r.statusCode).toBe(503)
+    expect(r.headers['retry-after']).toBe('7')
+    expect(r.json()).toEqual({
+      error: {
+        code: 'dingtalk_unavailable',
+        message: 'Some items are not in yet.',
+        requestId: r.headers['x-request-id'],
+        details: { blocks: [], pendingResourceIds: ['r1'] },
+      },
+    })
   })
 
   it('maps DingTalk outages to 503 dingtalk_unavailable with Retry-After', async () => {

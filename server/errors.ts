@@ -102,7 +102,7 @@ function toErrorReply(error: unknown): ErrorReply {
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
-  return error instanceof Error && typeof (error as Partial<FastifyError>).code === 'string'
+  return error instanceof Error && 'code' in error && typeof error.code === 'string'
 }
 
 /**
@@ -121,6 +121,8 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   } else {
     request.log.info({ code: out.code, status: out.status }, 'request refused')
   }
+  // Failed mid-response (e.g. a stream broke after the headers went out): nothing more can be said.
+  if (reply.sent || reply.raw.headersSent) return reply
   if (out.headers) reply.headers(out.headers)
   const body: ErrorBody = { error: { code: out.code, message: out.message, requestId: String(request.id) } }
   if (out.details !== undefined) body.error.details = out.details
