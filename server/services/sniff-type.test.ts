@@ -66,6 +66,11 @@ describe('sniffType', () => {
     expect(await sniffType(Buffer.from(content), { complete: true, nameExt: 'jpg', declaredType: 'image/jpeg' })).toBeNull()
   })
 
+  it('keeps text whose first letters look like a binary signature', async () => {
+    expect((await sniffType(Buffer.from('BMW,2020,blue\nAudi,2021,red\n'), { complete: true, nameExt: 'csv' }))?.mediaType).toBe('text/csv')
+    expect((await sniffType(Buffer.from('MZ is a name, not a program\n'), { complete: true }))?.mediaType).toBe('text/plain')
+  })
+
   it('refuses executables and binary junk', async () => {
     const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x80, 0, 0, 0]), Buffer.alloc(64), Buffer.from('PE\0\0')])
     expect(await sniffType(exe, { complete: false })).toBeNull()

@@ -95,13 +95,11 @@ export async function sniffType(head: Uint8Array, hints: SniffHints): Promise<Me
     // A malformed container that makes the detector throw is not something we accept.
     return null
   }
-  if (detected) {
-    // Anything file-type recognises but we do not list (XML, EXE, ELF, APK, JAR, …) is refused,
-    // even when it would also pass as text.
-    const info = mediaTypeInfo(canonicalMime(detected.mime))
-    if (info?.mediaType === 'application/zip') return officeByHint(hints) ?? info
-    return info ?? null
-  }
+  const info = detected ? mediaTypeInfo(canonicalMime(detected.mime)) : undefined
+  if (info) return info.mediaType === 'application/zip' ? (officeByHint(hints) ?? info) : info
+  // Anything else file-type recognises (EXE, ELF, APK, JAR, XML, …) is refused — unless the bytes
+  // pass the strict text check: some signatures are two printable letters ("BM" = BMP), so a CSV
+  // starting "BMW,…" is still text, while real binaries carry NUL and control bytes.
   if (!isPlainText(head, hints.complete)) return null
   const isCsv = hints.nameExt === 'csv' || canonicalMime(hints.declaredType ?? '') === 'text/csv'
   return mediaTypeInfo(isCsv ? 'text/csv' : 'text/plain') ?? null
