@@ -37,6 +37,8 @@ it('offers one button per demo user and shows auth_code_invalid with a retry', a
   await wrapper.get('[data-testid="signin-user-zhangwei"]').trigger('click')
   await flushPromises()
   expect(wrapper.get('[data-testid="error-message"]').text()).toBe(zh('errors.auth_code_invalid'))
+  // The demo users stay on screen, so another one can be tried.
+  expect(wrapper.find('[data-testid="signin-user-zhangwei"]').exists()).toBe(true)
   const retry = wrapper.get('.error-box__retry')
   expect(retry.text()).toBe(zh('app.retry'))
 
