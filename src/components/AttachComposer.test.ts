@@ -6,7 +6,7 @@ import AttachComposer from './AttachComposer.vue'
 import { createAppI18n } from '@/i18n'
 import { http } from '@/api/http'
 import { setPlatform, type Platform } from '@/platform'
-import { useUploadsStore } from '@/stores/uploads'
+import { QUEUE_SETTINGS, useUploadsStore } from '@/stores/uploads'
 import { clearQueue } from '@/stores/upload-queue-db'
 
 const DOC = { docId: 'docA1', name: '现场照片', url: 'https://alidocs.dingtalk.com/i/nodes/docA1' }
@@ -14,6 +14,7 @@ const zh = createAppI18n('zh-CN').global.t
 
 let seq = 0
 let uploadReply: (name: string) => { status: number; data: unknown }
+let insertReply: ((tokens: string[]) => { status: number; data: unknown }) | null = null
 const requests: InternalAxiosRequestConfig[] = []
 
 function okUpload(name: string) {
@@ -26,6 +27,7 @@ beforeEach(async () => {
   seq = 0
   requests.length = 0
   uploadReply = okUpload
+  insertReply = null
   http.defaults.adapter = async (config) => {
     requests.push(config)
     const url = config.url ?? ''
@@ -34,6 +36,8 @@ beforeEach(async () => {
       reply = { status: 200, data: { mode: 'sandbox', corpId: 'c', limits: { maxFileBytes: 1000, maxImageBytes: 1000, maxFilesPerBatch: 10, acceptedTypes: [] } } }
     } else if (url.endsWith('/resources')) {
       reply = uploadReply(String(config.params?.name))
+    } else if (insertReply) {
+      reply = insertReply((JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items.map((i) => i.resourceToken))
     } else {
       const items = (JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items
       reply = { status: 201, data: { blocks: items.map((it, i) => ({ blockId: `b${i}`, resourceId: it.resourceToken.slice(4) })), documentUrl: DOC.url } }
@@ -43,7 +47,14 @@ beforeEach(async () => {
     return response
   }
 })
-afterEach(() => setPlatform(null))
+const mounted: Pinia[] = []
+afterEach(async () => {
+  // Stop this test's queue so its late IndexedDB writes cannot reach the next test.
+  for (const pinia of mounted.splice(0)) await useUploadsStore(pinia).acknowledge()
+  setPlatform(null)
+  Object.assign(QUEUE_SETTINGS, savedSettings)
+})
+const savedSettings = { ...QUEUE_SETTINGS }
 
 function pdf(name: string, size = 9): File {
   const bytes = new Uint8Array(size)
@@ -66,6 +77,7 @@ async function until(wrapper: VueWrapper, check: () => boolean): Promise<void> {
 }
 
 function mountComposer(pinia: Pinia) {
+  mounted.push(pinia)
   return mount(AttachComposer, { props: { document: DOC }, global: { plugins: [pinia, createAppI18n('zh-CN')] } })
 }
 
@@ -138,5 +150,41 @@ it('resets the picker so the same file can be picked again', async () => {
   const setValue = vi.spyOn(input, 'value', 'set')
   await pickFiles(wrapper, 'photo-input', [pdf('x.pdf')])
   expect(setValue).toHaveBeenCalledWith('')
-  expect(wrapper.findAll('[data-testid="queue-item"]')).toHaveLength(1)
+  await until(wrapper, () => wrapper.findAll('[data-testid="queue-item"]').length === 1)
+})
+
+it('a partly failed insertion shows what went in, why the rest did not, and retry finishes it', async () => {
+  QUEUE_SETTINGS.maxAttempts = 1
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  insertReply = (tokens) => ({
+    status: 503,
+    data: {
+      error: {
+        code: 'dingtalk_unavailable',
+        message: 'busy',
+        requestId: 'r',
+        details: { blocks: [{ blockId: 'b0', resourceId: tokens[0]!.slice(4) }], pendingResourceIds: tokens.slice(1).map((t) => t.slice(4)) },
+      },
+    },
+  })
+  const wrapper = mountComposer(pinia)
+  // Picked at once, while the saved queue is still being read: nothing is lost.
+  await pickFiles(wrapper, 'file-input', [pdf('a.pdf'), pdf('b.pdf')])
+  await until(wrapper, () => wrapper.findAll('[data-testid="queue-item"]').length === 2)
+  await wrapper.get('[data-testid="send-button"]').trigger('click')
+  await until(wrapper, () => wrapper.find('[data-testid="receipt"]').exists())
+  const rows = wrapper.findAll('[data-testid="receipt-item"]')
+  expect(rows.map((r) => [r.attributes('data-name'), r.attributes('data-status')])).toEqual([
+    ['a.pdf', 'inserted'],
+    ['b.pdf', 'failed'],
+  ])
+  expect(rows[1]!.get('[data-testid="error-message"]').text()).toBe(zh('errors.dingtalk_unavailable'))
+
+  insertReply = null
+  await rows[1]!.get('button').trigger('click')
+  await until(wrapper, () => wrapper.findAll('[data-testid="receipt-item"][data-status="inserted"]').length === 2)
+  const keys = requests.filter((r) => r.url?.endsWith('/insertions')).map((r) => AxiosHeaders.from(r.headers).get('Idempotency-Key'))
+  expect(keys).toHaveLength(2)
+  expect(keys[1]).toBe(keys[0])
 })

@@ -190,6 +190,8 @@ export const useUploadsStore = defineStore('uploads', () => {
   let inserting = false
   let insertAgain = false
   let restored: Promise<void> | null = null
+  /** The open() in progress; picks made meanwhile wait for it. */
+  let opening: Promise<void> | null = null
   let prepareChain: Promise<void> = Promise.resolve()
 
   const { online } = useOnline()
@@ -294,6 +296,16 @@ export const useUploadsStore = defineStore('uploads', () => {
    * discarded (its resource tokens are bound to that document).
    */
   async function open(doc: TargetDocument): Promise<void> {
+    const run = openNow(doc)
+    opening = run
+    try {
+      await run
+    } finally {
+      if (opening === run) opening = null
+    }
+  }
+
+  async function openNow(doc: TargetDocument): Promise<void> {
     await restore()
     const current = batch.value.document
     const finishedCleanly = batch.value.receipt !== null && items.value.every((i) => i.status === 'inserted')
@@ -336,6 +348,11 @@ export const useUploadsStore = defineStore('uploads', () => {
    * keep memory low on phones) and start uploading as soon as each is ready.
    */
   function addFiles(files: File[]): void {
+    if (opening) {
+      // Picked while the saved queue is still being read: add them once it is, in the same order.
+      void opening.then(() => addFiles(files))
+      return
+    }
     if (!batch.value.document || batch.value.submitted) return
     const room = limits.value.maxFilesPerBatch - items.value.filter((i) => i.status !== 'failed').length
     files.forEach((file, index) => {
