@@ -42,5 +42,6 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
 
 export { buildEmulator, createManualClock }
 export type { BuildEmulatorOptions, Clock, ManualClock, EmulatorState }
+export type { EmulatorStateSnapshot } from './state'
 export { DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_CORP_ID } from './app'
 export { SEED } from './seed'
