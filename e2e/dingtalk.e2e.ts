@@ -1,0 +1,64 @@
+// Inside DingTalk (a DingTalk Android user agent with a fake JSAPI bridge, see browser.ts): the page
+// signs in silently with requestAuthCode, and "open document" goes through biz.util.openLink.
+import { beforeAll, expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { SEED } from '../server/emulator/seed'
+import type { FakeBridgeCall } from './browser'
+import { makeFixtures, type Fixtures } from './fixtures'
+import { blockIds, blocksPerItem, byTestId, pick, submitDocumentLink, waitForReceipt } from './flows'
+import { useE2E } from './harness'
+
+const e2e = useE2E()
+const EMULATOR_CORP_ID = 'ding-emulator-corp'
+let fx: Fixtures
+beforeAll(async () => {
+  fx = await makeFixtures()
+})
+
+/** What the page asked the fake bridge, and which links it asked DingTalk to open. */
+function bridgeLog(page: Page): Promise<{ calls: FakeBridgeCall[]; opened: string[] }> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __fakeDingTalkCalls: FakeBridgeCall[]; __e2eOpenedLinks: string[] }
+    return { calls: w.__fakeDingTalkCalls, opened: w.__e2eOpenedLinks }
+  })
+}
+
+test('DingTalk: silent sign-in with requestAuthCode, then a photo attached and the document opened in DingTalk', async () => {
+  const user = SEED.users.zhangwei
+  const doc = SEED.docs.weeklyReport
+  const { page, context } = await e2e.phone({
+    dingtalk: {
+      authCode: async (corpId) => {
+        // A real DingTalk refuses a code for another organisation; so does this bridge.
+        if (corpId !== EMULATOR_CORP_ID) throw new Error(`requestAuthCode for unexpected corpId "${corpId}"`)
+        return e2e.emulator.authCode(user.userId)
+      },
+    },
+  })
+  const before = blockIds(await e2e.emulator.state())
+
+  // DingTalk opens the homepage URL with the organisation's corpId filled in ($CORPID$).
+  await page.goto(`${e2e.appUrl}/?corpId=${EMULATOR_CORP_ID}`)
+  await expect.poll(() => page.locator(byTestId('user-name')).textContent()).toContain(user.name)
+  // Nobody was asked to pick a demo user.
+  expect(await page.locator(byTestId(`signin-user-${user.userId}`)).count()).toBe(0)
+  const { calls } = await bridgeLog(page)
+  const authCalls = calls.filter((c) => c.service === 'runtime.permission' && c.action.startsWith('requestAuthCode'))
+  expect(authCalls.length).toBeGreaterThanOrEqual(1)
+  expect(authCalls[0]!.params).toMatchObject({ corpId: EMULATOR_CORP_ID })
+
+  await submitDocumentLink(page, doc.url)
+  await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(doc.name)
+  await pick(page, [fx.plain], [])
+  await page.locator(byTestId('send-button')).click()
+  expect(await waitForReceipt(page, 1)).toEqual([{ name: fx.plain.name, status: 'inserted' }])
+  const perItem = blocksPerItem(await e2e.emulator.state(), doc.docId, [fx.plain.name], before)
+  expect(perItem.get(fx.plain.name)).toHaveLength(1)
+
+  // Inside DingTalk the document opens through the bridge, not as a browser tab.
+  const pagesBefore = context.pages().length
+  await page.locator(byTestId('open-document')).click()
+  await expect.poll(async () => (await bridgeLog(page)).opened).toHaveLength(1)
+  expect((await bridgeLog(page)).opened[0]).toContain(doc.docId)
+  expect(context.pages()).toHaveLength(pagesBefore)
+})
