@@ -143,7 +143,7 @@ function loggerOptions(opts: { level?: string; stream?: DestinationStream }) {
 }
 
 /** The URL as logged: secret-bearing query values replaced. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]')
 }
 
