@@ -319,6 +319,9 @@ describe('blocks input', () => {
   it('stores heading levels the way DocBlocksQuery returns them', async () => {
     const res = await insert({ element: { blockType: 'heading', heading: { level: 2, text: '小结' } } })
     expect(res.body.result.data.heading).toEqual({ level: 'heading-2', text: '小结' })
+    const callout = await insert({ element: { blockType: 'callout', callout: {}, children: [{ blockType: 'heading', heading: { level: 3, text: '注意' } }] } })
+    expect(callout.body.result.data.children).toEqual([{ blockType: 'heading', heading: { level: 'heading-3', text: '注意' } }])
+    expectApiError(await insert({ element: { blockType: 'callout', callout: {}, children: [{ blockType: 'video' }] } }), 400, 'paramError')
     expectApiError(await insert({ element: { blockType: 'heading', heading: { level: 7, text: 'x' } } }), 400, 'paramError')
     expectApiError(await insert({ element: { blockType: 'heading', heading: { level: 'big', text: 'x' } } }), 400, 'paramError')
   })

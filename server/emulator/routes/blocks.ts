@@ -81,7 +81,7 @@ function checkBlock(state: EmulatorState, doc: Node, raw: unknown, where: string
   } else if (TEXT_BLOCKS.has(type)) {
     children.forEach((child, i) => checkInline(state, doc, child, `${where}.children.${i}`))
   } else if (CONTAINER_BLOCKS.has(type)) {
-    children.forEach((child, i) => checkBlock(state, doc, child, `${where}.children.${i}`))
+    element.children = children.map((child, i) => checkBlock(state, doc, child, `${where}.children.${i}`))
   }
   return element
 }
