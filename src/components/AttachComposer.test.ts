@@ -136,8 +136,9 @@ it('explains per item why it cannot be sent: a limit refused on the device, a re
   const [big, denied] = wrapper.findAll('[data-testid="queue-item"]')
   expect(big!.get('[data-testid="error-message"]').text()).toBe(zh('upload.errors.too_large', { max: '1000 B' }))
   expect(denied!.get('[data-testid="error-message"]').text()).toBe(zh('errors.forbidden'))
-  // Neither can succeed by retrying, so no retry is offered; with nothing sendable, send is off.
-  expect(wrapper.find('.queue-item__retry').exists()).toBe(false)
+  // A refusal on the device cannot succeed by retrying; a permission may be granted later.
+  expect(big!.find('.queue-item__retry').exists()).toBe(false)
+  expect(denied!.find('.queue-item__retry').exists()).toBe(true)
   expect(wrapper.get('[data-testid="send-button"]').attributes('disabled')).toBeDefined()
 })
 

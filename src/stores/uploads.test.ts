@@ -569,6 +569,31 @@ describe('uploads store: insertion failures', () => {
     expect(insertCalls()[2]!.data).toBe(insertCalls()[0]!.data)
   })
 
+  it('stale resource tokens (resource_invalid) are replaced once by uploading again, under a new key', async () => {
+    let n = 0
+    handler = normalServer({ insert: (call) => (++n === 1 ? errorReply(400, 'resource_invalid') : inserted(call)) })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf'), pdf('b.pdf')])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(uploadCalls()).toHaveLength(4)
+    expect(insertCalls()).toHaveLength(2)
+    const [first, second] = insertCalls()
+    expect(second!.headers.get('Idempotency-Key')).not.toBe(first!.headers.get('Idempotency-Key'))
+    expect(JSON.parse(second!.data as string).items).not.toEqual(JSON.parse(first!.data as string).items)
+    expect(store.items.map((i) => i.status)).toEqual(['inserted', 'inserted'])
+  })
+
+  it('a second resource_invalid ends in the receipt with the reason', async () => {
+    handler = normalServer({ insert: () => errorReply(400, 'resource_invalid') })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf')])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(insertCalls()).toHaveLength(2)
+    expect(store.items[0]).toMatchObject({ status: 'failed', error: { code: 'resource_invalid' } })
+  })
+
   it('an item whose upload failed for good is reported, and retrying it inserts it after the others with a new key', async () => {
     handler = normalServer({ upload: (call) => (call.params.name === 'b.pdf' ? errorReply(403, 'forbidden') : uploaded(call)) })
     const store = await openStore()

@@ -90,6 +90,8 @@ export interface Batch {
   insertion: PendingInsertion | null
   /** Set when the batch is finished (all inserted, or some failed for good). */
   receipt: { documentUrl: string } | null
+  /** Stale resource tokens were already replaced once by uploading again (never loops). */
+  tokensRenewed: boolean
 }
 
 interface PersistedState {
@@ -144,9 +146,16 @@ export function formatBytes(n: number): string {
   return `${mb >= 100 || Number.isInteger(mb) ? Math.round(mb) : mb.toFixed(1)} MB`
 }
 
+/** Server answers about the bytes themselves: sending the same bytes again cannot help. */
+const PERMANENT_CODES = new Set(['unsupported_type', 'file_too_large', 'payload_too_large', 'length_required'])
+
+/**
+ * An item's failure. `retryable` means a manual retry is offered: anything but a refusal of the
+ * bytes themselves (a session that ended, a permission granted later, a network that came back).
+ */
 function toItemError(err: unknown): ItemError {
   const code = err instanceof ApiError ? err.code : 'unknown'
-  return { code, retryable: isRetryable(err) }
+  return { code, retryable: isRetryable(err) || !PERMANENT_CODES.has(code) }
 }
 
 class Cancelled extends Error {}
@@ -168,7 +177,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 function emptyBatch(): Batch {
-  return { document: null, position: { where: 'end' }, layout: 'separate', submitted: false, insertion: null, receipt: null }
+  return {
+    document: null,
+    position: { where: 'end' },
+    layout: 'separate',
+    submitted: false,
+    insertion: null,
+    receipt: null,
+    tokensRenewed: false,
+  }
 }
 
 export const useUploadsStore = defineStore('uploads', () => {
@@ -662,6 +679,18 @@ export const useUploadsStore = defineStore('uploads', () => {
           if (item?.status === 'inserting') Object.assign(item, { status: 'failed', error: { code: 'not_inserted', retryable: false } })
         }
         finish(response.documentUrl)
+      } else if (failure instanceof ApiError && failure.code === 'resource_invalid' && !batch.value.tokensRenewed) {
+        // Resource tokens expire (the queue may resume a day later): upload those items again and
+        // insert them with a new key. Only once, so a real mismatch still ends in the receipt.
+        batch.value.tokensRenewed = true
+        batch.value.insertion = null
+        for (const id of insertion.itemIds) {
+          const item = find(id)
+          if (!item || item.status === 'inserted') continue
+          if (blobs.has(id)) Object.assign(item, { status: 'ready', resource: null, attempts: 0, progress: 0, error: null })
+          else Object.assign(item, { status: 'failed', error: { code: 'interrupted', retryable: false } })
+        }
+        insertAgain = true
       } else {
         const error = toItemError(failure)
         for (const id of insertion.itemIds) {
@@ -672,6 +701,7 @@ export const useUploadsStore = defineStore('uploads', () => {
         batch.value.receipt = { documentUrl: doc.url }
       }
       await persist()
+      pump()
     } finally {
       inserting = false
       if (insertAgain) {
