@@ -103,7 +103,7 @@ export async function runAttach(
     page.on('request', (req) => {
       const kind = /\/resources\?/.test(req.url()) ? 'upload' : /\/insertions$/.test(req.url()) ? 'insert' : null
       if (!kind || req.method() !== 'POST') return
-      const entry = { kind, start: (performance.now() - started) / 1000 }
+      const entry: (typeof timeline)[number] = { kind, start: (performance.now() - started) / 1000 }
       timeline.push(entry)
       open.set(req, entry)
     })

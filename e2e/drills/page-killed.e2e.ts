@@ -34,7 +34,7 @@ test('a page killed mid-insertion and opened again finishes the batch, each item
   await phone.page.locator(byTestId('send-button')).click()
 
   // Kill the page as soon as DingTalk holds part of the batch.
-  await expect.poll(newBlocks, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(0)
+  await expect.poll(newBlocks, { timeout: 60_000, interval: 50 }).toBeGreaterThan(0)
   await phone.page.close()
   expect(await newBlocks(), 'killed mid-insertion, not after it').toBeLessThan(names.length)
   await e2e.emulator.clearFaults()
