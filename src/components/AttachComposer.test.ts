@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
+import sharp from 'sharp'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios'
@@ -8,12 +9,13 @@ import { http } from '@/api/http'
 import { setPlatform, type Platform } from '@/platform'
 import { QUEUE_SETTINGS, useUploadsStore } from '@/stores/uploads'
 import { clearQueue } from '@/stores/upload-queue-db'
+import { EncodeUnavailableError } from '@/media/canvas-encode'
 
 const DOC = { docId: 'docA1', name: '现场照片', url: 'https://alidocs.dingtalk.com/i/nodes/docA1' }
 const zh = createAppI18n('zh-CN').global.t
 
 let seq = 0
-let uploadReply: (name: string) => { status: number; data: unknown }
+let uploadReply: (name: string) => { status: number; data: unknown } | Promise<{ status: number; data: unknown }>
 let insertReply: ((tokens: string[]) => { status: number; data: unknown }) | null = null
 const requests: InternalAxiosRequestConfig[] = []
 
@@ -35,7 +37,7 @@ beforeEach(async () => {
     if (url === '/config') {
       reply = { status: 200, data: { mode: 'sandbox', corpId: 'c', limits: { maxFileBytes: 1000, maxImageBytes: 1000, maxFilesPerBatch: 10, acceptedTypes: [] } } }
     } else if (url.endsWith('/resources')) {
-      reply = uploadReply(String(config.params?.name))
+      reply = await uploadReply(String(config.params?.name))
     } else if (insertReply) {
       reply = insertReply((JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items.map((i) => i.resourceToken))
     } else {
@@ -188,4 +190,22 @@ it('a partly failed insertion shows what went in, why the rest did not, and retr
   const keys = requests.filter((r) => r.url?.endsWith('/insertions')).map((r) => AxiosHeaders.from(r.headers).get('Idempotency-Key'))
   expect(keys).toHaveLength(2)
   expect(keys[1]).toBe(keys[0])
+})
+
+it('shows an upright thumbnail of the prepared photo and releases it when the item is removed', async () => {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  uploadReply = () => new Promise(() => undefined)
+  const jpeg = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 3, background: 'red' } }).jpeg().toBuffer())
+  const created = vi.spyOn(URL, 'createObjectURL')
+  const revoked = vi.spyOn(URL, 'revokeObjectURL')
+  const wrapper = mountComposer(pinia)
+  useUploadsStore().prepareDeps.encoder = { encode: async () => Promise.reject(new EncodeUnavailableError('no canvas')) }
+  await pickFiles(wrapper, 'photo-input', [new File([jpeg], 'red.jpg', { type: 'image/jpeg' })])
+  await until(wrapper, () => wrapper.find('[data-testid="queue-item"] img').exists())
+  const src = wrapper.get('[data-testid="queue-item"] img').attributes('src')
+  expect(created).toHaveBeenCalled()
+  expect(src).toBe(created.mock.results.at(-1)?.value)
+  await wrapper.get(`[aria-label="${zh('upload.remove')}"]`).trigger('click')
+  expect(revoked).toHaveBeenCalledWith(src)
 })

@@ -9,7 +9,7 @@
  * reason; retryable ones offer retry).
  */
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, toRaw, watch } from 'vue'
+import { computed, reactive, ref, shallowReactive, toRaw, watch } from 'vue'
 import type { InsertionRequest, InsertionResponse, Layout, Limits, Position, ResourceResponse } from '@contract/api'
 import { MAX_CAPTION_LENGTH } from '@contract/api'
 import { ApiError, isRetryable } from '@/api/http'
@@ -197,8 +197,8 @@ export const useUploadsStore = defineStore('uploads', () => {
   /** Dependencies of photo preparation; tests inject a fake canvas. */
   const prepareDeps: PrepareDeps = {}
 
-  /** Prepared bytes by item id (not reactive: blobs are large and immutable). */
-  const blobs = new Map<string, Blob>()
+  /** Prepared bytes by item id; shallow so thumbnails update when bytes arrive, without proxying Blobs. */
+  const blobs = shallowReactive(new Map<string, Blob>())
   /** Abort controllers of running uploads/backoffs by item id. */
   const controllers = new Map<string, AbortController>()
   /** Per-item bytes sent (reactive for the total progress bar). */
