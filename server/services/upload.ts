@@ -124,8 +124,9 @@ class UploadBody extends Readable {
     super({ highWaterMark: 64 * 1024 })
     this.received = head.length
     this.push(head)
-    if (headEnded) {
-      this.push(null)
+    if (headEnded || source.readableEnded) {
+      if (head.length === size) this.push(null)
+      else this.fail(new SizeMismatchError('body shorter than Content-Length'))
       return
     }
     source.on('data', this.onData)
