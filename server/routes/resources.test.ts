@@ -86,6 +86,12 @@ describe('POST /api/documents/:docId/resources', () => {
     expect(errorCode(res.body)).toBe('length_required')
   })
 
+  it('answers 400 to a Content-Length that is not a number', async () => {
+    const res = await post(owner, Readable.from([Buffer.from('%PDF-1.4\n')]), { length: '12abc', name: 'a.pdf' })
+    expect(res.statusCode).toBe(400)
+    expect(errorCode(res.body)).toBe('invalid_request')
+  })
+
   it('answers 413 from Content-Length alone, without reading the body or calling DingTalk', async () => {
     const before = (await emulatorCalls(t.emulatorUrl)).length
     const { stream, touched } = untouchedStream()
