@@ -1,8 +1,8 @@
 /**
  * IndexedDB persistence of the upload queue (DESIGN.md §1 step 5: the queue and its blobs survive a
  * reload or a killed webview). The queue state is one JSON-safe record; each prepared blob is a
- * separate record stored as bytes + type, because older iOS WebKit fails to store Blob objects in
- * IndexedDB ("Error preparing Blob/File data to be stored in object store").
+ * separate record (see saveBlob for how it is stored). A write that fails (quota, private mode)
+ * only costs resumability: the queue keeps working from memory.
  */
 import { createStore, del, delMany, get, keys, set, type UseStore } from 'idb-keyval'
 
@@ -34,8 +34,25 @@ export function saveQueueState<T>(state: T): Promise<void> {
   return set(STATE_KEY, state, store())
 }
 
-/** Saves the prepared bytes of an item. */
+/** Above this size a blob is first stored as a Blob (no copy in memory); below, always as bytes. */
+const STORE_AS_BLOB_ABOVE = 8 * 1024 * 1024
+
+/**
+ * Saves the prepared bytes of an item. Photos (small after preparation) go as bytes, which every
+ * WebKit stores; large files are tried as Blobs first, so a 100 MB PDF is not copied into memory,
+ * and fall back to bytes where the browser cannot store Blobs (checked by reading the size back).
+ */
 export async function saveBlob(id: string, blob: Blob): Promise<void> {
+  if (blob.size > STORE_AS_BLOB_ABOVE) {
+    try {
+      await set(BLOB_PREFIX + id, blob, store())
+      // Read back the size: some engines "store" a Blob as an empty or mangled object.
+      const back = await get<unknown>(BLOB_PREFIX + id, store())
+      if (back instanceof Blob && back.size === blob.size) return
+    } catch {
+      // Older WebKit: "Error preparing Blob/File data to be stored in object store".
+    }
+  }
   const record: StoredBlob = { type: blob.type, bytes: await blob.arrayBuffer() }
   await set(BLOB_PREFIX + id, record, store())
 }
@@ -43,8 +60,9 @@ export async function saveBlob(id: string, blob: Blob): Promise<void> {
 /** The prepared bytes of an item, or null when they were never saved or are gone. */
 export async function loadBlob(id: string): Promise<Blob | null> {
   try {
-    const record = await get<StoredBlob>(BLOB_PREFIX + id, store())
-    return record ? new Blob([record.bytes], { type: record.type }) : null
+    const record = await get<StoredBlob | Blob>(BLOB_PREFIX + id, store())
+    if (!record) return null
+    return record instanceof Blob ? record : new Blob([record.bytes], { type: record.type })
   } catch {
     return null
   }
