@@ -1,4 +1,6 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -140,6 +142,37 @@ describe('error envelope', () => {
     const b = await t.inject({ method: 'GET', url: '/api/health' })
     expect(a.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id'])
+  })
+})
+
+describe('guard before body', () => {
+  it('answers an unauthenticated 200 MB upload with 401 after reading none of it', async () => {
+    t = await createTestApp()
+    await t.app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = t.app.server.address() as AddressInfo
+    const response = await new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/api/documents/${SEED.docs.weeklyReport.docId}/resources?name=big.bin`,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(200 * 1024 * 1024) },
+      })
+      req.on('response', (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }))
+      })
+      // The server hangs up once it has answered; that ends this request too.
+      req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? undefined : reject(error)))
+      // One small chunk, then nothing: a server waiting for the body would never answer.
+      req.write(Buffer.alloc(1024))
+    })
+    expect(response.status).toBe(401)
+    expect(JSON.parse(response.body).error.code).toBe('unauthenticated')
+    // The connection is closed rather than drained, so the rest of the 200 MB is never read.
+    expect(response.connection).toBe('close')
   })
 })
 

@@ -124,9 +124,18 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   // Failed mid-response (e.g. a stream broke after the headers went out): nothing more can be said.
   if (reply.sent || reply.raw.headersSent) return reply
   if (out.headers) reply.headers(out.headers)
+  // Refused before the body was read (auth, CSRF, limits): close the connection after answering,
+  // or Node would read and discard the rest of a possibly huge upload to keep the socket alive.
+  if (hasUnreadBody(request)) reply.header('connection', 'close')
   const body: ErrorBody = { error: { code: out.code, message: out.message, requestId: String(request.id) } }
   if (out.details !== undefined) body.error.details = out.details
   return reply.code(out.status).type('application/json; charset=utf-8').send(body)
+}
+
+function hasUnreadBody(request: FastifyRequest): boolean {
+  const { headers, complete } = request.raw
+  const announced = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0
+  return announced && !complete
 }
 
 /** Unknown routes (and wrong methods on known paths) get the same envelope. */
