@@ -187,3 +187,9 @@ export async function throttleUplink(page: Page, bytesPerSecond: number): Promis
     uploadThroughput: bytesPerSecond,
   })
 }
+
+/** Slows the page's CPU by `rate`× (Chromium emulation), the way a mid-range phone is slower than this machine. */
+export async function throttleCpu(page: Page, rate: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate })
+}

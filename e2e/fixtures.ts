@@ -53,7 +53,7 @@ function photoPixels(width: number, height: number, seed: number): Buffer {
           b = b * (1 - k) + d.rgb[2] * k
         }
       }
-      const noise = (random() - 0.5) * 60
+      const noise = (random() - 0.5) * 28
       const i = (y * width + x) * 3
       pixels[i] = Math.max(0, Math.min(255, r + noise))
       pixels[i + 1] = Math.max(0, Math.min(255, g + noise))

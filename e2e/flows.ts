@@ -73,6 +73,21 @@ export async function waitForQueue(page: Page, count: number, statuses: QueueSta
     })
 }
 
+/**
+ * Waits (polling the queue's data-status attributes every 50 ms) until the statuses satisfy `moment`,
+ * e.g. "one item uploading while another is still being prepared".
+ */
+export async function waitForQueueMoment(
+  page: Page,
+  description: string,
+  moment: (statuses: string[]) => boolean,
+  timeout = 60_000,
+): Promise<void> {
+  await expect
+    .poll(async () => moment((await queueSnapshot(page)).map((i) => i.status)), { timeout, interval: 50, message: description })
+    .toBe(true)
+}
+
 /** Waits until at least one queue item has the given status. */
 export async function waitForAnyQueueItem(page: Page, status: QueueStatus, timeout = 60_000): Promise<void> {
   await page.locator(`${byTestId('queue-item')}[data-status="${status}"]`).first().waitFor({ state: 'attached', timeout })

@@ -3,7 +3,7 @@
 import { beforeAll, expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
-import { saveScreen, throttleUplink } from './browser'
+import { saveScreen, throttleCpu, throttleUplink } from './browser'
 import { makeFixtures, type Fixtures } from './fixtures'
 import {
   blockIds,
@@ -14,6 +14,7 @@ import {
   pick,
   signInAsDemoUser,
   waitForAnyQueueItem,
+  waitForQueueMoment,
   waitForReceipt,
 } from './flows'
 import { useE2E } from './harness'
@@ -71,6 +72,9 @@ test('a reload in the middle of an upload resumes by itself and inserts every it
   await e2e.emulator.addFault(SLOW_UPLOAD)
 
   const names = await sendBatch(page)
+  // Every item prepared and saved on the phone, at least one on its way up (a reload during
+  // preparation is the next test).
+  await waitForQueueMoment(page, 'all prepared, one uploading', (s) => !s.includes('preparing') && s.includes('uploading'))
   await saveScreen(page, 'uploading')
   // The upload has reached DingTalk (an upload slot was requested) before the page goes away.
   await expect.poll(() => uploadSlotsRequested(), { timeout: 30_000 }).toBeGreaterThan(0)
@@ -82,6 +86,25 @@ test('a reload in the middle of an upload resumes by itself and inserts every it
   await expectEachInsertedOnce(names, before)
   // The reload really cut an upload off: it was started again with a new upload slot.
   expect(await uploadSlotsRequested()).toBeGreaterThan(names.length)
+})
+
+test('a reload while later picks are still being prepared loses none of them', async () => {
+  // DESIGN.md §1.5: uploads "survive a reload or a killed webview (queue and blobs persisted in
+  // IndexedDB)". On a phone, preparing photos takes seconds; a webview killed then must not lose the
+  // photos (or the PDF queued behind them) that were picked but not yet prepared.
+  const { page } = await e2e.phone()
+  // A phone's CPU: preparation takes long enough for the reload to land in the middle of it.
+  await throttleCpu(page, 6)
+  const before = blockIds(await e2e.emulator.state())
+  await e2e.emulator.addFault(SLOW_UPLOAD)
+
+  const names = await sendBatch(page)
+  await waitForQueueMoment(page, 'one uploading, another still preparing', (s) => s.includes('uploading') && s.includes('preparing'))
+  await page.reload()
+
+  const receipt = await waitForReceipt(page, names.length)
+  expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
+  await expectEachInsertedOnce(names, before)
 })
 
 test('going offline in the middle of an upload and back online completes, each item exactly once', async () => {
