@@ -134,4 +134,18 @@ describe('prepareFile', () => {
     })
     expect(out).toMatchObject({ blob: f, name: 'IMG_0004.HEIC', mediaType: 'image/heic', kind: 'file', notice: 'heic_as_file' })
   })
+
+  it('gives up on a HEIC converter that never answers and attaches the file', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const pending = prepareFile(file(heicBytes(), 'IMG_0005.heic'), DEFAULT_PREPARE_OPTIONS, {
+        encoder: unavailable,
+        convertHeic: () => new Promise(() => undefined),
+      })
+      await vi.advanceTimersByTimeAsync(90_000)
+      expect(await pending).toMatchObject({ kind: 'file', notice: 'heic_as_file', name: 'IMG_0005.heic' })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 })

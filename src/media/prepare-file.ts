@@ -69,6 +69,8 @@ const heic2anyConverter: HeicConverter = async (blob, quality) => {
 }
 
 const HEAD_BYTES = 64
+/** libheif in JS needs a few seconds for a 12 MP photo on a phone; far beyond that it is stuck. */
+const HEIC_TIMEOUT_MS = 90_000
 
 function bytesToBlob(bytes: Uint8Array, type: string): Blob {
   // Copy into a fresh ArrayBuffer-backed view (Blob parts must not be SharedArrayBuffer-backed).
@@ -180,10 +182,17 @@ async function prepareHeic(
     // The browser cannot decode HEIC (everything but Safari): convert in JS below.
   }
   let jpeg: Blob
+  let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    jpeg = await convertHeic(file, options.quality)
+    // A converter that never answers must not hold up the photos queued behind this one.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('HEIC conversion timed out')), HEIC_TIMEOUT_MS)
+    })
+    jpeg = await Promise.race([convertHeic(file, options.quality), timeout])
   } catch {
     return asFile(file, type, 'heic_as_file')
+  } finally {
+    clearTimeout(timer)
   }
   const converted = new Uint8Array(await jpeg.arrayBuffer())
   return prepareDecodable(converted, file.name, 'image/jpeg', file.size, options, encoder)
