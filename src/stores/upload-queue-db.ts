@@ -29,9 +29,9 @@ export async function loadQueueState<T>(): Promise<T | null> {
   }
 }
 
-/** Saves the queue state (must be structured-clonable: plain objects only). */
-export function saveQueueState<T>(state: T): Promise<void> {
-  return set(STATE_KEY, state, store())
+/** Saves the queue state (plain objects only). Every function here rejects, never throws, when IndexedDB is missing. */
+export async function saveQueueState<T>(state: T): Promise<void> {
+  await set(STATE_KEY, state, store())
 }
 
 /** Above this size a blob is first stored as a Blob (no copy in memory); below, always as bytes. */
@@ -69,8 +69,8 @@ export async function loadBlob(id: string): Promise<Blob | null> {
 }
 
 /** Forgets one item's bytes. */
-export function deleteBlob(id: string): Promise<void> {
-  return del(BLOB_PREFIX + id, store())
+export async function deleteBlob(id: string): Promise<void> {
+  await del(BLOB_PREFIX + id, store())
 }
 
 /** Forgets the queue and every saved blob. */
