@@ -62,7 +62,7 @@ export async function runAttach(
 ): Promise<{ attach: AttachResult; firstDocumentsMs: number }> {
   await resetEmulator(emulatorUrl)
   const pairs = editablePairs(await getState(emulatorUrl))
-  const server = await startChildServer({ ...env, EMULATOR_URL: emulatorUrl })
+  const server = await startChildServer({ ...env, EMULATOR_URL: emulatorUrl }, { showOutput: true })
   const browser = await launchChromium()
   const problems: string[] = []
   try {

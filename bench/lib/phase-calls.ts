@@ -23,7 +23,7 @@ export async function runCalls(emulatorUrl: string, env: Record<string, string>)
   await resetEmulator(emulatorUrl)
   const pair = editablePairs(await getState(emulatorUrl))[0]
   if (!pair) throw new Error('no editable document in the emulator seed')
-  const server = await startChildServer({ ...env, EMULATOR_URL: emulatorUrl, UPLOAD_RATE_PER_MINUTE: '1000' })
+  const server = await startChildServer({ ...env, EMULATOR_URL: emulatorUrl, UPLOAD_RATE_PER_MINUTE: '1000' }, { showOutput: true })
   const result: CallsResult = { separate: { '1': NaN, '10': NaN, '50': NaN }, together: { '1': NaN, '10': NaN, '50': NaN } }
   try {
     const client = new ApiClient(server.url)

@@ -53,7 +53,7 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
     EMULATOR_URL: emulatorUrl,
     MAX_FILE_BYTES: String(maxFile),
     UPLOAD_RATE_PER_MINUTE: '1000',
-  })
+  }, { showOutput: true })
   try {
     const client = new ApiClient(server.url, undefined, new http.Agent({ keepAlive: true, maxSockets: STREAM_CONCURRENCY }))
     await client.signIn(pair.userId)

@@ -91,7 +91,7 @@ describe('drill: 50 simultaneous people', () => {
       heapRetainedMB: { value: round(retained / MiB) },
     })
 
-    expect(failures).toEqual([])
+    expect(failures, `server stderr:\n${server.stderr()}`).toEqual([])
     expect(timings.filter((t) => t.status >= 500 && t.status !== 503), 'no server errors').toEqual([])
     expect(peak - baseline).toBeLessThan(MAX_PEAK_HEAP_GROWTH_BYTES)
     expect(retained - baseline).toBeLessThan(MAX_RETAINED_HEAP_GROWTH_BYTES)

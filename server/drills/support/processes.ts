@@ -35,18 +35,26 @@ export interface ChildServer {
   stderr(): string
 }
 
-/** Spawns `node --import tsx serve-child.ts` with `env` and waits for it to listen. */
-export function startChildServer(env: Record<string, string | undefined>, opts: { emulator?: boolean } = {}): Promise<ChildServer> {
+/**
+ * Spawns `node --import tsx serve-child.ts` with `env` and waits for it to listen. `showOutput`
+ * passes the child's logs through (the benchmark shows warnings); otherwise stdout is dropped and
+ * stderr kept for failure messages.
+ */
+export function startChildServer(
+  env: Record<string, string | undefined>,
+  opts: { emulator?: boolean; showOutput?: boolean } = {},
+): Promise<ChildServer> {
   const args = ['--expose-gc', '--import', 'tsx', CHILD]
   if (opts.emulator) args.push('emulator')
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', opts.showOutput ? 'inherit' : 'ignore', 'pipe', 'ipc'],
   })
   let stderr = ''
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-20_000)
+    if (opts.showOutput) process.stderr.write(c)
   })
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`server child exited (${code}) before listening:\n${stderr}`))
