@@ -398,7 +398,13 @@ export const useUploadsStore = defineStore('uploads', () => {
       }
       items.value.push(item)
       const options = { ...DEFAULT_PREPARE_OPTIONS, original: original.value }
-      prepareChain = prepareChain.then(() => prepareOne(item.id, file, options))
+      prepareChain = prepareChain.then(() =>
+        prepareOne(item.id, file, options).catch(() => {
+          // Never let one item stall the chain (and every photo picked after it).
+          const stuck = find(item.id)
+          if (stuck) Object.assign(stuck, { status: 'failed', error: { code: 'prepare_failed', retryable: false } })
+        }),
+      )
     })
     void persist()
   }
