@@ -247,6 +247,12 @@ describe('POST /api/documents/resolve', () => {
     expect(hidden.json().error.code).toBe('forbidden')
   })
 
+  it('resolves as the signed-in person whatever operatorId the body carries', async () => {
+    // 薪酬方案 is visible to 刘洋 only.
+    const r = await resolve(zhang, { url: SEED.docs.salaryPlan.url, operatorId: SEED.users.liuyang.unionId, unionId: SEED.users.liuyang.unionId })
+    expect(r.statusCode).toBe(403)
+  })
+
   it('answers 400 invalid_request for a missing or non-string url', async () => {
     expect((await resolve(zhang, {})).json().error.code).toBe('invalid_request')
     expect((await resolve(zhang, { url: 12 })).statusCode).toBe(400)
@@ -277,5 +283,37 @@ describe('GET /api/documents/:docId/blocks', () => {
     const malformed = await get(zhang, `/api/documents/${encodeURIComponent('../etc')}/blocks`)
     expect(malformed.statusCode).toBe(400)
     expect(malformed.json().error.code).toBe('invalid_request')
+  })
+})
+
+describe('workspace pages', () => {
+  it('passes DingTalk’s nextToken through an opaque cursor, with my documents only on the first page', async () => {
+    // The seed has fewer knowledge bases than one DingTalk page (30), so page DingTalk's answer here.
+    const { buildApp } = await import('../app')
+    const seen: (string | undefined)[] = []
+    const workspace = (n: number) => ({ workspaceId: `ws${n}`, rootNodeId: `root${n}`, name: `KB ${n}`, type: 'TEAM' })
+    const dingtalk = {
+      getUserByAuthCode: async () => ({ userId: 'u1', unionId: 'union-u1', name: 'Test' }),
+      getMineWorkspace: async () => ({ workspaceId: 'mine', rootNodeId: 'mineRoot', name: '我的文档', type: 'PERSONAL' }),
+      listWorkspaces: async (_operatorId: string, opts: { nextToken?: string }) => {
+        seen.push(opts.nextToken)
+        return opts.nextToken === 'dt-page-2' ? { items: [workspace(3)], nextToken: null } : { items: [workspace(1), workspace(2)], nextToken: 'dt-page-2' }
+      },
+    } as unknown as Parameters<typeof buildApp>[0]['dingtalk']
+    const app = await buildApp({ config: t.config, dingtalk, logger: false, staticRoot: null })
+    try {
+      const session = await app.inject({ method: 'POST', url: '/api/session', payload: { authCode: 'any' } })
+      const cookie = String(session.headers['set-cookie']).split(';')[0] ?? ''
+      const first = (await app.inject({ method: 'GET', url: '/api/workspaces', headers: { cookie } })).json<Page<{ workspaceId: string }>>()
+      expect(first.items.map((w) => w.workspaceId)).toEqual(['mine', 'ws1', 'ws2'])
+      expect(first.nextCursor).not.toContain('dt-page-2')
+      const second = (
+        await app.inject({ method: 'GET', url: `/api/workspaces?cursor=${encodeURIComponent(first.nextCursor ?? '')}`, headers: { cookie } })
+      ).json<Page<{ workspaceId: string }>>()
+      expect(second).toEqual({ items: [{ workspaceId: 'ws3', rootNodeId: 'root3', name: 'KB 3', type: 'TEAM' }], nextCursor: null })
+      expect(seen).toEqual([undefined, 'dt-page-2'])
+    } finally {
+      await app.close()
+    }
   })
 })
