@@ -18,6 +18,8 @@ if (process.env.PORT && process.env.PORT !== DEV_SERVER_PORT) {
 }
 const env = { ...process.env, PORT: DEV_SERVER_PORT }
 
+console.log('Dev mode: open http://localhost:5173 (Vite, hot reload); it proxies /api to the server on :3000.')
+
 const children = [
   spawn(bin('tsx'), ['watch', '--clear-screen=false', join('server', 'main.ts')], { cwd: root, stdio: 'inherit', env }),
   spawn(bin('vite'), [], { cwd: root, stdio: 'inherit', env }),
