@@ -1,5 +1,6 @@
 // Inside DingTalk (a DingTalk Android user agent with a fake JSAPI bridge, see browser.ts): the page
-// signs in silently with requestAuthCode, and "open document" goes through biz.util.openLink.
+// signs in silently with requestAuthCode, a captioned photo lands in the document, and "open document"
+// goes through biz.util.openLink.
 import { beforeAll, expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
@@ -23,7 +24,7 @@ function bridgeLog(page: Page): Promise<{ calls: FakeBridgeCall[]; opened: strin
   })
 }
 
-test('DingTalk: silent sign-in with requestAuthCode, then a photo attached and the document opened in DingTalk', async () => {
+test('DingTalk: silent sign-in with requestAuthCode, then a captioned photo attached and the document opened in DingTalk', async () => {
   const user = SEED.users.zhangwei
   const doc = SEED.docs.weeklyReport
   const { page, context } = await e2e.phone({
@@ -50,10 +51,23 @@ test('DingTalk: silent sign-in with requestAuthCode, then a photo attached and t
   await submitDocumentLink(page, doc.url)
   await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(doc.name)
   await pick(page, [fx.plain], [])
+  const caption = '会议室白板 3 月 12 日'
+  await page.locator(`${byTestId('queue-item')} ${byTestId('caption-input')}`).fill(caption)
   await page.locator(byTestId('send-button')).click()
   expect(await waitForReceipt(page, 1)).toEqual([{ name: fx.plain.name, status: 'inserted' }])
-  const perItem = blocksPerItem(await e2e.emulator.state(), doc.docId, [fx.plain.name], before)
-  expect(perItem.get(fx.plain.name)).toHaveLength(1)
+
+  // In the document: the photo's paragraph, then its caption as the next paragraph.
+  const state = await e2e.emulator.state()
+  const photoBlocks = blocksPerItem(state, doc.docId, [fx.plain.name], before).get(fx.plain.name)!
+  expect(photoBlocks).toHaveLength(1)
+  const added = state.documents
+    .find((d) => d.docId === doc.docId)!
+    .blocks.filter((b) => !before.has(b.id))
+    .sort((a, b) => a.index - b.index)
+  expect(added.map((b) => b.id)[0]).toBe(photoBlocks[0]!.id)
+  expect(added).toHaveLength(2)
+  expect(added[1]!.blockType).toBe('paragraph')
+  expect(JSON.stringify(added[1])).toContain(caption)
 
   // Inside DingTalk the document opens through the bridge, not as a browser tab.
   const pagesBefore = context.pages().length
