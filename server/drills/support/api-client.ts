@@ -34,15 +34,16 @@ export interface RetryPolicy {
 }
 
 /**
- * Like the H5 queue: network errors, 429 and 502/503/504 (DingTalk unavailable) are retried; a 500 is
- * a server bug and is not retried, so a drill surfaces it. The server's
- * Retry-After is deliberately not honoured (it is seconds long; drills use millisecond backoff).
+ * The H5's policy (src/api/http.ts `isRetryable`, src/stores/uploads.ts `QUEUE_SETTINGS`): network
+ * errors, 429, 502 and 503 are retried, 5 attempts in all; a 500 is a server bug and is not
+ * retried, so a drill surfaces it. Only the delays differ: the H5 starts at 1 s and honours
+ * Retry-After; drills start at 20 ms and do not, to stay fast.
  */
 export const H5_LIKE_RETRY: RetryPolicy = {
-  attempts: 10,
+  attempts: 5,
   baseDelayMs: 20,
   maxDelayMs: 400,
-  retryStatuses: [408, 429, 502, 503, 504],
+  retryStatuses: [429, 502, 503],
 }
 
 export class ApiError extends Error {
