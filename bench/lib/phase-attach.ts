@@ -4,7 +4,7 @@
  * photos to a document — from choosing the files to the receipt with every item inserted — and
  * then the same originals POSTed one after another, unprepared, from the same page (DESIGN.md §6).
  */
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Page, type Request } from 'playwright-core'
 import { editablePairs, getState, resetEmulator } from '../../server/drills/support/emulator-control'
 import { startChildServer } from '../../server/drills/support/processes'
 import type { Fixture } from './fixtures'
@@ -82,10 +82,21 @@ export async function runAttach(
     const pair = pairs.find((p) => buttons.includes(`signin-user-${p.userId}`))
     if (!pair) throw new Error(`no demo sign-in button for an editor; buttons: ${buttons.join(', ')}`)
     const signInAt = performance.now()
+    // Which round trips the sign-in costs (each is ≥ 150 ms on this link).
+    const signInRequests: string[] = []
+    const onRequest = (req: Request) => {
+      const t0 = performance.now() - signInAt
+      const path = new URL(req.url()).pathname
+      const done = () => signInRequests.push(`${req.method()} ${path} ${t0.toFixed(0)}–${(performance.now() - signInAt).toFixed(0)}`)
+      req.response().then(done, done)
+    }
+    page.on('request', onRequest)
     await page.getByTestId(`signin-user-${pair.userId}`).click()
     await page.locator('[data-testid^="doc-item-"]').first().waitFor({ state: 'visible' })
     const firstDocumentsMs = performance.now() - signInAt
+    page.off('request', onRequest)
     progress('attach', `signed in as ${pair.userId}; first document listed after ${firstDocumentsMs.toFixed(0)} ms (throttled link)`)
+    progress('attach', `requests until then (ms after the click): ${signInRequests.join(', ')}`)
 
     // The editor's document if listed, else the first editable one.
     const preferred = page.getByTestId(`doc-item-${pair.docId}`)
