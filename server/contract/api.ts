@@ -54,6 +54,8 @@ export const LimitsSchema = z.object({
   maxImageBytes: z.number().int().positive(),
   maxFilesPerBatch: z.number().int().positive(),
   acceptedTypes: z.array(z.string()),
+  /** Long edge (px) photos are downscaled to on the device (DESIGN.md §1 step 4); the H5 uses 2560 when absent. */
+  photoMaxEdge: z.number().int().min(320).max(16384).optional(),
 })
 export type Limits = z.infer<typeof LimitsSchema>
 

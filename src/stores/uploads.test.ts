@@ -274,6 +274,24 @@ describe('uploads store: pick → prepare → upload → insert', () => {
     expect(peak).toBe(3)
   })
 
+  it('downscales photos to the long edge the server configures', async () => {
+    handler = normalServer({
+      config: () => ({ status: 200, data: { mode: 'sandbox', corpId: 'c', limits: { ...LIMITS, photoMaxEdge: 1280 } } }),
+    })
+    const store = await openStore()
+    await until(() => store.limits.photoMaxEdge === 1280, 'config loaded')
+    const seen: number[] = []
+    store.prepareDeps.encoder = {
+      encode: async (req) => {
+        seen.push(req.maxEdge)
+        return { blob: new Blob([new Uint8Array(10)], { type: 'image/jpeg' }), width: 48, height: 64, resized: false }
+      },
+    }
+    store.addFiles([await photo('IMG_1.jpg')])
+    await store.prepared()
+    expect(seen).toEqual([1280])
+  })
+
   it('refuses items over the limits before uploading, each with its own reason', async () => {
     handler = normalServer({
       config: () => ({ status: 200, data: { mode: 'sandbox', corpId: 'c', limits: { ...LIMITS, maxFileBytes: 1000, maxFilesPerBatch: 3 } } }),

@@ -397,7 +397,11 @@ export const useUploadsStore = defineStore('uploads', () => {
         return
       }
       items.value.push(item)
-      const options = { ...DEFAULT_PREPARE_OPTIONS, original: original.value }
+      const options: PrepareOptions = {
+        ...DEFAULT_PREPARE_OPTIONS,
+        maxEdge: limits.value.photoMaxEdge ?? DEFAULT_PREPARE_OPTIONS.maxEdge,
+        original: original.value,
+      }
       prepareChain = prepareChain.then(() =>
         prepareOne(item.id, file, options).catch(() => {
           // Never let one item stall the chain (and every photo picked after it).
