@@ -3,9 +3,9 @@ import { createPinia, setActivePinia } from 'pinia'
 import { AxiosError, AxiosHeaders, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import sharp from 'sharp'
 import exifr from 'exifr'
-import { http } from '@/api/http'
+import { ApiError, http } from '@/api/http'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
-import { QUEUE_SETTINGS, useUploadsStore, type QueueItem } from './uploads'
+import { QUEUE_SETTINGS, backoffDelay, useUploadsStore, type QueueItem } from './uploads'
 import { clearQueue, loadQueueState } from './upload-queue-db'
 
 // ---- a fake server behind axios's adapter (the store and api modules run unchanged) ----------
@@ -628,5 +628,17 @@ describe('uploads store: insertion failures', () => {
     const [firstCall, secondCall] = insertCalls()
     expect(secondCall!.headers.get('Idempotency-Key')).not.toBe(firstCall!.headers.get('Idempotency-Key'))
     expect(JSON.parse(secondCall!.data as string).position).toEqual({ where: 'after', blockId: store.items[0]!.blockId })
+  })
+})
+
+describe('backoffDelay', () => {
+  it('doubles per attempt with 50–100 % jitter, is capped, and never undercuts Retry-After', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0)
+    expect([1, 2, 3].map((n) => backoffDelay(n, null))).toEqual([500, 1000, 2000])
+    expect(backoffDelay(20, null)).toBe(QUEUE_SETTINGS.maxDelayMs / 2)
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999)
+    expect(backoffDelay(1, null)).toBeCloseTo(1000, 0)
+    const throttled = new ApiError({ code: 'rate_limited', status: 429, message: 'slow down', retryAfterSeconds: 12 })
+    expect(backoffDelay(1, throttled)).toBe(12_000)
   })
 })
