@@ -132,3 +132,28 @@ test('going offline in the middle of an upload and back online completes, each i
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
   await expectEachInsertedOnce(names, before)
 })
+
+test('DingTalk hiccups (system errors, a failed upload, throttling) are retried without the person noticing', async () => {
+  const phone = await e2e.phone()
+  const { page } = phone
+  // A failed PUT to the upload URL cannot be replayed by the server (the body is a stream); it answers
+  // 503 and the phone uploads again. Chromium logs that 503 as a console error; it is expected here.
+  phone.allowFailedRequests((url, text) => /\/resources\?/.test(url) && text.includes('status of 503'))
+  const before = blockIds(await e2e.emulator.state())
+  // dingtalk-open-api.md error table: retryable answers the server must absorb (DESIGN.md §3).
+  await e2e.emulator.addFault({ path: '/v1.0/doc/docs/resources/', method: 'POST', status: 500, code: 'systemError', times: 2 })
+  await e2e.emulator.addFault({ path: '/__oss/', method: 'PUT', status: 503, code: 'ServiceUnavailable', times: 1 })
+  await e2e.emulator.addFault({ path: '/v1.0/doc/suites/documents/', method: 'POST', status: 429, code: 'Throttling', times: 1 })
+
+  const names = await sendBatch(page)
+  const receipt = await waitForReceipt(page, names.length)
+  expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
+  await expectEachInsertedOnce(names, before)
+  expect(await page.locator(byTestId('error-message')).count()).toBe(0)
+
+  // The hiccups really happened (so this test can fail): DingTalk answered 500, 503 and 429.
+  const statuses = (await e2e.emulator.requests()).map((r) => r.status)
+  expect(statuses.filter((s) => s === 500)).toHaveLength(2)
+  expect(statuses).toContain(503)
+  expect(statuses).toContain(429)
+})
