@@ -23,6 +23,7 @@ import { insertionRoutes } from './routes/insertions'
 import { resourceRoutes } from './routes/resources'
 import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
+import type { InsertionJournal } from './services/insertion-journal'
 import type { SandboxControl } from './services/sandbox'
 
 export type { RouteDeps } from './routes/deps'
@@ -40,6 +41,8 @@ export interface BuildAppDeps {
   clock?: Clock
   /** Folder with the built H5 (`index.html` + hashed `assets/`); default `dist/` when it was built. */
   staticRoot?: string | null
+  /** Records insertion attempts and results across restarts (server.ts: a file journal in DATA_DIR); default in memory. */
+  insertionJournal?: InsertionJournal
 }
 
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
@@ -94,7 +97,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(documentRoutes, routeDeps)
   const now = () => clock.now()
   await app.register(resourceRoutes, { ...routeDeps, now })
-  await app.register(insertionRoutes, { ...routeDeps, now })
+  await app.register(insertionRoutes, { ...routeDeps, now, insertionJournal: deps.insertionJournal })
 
   const staticRoot = deps.staticRoot === undefined ? builtH5(DEFAULT_STATIC_ROOT) : deps.staticRoot
   if (staticRoot) await serveH5(app, staticRoot)

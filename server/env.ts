@@ -3,6 +3,7 @@
  * together so a misconfigured deployment fails on its first start with the full list.
  */
 import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
 import { z } from 'zod'
 import type { AppConfig } from './config'
 
@@ -60,6 +61,7 @@ const EnvSchema = z.object({
   LOGIN_RATE_PER_MINUTE: positiveInt(60),
   UPLOAD_RATE_PER_MINUTE: positiveInt(120),
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional()),
+  DATA_DIR: optionalString,
 })
 
 /** Every variable the app reads (documented one by one in .env.example). */
@@ -78,6 +80,8 @@ export interface Env {
   dingtalk: { apiBase: string; oapiBase: string; appKey: string; appSecret: string }
   /** Sandbox only: where to find or start the emulator. */
   emulator: { url: string | null; port: number } | null
+  /** Absolute directory for the server's own durable state (the insertion journal); default `.data`. */
+  dataDir: string
 }
 
 /** Thrown when the environment is unusable; `problems` lists every issue, one per line. */
@@ -149,5 +153,6 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       ? { apiBase, oapiBase, appKey: e.DINGTALK_APP_KEY ?? '', appSecret: e.DINGTALK_APP_SECRET ?? '' }
       : { apiBase, oapiBase, appKey: EMULATOR_CREDENTIALS.appKey, appSecret: EMULATOR_CREDENTIALS.appSecret },
     emulator: live ? null : { url: e.EMULATOR_URL ?? null, port: e.EMULATOR_PORT },
+    dataDir: resolve(e.DATA_DIR ?? '.data'),
   }
 }

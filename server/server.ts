@@ -9,6 +9,7 @@ import type { AppConfig } from './config'
 import { createDingTalkClient, type DingTalkLogger } from './dingtalk/client'
 import { startEmulator } from './emulator/index'
 import { parseEnv } from './env'
+import { openFileInsertionJournal } from './services/insertion-journal'
 import { createSandboxControl } from './services/sandbox'
 
 export interface RunningServer {
@@ -58,6 +59,10 @@ export async function startServer(env: Record<string, string | undefined>, opts:
         ? { ...parsed.dingtalk, apiBase: emulatorUrl, oapiBase: emulatorUrl, logger: dingtalkLog }
         : { ...parsed.dingtalk, logger: dingtalkLog },
     )
+    // Insertion attempts survive a restart here, so a retried batch finishes exactly once (DATA_DIR).
+    const insertionJournal = await openFileInsertionJournal(parsed.dataDir, {
+      logger: { warn: (obj, msg) => app?.log.warn(obj, msg) },
+    })
     const config: AppConfig = emulatorUrl
       ? { ...parsed.config, documentUrl: (docId) => `${emulatorUrl}/__emulator/documents/${encodeURIComponent(docId)}` }
       : parsed.config
@@ -68,6 +73,7 @@ export async function startServer(env: Record<string, string | undefined>, opts:
       sandbox: emulatorUrl ? createSandboxControl(emulatorUrl) : undefined,
       logger: opts.logger ?? { level: parsed.logLevel },
       trustProxy: parsed.trustProxy,
+      insertionJournal,
       ...(opts.staticRoot !== undefined ? { staticRoot: opts.staticRoot } : {}),
     })
     await app.listen({ port: parsed.port, host: parsed.host })
