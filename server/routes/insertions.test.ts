@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import {
@@ -13,6 +16,7 @@ import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
 import { SEED } from '../emulator/seed'
 import { EMULATOR_CREDENTIALS } from '../env'
+import { openFileInsertionJournal, type InsertionJournal } from '../services/insertion-journal'
 import { signResourceToken } from '../services/resource-token'
 import { createTestApp, type SignedIn, type TestApp } from '../test-app'
 import {
@@ -30,6 +34,19 @@ const DOC = SEED.docs.sitePhotos.docId
 const OTHER_DOC = SEED.docs.weeklyReport.docId
 const blocksPath = (docId: string) => `/v1.0/doc/suites/documents/${docId}/blocks`
 const writes = (calls: LoggedCall[]) => calls.filter((c) => c.method === 'POST' && c.path.startsWith('/v1.0/doc/suites/'))
+/** Open-API calls as DingTalk bills them (not the token, the upload URL or the emulator's control API). */
+const billed = (calls: LoggedCall[]) =>
+  calls.filter((c) => /^\/(v1\.0|v2\.0|topapi)\//.test(c.path) && c.path !== '/v1.0/oauth2/accessToken')
+/** `GET blocks`, `POST blocks`, `POST append`, `POST uploadInfos`: what each call was, compactly. */
+const kinds = (calls: LoggedCall[]) =>
+  billed(calls).map((c) => {
+    if (c.path.endsWith('/appendElement')) return `${c.method} append`
+    if (c.path.includes('/uploadInfos/')) return `${c.method} uploadInfos`
+    if (/\/blocks$/.test(c.path)) return `${c.method} blocks`
+    return `${c.method} ${c.path}`
+  })
+/** A DingTalk client that stops working as if the process died (not a DingTalk failure). */
+class ProcessDied extends Error {}
 
 let seq = 0
 const newKey = () => `key-${Date.now()}-${++seq}`
@@ -46,7 +63,7 @@ describe('POST /api/documents/:docId/insertions', () => {
   let photoSeed = 100
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { MAX_FILES_PER_BATCH: '8' } })
+    t = await createTestApp({ env: { MAX_FILES_PER_BATCH: '10' } })
     owner = await t.signIn('zhangwei')
     editor = await t.signIn('lina')
     reader = await t.signIn('wangfang')
@@ -75,8 +92,14 @@ describe('POST /api/documents/:docId/insertions', () => {
   const itemsOf = (resources: ResourceResponse[], captions: Record<number, string> = {}) =>
     resources.map((r, i) => ({ resourceToken: r.resourceToken, ...(captions[i] ? { caption: captions[i] } : {}) }))
 
-  /** A second app on the same emulator and secret: what a restart or another instance looks like. */
-  async function secondApp(wrap: (api: DingTalkApi) => DingTalkApi = (api) => api): Promise<FastifyInstance> {
+  /**
+   * A second app on the same emulator and secret: what a restart or another instance looks like.
+   * With `journal` it shares that insertion journal (a restart on the same DATA_DIR).
+   */
+  async function secondApp(
+    wrap: (api: DingTalkApi) => DingTalkApi = (api) => api,
+    journal?: InsertionJournal,
+  ): Promise<FastifyInstance> {
     const dingtalk = createDingTalkClient({
       apiBase: t.emulatorUrl,
       oapiBase: t.emulatorUrl,
@@ -84,7 +107,35 @@ describe('POST /api/documents/:docId/insertions', () => {
       appSecret: EMULATOR_CREDENTIALS.appSecret,
       sleep: async () => {},
     })
-    return buildApp({ config: t.config, dingtalk: wrap(dingtalk), logger: false, clock: t.clock, staticRoot: null })
+    return buildApp({
+      config: t.config,
+      dingtalk: wrap(dingtalk),
+      logger: false,
+      clock: t.clock,
+      staticRoot: null,
+      ...(journal ? { insertionJournal: journal } : {}),
+    })
+  }
+
+  /** A fresh journal directory; each `open` is what a new process on that DATA_DIR sees. */
+  async function journalDir() {
+    const dir = await mkdtemp(join(tmpdir(), 'insertion-journal-'))
+    dirs.push(dir)
+    return { dir, open: () => openFileInsertionJournal(dir) }
+  }
+  const dirs: string[] = []
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+  })
+  const callsSince = async (mark: number) => (await emulatorCalls(t.emulatorUrl)).slice(mark)
+  const callMark = async () => (await emulatorCalls(t.emulatorUrl)).length
+  /** Each resource's image exactly once in the document, in batch order, side by side; returns the block list. */
+  async function expectOnceInOrder(batch: ResourceResponse[]) {
+    const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
+    for (const r of batch) expect(srcs.filter((s) => s === `img:${r.resourceUrl}`)).toHaveLength(1)
+    const positions = batch.map((r) => srcs.indexOf(`img:${r.resourceUrl}`))
+    expect(positions[positions.length - 1]! - positions[0]!).toBe(batch.length - 1)
+    expect([...positions].sort((x, y) => x - y)).toEqual(positions)
   }
 
   it('inserts five items in order at the end: images, captions and a PDF attachment', async () => {
@@ -171,16 +222,32 @@ describe('POST /api/documents/:docId/insertions', () => {
     const added = (await documentBlocks(t.emulatorUrl, DOC)).slice(before)
     expect(added.map(describeBlock)).toEqual([batch.map((r) => `img:${r.resourceUrl}`).join('+'), '1. 北侧   3. 南侧'])
 
-    const calls = (await emulatorCalls(t.emulatorUrl)).slice(callsBefore).filter((c) => c.path.startsWith('/v1.0/doc/'))
-    // One read of the document, one paragraph, three appends, one caption paragraph.
-    expect(calls.map((c) => `${c.method} ${c.path.endsWith('/appendElement') ? 'append' : c.path === blocksPath(DOC) ? 'blocks' : c.path}`)).toEqual([
-      'GET blocks',
-      'POST blocks',
-      'POST append',
-      'POST append',
-      'POST append',
-      'POST blocks',
-    ])
+    // A first attempt reads nothing: one paragraph holding the four photos, one caption paragraph.
+    expect(kinds(await callsSince(callsBefore))).toEqual(['POST blocks', 'POST blocks'])
+  })
+
+  it('costs one uploadInfos and one insert per photo for a separate batch of 10 at the end, and no document read', async () => {
+    const mark = await callMark()
+    const batch = await photos(10)
+    const result = await inserted(await insert(owner, { items: itemsOf(batch) }))
+    expect(result.blocks).toHaveLength(10)
+    const calls = kinds(await callsSince(mark))
+    expect(calls.filter((c) => c === 'POST uploadInfos')).toHaveLength(10)
+    expect(calls.filter((c) => c === 'POST blocks')).toHaveLength(10)
+    expect(calls).toHaveLength(20)
+    await expectOnceInOrder(batch)
+  })
+
+  it('costs 10 uploadInfos and ONE insert for a together batch of 10', async () => {
+    const mark = await callMark()
+    const batch = await photos(10)
+    const result = await inserted(await insert(owner, { items: itemsOf(batch), layout: 'together' }))
+    const calls = kinds(await callsSince(mark))
+    expect(calls.filter((c) => c === 'POST uploadInfos')).toHaveLength(10)
+    expect(calls.filter((c) => c !== 'POST uploadInfos')).toEqual(['POST blocks'])
+    const block = (await documentBlocks(t.emulatorUrl, DOC)).find((bl) => bl.id === result.blocks[0]?.blockId)
+    expect(block && describeBlock(block)).toBe(batch.map((r) => `img:${r.resourceUrl}`).join('+'))
+    expect(new Set(result.blocks.map((bl) => bl.blockId)).size).toBe(1)
   })
 
   it('replays the same key without inserting again, and runs concurrent duplicates once', async () => {
@@ -188,10 +255,10 @@ describe('POST /api/documents/:docId/insertions', () => {
     const key = newKey()
     const body = { items: itemsOf(batch) }
     const first = await inserted(await insert(owner, body, key))
-    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    const callsBefore = await callMark()
     const again = await inserted(await insert(owner, body, key))
     expect(again).toEqual(first)
-    expect(writes((await emulatorCalls(t.emulatorUrl)).slice(callsBefore))).toEqual([])
+    expect(await callsSince(callsBefore)).toEqual([])
 
     const other = await photos(2)
     const key2 = newKey()
@@ -225,7 +292,7 @@ describe('POST /api/documents/:docId/insertions', () => {
       expect(res.statusCode, JSON.stringify(body)).toBe(400)
       expect(errorOf(res.body).code).toBe('invalid_request')
     }
-    const tooMany = Array.from({ length: 9 }, () => ({ resourceToken: p!.resourceToken }))
+    const tooMany = Array.from({ length: 11 }, () => ({ resourceToken: p!.resourceToken }))
     const res = await insert(owner, { items: tooMany })
     expect(res.statusCode).toBe(400)
     expect(errorOf(res.body).code).toBe('invalid_request')
@@ -315,13 +382,14 @@ describe('POST /api/documents/:docId/insertions', () => {
     expect(JSON.stringify(block)).toContain('说明.pdf')
   })
 
-  it('after a failure midway, reports what went in, and the same key finishes without duplicates', async () => {
+  it('after a failure midway, reports what went in, and the same key finishes without duplicates (reading the document)', async () => {
     const batch = await photos(4)
     let writesLeft = 2
+    let broken = true
     const flaky = await secondApp((api) => ({
       ...api,
       insertBlock: async (...args) => {
-        if (writesLeft-- <= 0) throw new DingTalkError({ status: 500, dingtalkCode: 'systemError', api: 'POST /blocks' })
+        if (broken && writesLeft-- <= 0) throw new DingTalkError({ status: 500, dingtalkCode: 'systemError', api: 'POST /blocks' })
         return api.insertBlock(...args)
       },
     }))
@@ -335,13 +403,13 @@ describe('POST /api/documents/:docId/insertions', () => {
       expect(details.blocks.map((bl) => bl.resourceId)).toEqual(batch.slice(0, 2).map((r) => r.resourceId))
       expect(details.pendingResourceIds).toEqual(batch.slice(2).map((r) => r.resourceId))
 
-      const done = await inserted(await insert(owner, body, key))
+      // DingTalk works again; the same app, the same key.
+      broken = false
+      const mark = await callMark()
+      const done = await inserted(await insert(owner, body, key, DOC, flaky))
       expect(done.blocks.slice(0, 2)).toEqual(details.blocks)
-      const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
-      const positions = batch.map((r) => srcs.indexOf(`img:${r.resourceUrl}`))
-      for (const r of batch) expect(srcs.filter((s) => s === `img:${r.resourceUrl}`)).toHaveLength(1)
-      expect([...positions].sort((x, y) => x - y)).toEqual(positions)
-      expect(positions[3]! - positions[0]!).toBe(3)
+      expect(kinds(await callsSince(mark))).toEqual(['GET blocks', 'POST blocks', 'POST blocks'])
+      await expectOnceInOrder(batch)
     } finally {
       await flaky.close()
     }
@@ -392,33 +460,110 @@ describe('POST /api/documents/:docId/insertions', () => {
     }
   })
 
-  it('finishes a together-layout batch after appends failed, with the same key', async () => {
+  it('completes a together paragraph an earlier attempt left with only some photos, by appending the rest', async () => {
     const batch = await photos(3)
-    await addFault(t.emulatorUrl, { path: `${blocksPath(DOC)}/`, method: 'POST', status: 503, code: 'operationTimeout', times: 3 })
-    const key = newKey()
-    const body = { items: itemsOf(batch), layout: 'together' }
-    const failed = await insert(owner, body, key)
-    expect(failed.statusCode).toBe(503)
-    const details = InsertionIncompleteDetailsSchema.parse(errorOf(failed.body).details)
-    expect(details.pendingResourceIds).toEqual(batch.slice(1).map((r) => r.resourceId))
+    // An attempt that got only the first photo into the paragraph before failing.
+    let partial = true
+    const app = await secondApp((api) => ({
+      ...api,
+      insertBlock: async (docId, unionId, request) => {
+        if (!partial) return api.insertBlock(docId, unionId, request)
+        partial = false
+        const firstOnly = { ...request.element, children: request.element.children?.slice(0, 1) }
+        await api.insertBlock(docId, unionId, { ...request, element: firstOnly })
+        throw new ProcessDied('the attempt ended here')
+      },
+    }))
+    try {
+      const key = newKey()
+      const body = { items: itemsOf(batch), layout: 'together' }
+      expect((await insert(owner, body, key, DOC, app)).statusCode).toBe(500)
 
-    const done = await inserted(await insert(owner, body, key))
-    expect(new Set(done.blocks.map((bl) => bl.blockId)).size).toBe(1)
-    const block = (await documentBlocks(t.emulatorUrl, DOC)).find((bl) => bl.id === done.blocks[0]?.blockId)
-    expect(block && describeBlock(block)).toBe(batch.map((r) => `img:${r.resourceUrl}`).join('+'))
+      const mark = await callMark()
+      const done = await inserted(await insert(owner, body, key, DOC, app))
+      expect(kinds(await callsSince(mark))).toEqual(['GET blocks', 'POST append', 'POST append'])
+      expect(new Set(done.blocks.map((bl) => bl.blockId)).size).toBe(1)
+      const blocks = await documentBlocks(t.emulatorUrl, DOC)
+      const block = blocks.find((bl) => bl.id === done.blocks[0]?.blockId)
+      expect(block && describeBlock(block)).toBe(batch.map((r) => `img:${r.resourceUrl}`).join('+'))
+      for (const r of batch) expect(blocks.filter((bl) => describeBlock(bl).includes(`img:${r.resourceUrl}`))).toHaveLength(1)
+    } finally {
+      await app.close()
+    }
   })
 
-  it('does not duplicate when the server forgot the key (restart) and the request comes again', async () => {
+  it('after a restart on the same journal, replays a finished batch without any DingTalk call', async () => {
+    const journal = await journalDir()
+    const before = await secondApp(undefined, await journal.open())
     const batch = await photos(2)
     const key = newKey()
     const body = { items: itemsOf(batch, { 1: '复查' }) }
-    const first = await inserted(await insert(owner, body, key))
-    const restarted = await secondApp()
+    let first: InsertionResponse
     try {
-      const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+      first = await inserted(await insert(owner, body, key, DOC, before))
+    } finally {
+      await before.close()
+    }
+    const restarted = await secondApp(undefined, await journal.open())
+    try {
+      const mark = await callMark()
       const again = await inserted(await insert(owner, body, key, DOC, restarted))
       expect(again).toEqual(first)
-      expect(writes((await emulatorCalls(t.emulatorUrl)).slice(callsBefore))).toEqual([])
+      expect(await callsSince(mark)).toEqual([])
+    } finally {
+      await restarted.close()
+    }
+
+    // The same key with other content after another restart (the in-memory key check is gone):
+    // a new request, never the old result.
+    const [other] = await photos(1)
+    const third = await secondApp(undefined, await journal.open())
+    try {
+      const fresh = await inserted(await insert(owner, { items: itemsOf([other!]) }, key, DOC, third))
+      expect(fresh.blocks.map((bl) => bl.resourceId)).toEqual([other!.resourceId])
+      await expectOnceInOrder([other!])
+    } finally {
+      await third.close()
+    }
+  })
+
+  it('finishes a batch exactly once after the process died mid-batch and a new one started on the same journal', async () => {
+    const journal = await journalDir()
+    const batch = await photos(5)
+    let insertsLeft = 2
+    const dying = await secondApp(
+      (api) => ({
+        ...api,
+        insertBlock: async (...args) => {
+          if (insertsLeft-- === 0) throw new ProcessDied('the process died here')
+          return api.insertBlock(...args)
+        },
+      }),
+      await journal.open(),
+    )
+    const key = newKey()
+    const body = { items: itemsOf(batch) }
+    try {
+      const crashed = await insert(owner, body, key, DOC, dying)
+      expect(crashed.statusCode).toBe(500)
+    } finally {
+      await dying.close()
+    }
+    const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
+    expect(batch.filter((r) => srcs.includes(`img:${r.resourceUrl}`))).toHaveLength(2)
+
+    const restarted = await secondApp(undefined, await journal.open())
+    try {
+      const mark = await callMark()
+      const done = await inserted(await insert(owner, body, key, DOC, restarted))
+      expect(done.blocks.map((bl) => bl.resourceId)).toEqual(batch.map((r) => r.resourceId))
+      // The new process knew the batch had started: it read the document and inserted only the rest.
+      expect(kinds(await callsSince(mark))).toEqual(['GET blocks', 'POST blocks', 'POST blocks', 'POST blocks'])
+      await expectOnceInOrder(batch)
+
+      const mark2 = await callMark()
+      expect(await inserted(await insert(owner, body, key, DOC, restarted))).toEqual(done)
+      expect(await callsSince(mark2)).toEqual([])
     } finally {
       await restarted.close()
     }

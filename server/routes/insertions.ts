@@ -1,7 +1,10 @@
 /**
  * `POST /api/documents/:docId/insertions` (DESIGN.md §2): verifies every resource token, then
- * inserts once per Idempotency-Key (and, through the document check in services/insertion.ts,
- * once per resource even when this process forgot the key).
+ * inserts once per Idempotency-Key. In this process the idempotency store replays results, runs
+ * concurrent duplicates once and refuses a reused key with another body; the insertion journal
+ * (durable with a file journal) says whether an earlier attempt finished (replay), started (read the
+ * document and insert only what is missing, services/insertion.ts) or never began (insert without
+ * reading the document).
  */
 import { createHash } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
@@ -16,6 +19,7 @@ import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
 import { IdempotencyStore } from '../services/idempotency-store'
 import { DocumentLocks, insertItems } from '../services/insertion'
+import { createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion-journal'
 import { verifyResourceToken } from '../services/resource-token'
 import type { RouteDeps } from './deps'
 
@@ -26,6 +30,8 @@ export interface InsertionRouteOptions extends RouteDeps {
   now?: () => number
   /** Wait between retries of an insert whose outcome DingTalk left unknown; injectable for tests. */
   sleep?: (ms: number) => Promise<void>
+  /** Where attempts and results are recorded across restarts; default: in memory (this process only). */
+  insertionJournal?: InsertionJournal
 }
 
 /** Registers the insertion route with its own idempotency store and per-document lock. */
@@ -34,6 +40,7 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
   const now = opts.now ?? Date.now
   const store = new IdempotencyStore<InsertionResponse>({ now })
   const locks = new DocumentLocks()
+  const journal = opts.insertionJournal ?? createMemoryInsertionJournal({ now })
 
   app.post('/api/documents/:docId/insertions', async (request, reply) => {
     const user = requireUser(request)
@@ -72,10 +79,24 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([body.items.map((i) => [i.resourceToken, i.caption ?? null]), position, layout]))
       .digest('hex')
-    const { result } = await store.run({ unionId: user.unionId, docId, key }, fingerprint, () =>
-      locks.run(docId, async () => {
-        const blocks = await insertItems({ dingtalk, docId, unionId: user.unionId, sleep: opts.sleep }, items, position, layout)
-        return { blocks, documentUrl: config.documentUrl(docId) }
+    const scope = { unionId: user.unionId, docId, key }
+    const { result } = await store.run(scope, fingerprint, () =>
+      locks.run(docId, async (): Promise<InsertionResponse> => {
+        const id = journalId(scope, fingerprint)
+        const entry = await journal.get(id)
+        if (entry?.state === 'done') return entry.result
+        // Durable before the first write, so a crash from here on leaves "started" behind.
+        if (!entry) await journal.markStarted(id, fingerprint)
+        const ctx = { dingtalk, docId, unionId: user.unionId, resume: entry !== undefined, sleep: opts.sleep }
+        const blocks = await insertItems(ctx, items, position, layout)
+        const response = { blocks, documentUrl: config.documentUrl(docId) }
+        try {
+          await journal.markDone(id, fingerprint, response)
+        } catch (err) {
+          // The blocks are in; the entry stays "started", so a retry reads the document and still inserts nothing.
+          request.log.warn({ err }, 'insertion journal: could not record the result')
+        }
+        return response
       }),
     )
     return reply.code(201).send(result)

@@ -2,11 +2,13 @@
  * Puts uploaded resources into a document in the order picked, exactly once (DESIGN.md §1.6, §2
  * `POST /api/documents/:docId/insertions`; dingtalk-open-api.md §5.2–§5.4).
  *
- * Exactly-once does not rely on server memory: before inserting, the document's blocks are read
- * and every item whose resource is already there (image `src`, attachment `resourceId`, link
- * `href`) is reused instead of inserted again. So a retry after a partial failure, a crash or a
- * lost idempotency store finishes the batch without duplicates, and keeps the order by placing
- * each missing item right after the previous item's block.
+ * A first attempt writes straight away: at the end of the document it needs no read at all, so a
+ * batch costs one DocInsertBlocks per block (one per `together` group). When an earlier attempt with
+ * the same request may have written something (`resume`: the insertion journal says it started, or
+ * an outcome was left unknown) the document's blocks are read first (DocBlocksQuery, §5.2) and every
+ * item whose resource is already there (image `src`, attachment `resourceId`, link `href`) is reused
+ * instead of inserted again. So a retry after a partial failure or a crash finishes the batch without
+ * duplicates, and keeps the order by placing each missing item right after the previous item's block.
  */
 import type { InsertedBlock, InsertionIncompleteDetails, Layout, Position } from '@contract/api'
 import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
@@ -30,6 +32,12 @@ export interface InsertionContext {
   dingtalk: DingTalkApi
   docId: string
   unionId: string
+  /**
+   * An earlier attempt of this request may have written to the document (the insertion journal
+   * knows it started but not that it finished): read the document first and insert only what is
+   * missing. False on a first attempt, which then reads only where a position needs it.
+   */
+  resume: boolean
   /** Waits between retries of an insert; injectable for tests. */
   sleep?: (ms: number) => Promise<void>
 }
@@ -95,9 +103,15 @@ function blockText(block: StoredBlock): string {
     .join('')
 }
 
-/** The document's root blocks as we know them; refreshed from DingTalk when an outcome is unknown. */
+/**
+ * The document's root blocks as we know them: read from DingTalk when needed (`complete`), else
+ * only the blocks this attempt inserted.
+ */
 class DocumentView {
-  constructor(public blocks: StoredBlock[]) {}
+  constructor(
+    public blocks: StoredBlock[],
+    readonly complete: boolean,
+  ) {}
 
   /** The root block that holds `resource`, if it is in the document. */
   find(resource: ResourceClaims): StoredBlock | undefined {
@@ -135,8 +149,9 @@ function imageElement(resource: ResourceClaims): InlineElement {
   return { elementType: 'image', properties: { src: resource.resourceUrl } }
 }
 
-function imageParagraph(resource: ResourceClaims): BlockElement {
-  return { blockType: 'paragraph', paragraph: {}, children: [imageElement(resource)] }
+/** One paragraph holding `resources` as inline images, in order (§5.3: a paragraph takes several children). */
+function imageParagraph(resources: ResourceClaims[]): BlockElement {
+  return { blockType: 'paragraph', paragraph: {}, children: resources.map(imageElement) }
 }
 
 function textParagraph(text: string): BlockElement {
@@ -225,7 +240,7 @@ export async function insertItems(
 }
 
 class Batch {
-  private doc = new DocumentView([])
+  private doc = new DocumentView([], false)
   /** The last block of the previous unit; the next unit goes right after it. */
   private anchor: string | null = null
   /** Set once DingTalk refuses an attachment block, so later files go straight to the link. */
@@ -243,9 +258,10 @@ class Batch {
   }
 
   async run(): Promise<void> {
-    await this.refresh()
-    if ((this.position.where === 'after' || this.position.where === 'before') && !this.doc.has(this.position.blockId)) {
-      throw new AppError('invalid_request', 400, 'The chosen position is no longer in the document; choose it again.')
+    // `start` needs to know whether the document is empty (there is no block 0 to go before then).
+    if (this.ctx.resume || this.position.where === 'start') await this.refresh()
+    if ((this.position.where === 'after' || this.position.where === 'before') && this.doc.complete && !this.doc.has(this.position.blockId)) {
+      throw this.positionGone()
     }
     for (const unit of units(this.items, this.layout)) {
       const first = this.items[unit[0] ?? -1]
@@ -256,7 +272,25 @@ class Batch {
   }
 
   private async refresh(): Promise<void> {
-    this.doc = new DocumentView(await this.ctx.dingtalk.queryBlocks(this.ctx.docId, this.ctx.unionId))
+    this.doc = new DocumentView(await this.ctx.dingtalk.queryBlocks(this.ctx.docId, this.ctx.unionId), true)
+  }
+
+  private positionGone(): AppError {
+    return new AppError('invalid_request', 400, 'The chosen position is no longer in the document; choose it again.')
+  }
+
+  /**
+   * Called when DingTalk refused a write as "not found". If the write was placed at the block the
+   * person chose (nothing of ours before it yet), that block may have been deleted meanwhile: check
+   * the document and say so (400) rather than "document not found".
+   */
+  private async explainNotFound(err: unknown): Promise<never> {
+    const atChosenBlock = this.anchor === null && (this.position.where === 'after' || this.position.where === 'before')
+    if (atChosenBlock && err instanceof DingTalkError && err.appCode === 'document_not_found') {
+      await this.refresh()
+      if (!this.doc.has(this.position.blockId)) throw this.positionGone()
+    }
+    throw err
   }
 
   /** Where the next new block goes: after the previous unit, else the requested position. */
@@ -285,7 +319,7 @@ class Batch {
     if (!block) {
       block =
         resource.kind === 'image'
-          ? await this.insert(imageParagraph(resource), (doc) => doc.find(resource))
+          ? await this.insert(imageParagraph([resource]), (doc) => doc.find(resource))
           : await this.insertFile(resource)
     }
     this.record(index, block.id)
@@ -314,23 +348,29 @@ class Batch {
     this.anchor = block.id
   }
 
-  /** A run of images in one paragraph: the first inserted, the rest appended (DocAppendParagraph). */
+  /**
+   * A run of images in one paragraph, inserted with ONE DocInsertBlocks holding all of them (§5.3).
+   * If an earlier attempt left part of the group in a paragraph, the missing photos are appended to
+   * it one by one (DocAppendParagraph, §5.4).
+   */
   private async placeGroup(group: number[]): Promise<void> {
     const resources = group.map((i) => this.items[i]?.resource).filter((r): r is ResourceClaims => !!r)
-    // Photos of this group already in the document (an earlier, interrupted attempt) are in one paragraph.
-    let paragraph = resources.map((r) => this.doc.find(r)).find((b) => b !== undefined)
-    const firstMissing = resources.find((r) => !this.doc.find(r))
-    if (!paragraph && firstMissing) {
-      paragraph = await this.insert(imageParagraph(firstMissing), (doc) => doc.find(firstMissing))
-    }
-    if (!paragraph) return
-    const paragraphId = paragraph.id
-    // Recorded one by one, so a failure midway reports exactly which photos are in.
-    for (const i of group) {
-      const resource = this.items[i]?.resource
-      if (!resource) continue
-      if (!this.doc.find(resource)) await this.append(paragraphId, resource)
-      this.record(i, this.doc.find(resource)?.id ?? paragraphId)
+    const present = resources.map((r) => this.doc.find(r)).find((b) => b !== undefined)
+    let paragraphId: string
+    if (present) {
+      paragraphId = present.id
+      // Recorded one by one, so a failure midway reports exactly which photos are in.
+      for (const i of group) {
+        const resource = this.items[i]?.resource
+        if (!resource) continue
+        if (!this.doc.find(resource)) await this.append(paragraphId, resource)
+        this.record(i, this.doc.find(resource)?.id ?? paragraphId)
+      }
+    } else {
+      const first = resources[0]
+      if (!first) return
+      paragraphId = (await this.insert(imageParagraph(resources), (doc) => doc.find(first))).id
+      for (const i of group) this.record(i, paragraphId)
     }
     this.anchor = paragraphId
     const caption = groupCaption(this.items, group)
@@ -346,9 +386,12 @@ class Batch {
     const block = await this.withRecovery(
       () => this.ctx.dingtalk.insertBlock(this.ctx.docId, this.ctx.unionId, { element, ...this.placement() }),
       landed,
-    )
-    if (!this.doc.has(block.id)) this.doc.add(block)
-    return block
+    ).catch((err: unknown) => this.explainNotFound(err))
+    if (this.doc.has(block.id)) return block
+    // DingTalk's answer may leave out the children (§5.3 example); what we sent is what landed.
+    const stored: StoredBlock = { ...element, ...block, children: block.children ?? element.children }
+    this.doc.add(stored)
+    return stored
   }
 
   private async append(paragraphId: string, resource: ResourceClaims): Promise<void> {
