@@ -6,7 +6,7 @@ import exifr from 'exifr'
 import { ApiError, http } from '@/api/http'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
 import { QUEUE_SETTINGS, backoffDelay, useUploadsStore, type QueueItem } from './uploads'
-import { clearQueue, loadQueueState } from './upload-queue-db'
+import { clearQueue, loadQueueState, loadSource } from './upload-queue-db'
 
 // ---- a fake server behind axios's adapter (the store and api modules run unchanged) ----------
 
@@ -505,6 +505,32 @@ describe('uploads store: persistence and resume', () => {
     const body = JSON.parse(insertCalls()[0]!.data as string)
     expect(body.items[0]).toEqual({ resourceToken: aToken, caption: 'first' })
     expect(statuses(page2.items)).toEqual(['a.pdf:inserted', 'b.pdf:inserted'])
+  })
+
+  it('after a reload: picks still waiting to be prepared are prepared again from their saved copies', async () => {
+    const page1 = await openStore()
+    // Page 1 prepares the first photo, then hangs on the second (a slow phone), with a PDF queued behind.
+    let encodes = 0
+    page1.prepareDeps.encoder = {
+      encode: () => (++encodes === 1 ? Promise.reject(new EncodeUnavailableError('no canvas')) : new Promise(() => undefined)),
+    }
+    page1.addFiles([await photo('IMG_1.jpg'), await photo('IMG_2.jpg'), pdf('c.pdf')])
+    page1.submit()
+    await until(() => page1.items[0]?.status === 'uploaded', 'first photo uploaded')
+    expect(page1.items.map((i) => i.status)).toEqual(['uploaded', 'preparing', 'preparing'])
+    for (let i = 0; i < 200 && !(await loadSource(page1.items[2]!.id)); i++) await settle(1)
+
+    calls = []
+    const page2 = await openStore()
+    await until(() => page2.done, 'receipt on page 2')
+    expect(statuses(page2.items)).toEqual(['IMG_1.jpg:inserted', 'IMG_2.jpg:inserted', 'c.pdf:inserted'])
+    expect(uploadCalls().map((c) => c.params.name)).toEqual(['IMG_2.jpg', 'c.pdf'])
+    // The photo prepared on page 2 still left without its location.
+    const tags = await exifr.parse(new Uint8Array(await (uploadCalls()[0]!.data as Blob).arrayBuffer()), { gps: true, translateValues: false })
+    expect(tags).toEqual({ Orientation: 6 })
+    // Saved picks are dropped once prepared.
+    await settle()
+    expect(await loadSource(page2.items[2]!.id)).toBeNull()
   })
 
   it('after a reload during the insertion request: the same key and body are sent again', async () => {

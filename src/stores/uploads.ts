@@ -25,7 +25,17 @@ import {
   type PreparedFile,
 } from '@/media/prepare-file'
 import { useOnline } from '@/composables/useOnline'
-import { clearQueue, deleteBlob, loadBlob, loadQueueState, saveBlob, saveQueueState } from './upload-queue-db'
+import {
+  clearQueue,
+  deleteBlob,
+  deleteSource,
+  loadBlob,
+  loadQueueState,
+  loadSource,
+  saveBlob,
+  saveQueueState,
+  saveSource,
+} from './upload-queue-db'
 
 export type ItemStatus = 'preparing' | 'ready' | 'uploading' | 'uploaded' | 'inserting' | 'inserted' | 'failed'
 
@@ -55,6 +65,8 @@ export interface QueueItem {
   /** Bytes as picked. */
   originalSize: number
   caption: string
+  /** Picked with "original" on: prepared without re-encoding. */
+  original: boolean
   status: ItemStatus
   /** Upload progress 0–1. */
   progress: number
@@ -210,6 +222,9 @@ export const useUploadsStore = defineStore('uploads', () => {
   /** The open() in progress; picks made meanwhile wait for it. */
   let opening: Promise<void> | null = null
   let prepareChain: Promise<void> = Promise.resolve()
+  /** Picked files are saved one at a time (bounded memory where they must be copied to bytes). */
+  let sourceChain: Promise<void> = Promise.resolve()
+  const sourceSaves = new Map<string, Promise<void>>()
 
   const { online } = useOnline()
   let onlineWaiters: Array<() => void> = []
@@ -255,16 +270,24 @@ export const useUploadsStore = defineStore('uploads', () => {
       original.value = saved.original
       batch.value = saved.batch
       const loaded: QueueItem[] = []
+      const toPrepare: Array<{ id: string; file: File; original: boolean }> = []
       for (const item of saved.items) {
         const next = { ...item, progress: item.status === 'uploaded' || item.status === 'inserted' ? 1 : 0 }
         if (next.status === 'preparing' || next.status === 'ready' || next.status === 'uploading') {
-          const blob = await loadBlob(item.id)
+          // A 'preparing' item's prepared bytes (if any) may not match its saved name and size yet.
+          const blob = next.status === 'preparing' ? null : await loadBlob(item.id)
+          const source = blob ? null : await loadSource(item.id)
           if (blob) {
             blobs.set(item.id, blob)
             next.status = 'ready'
             next.attempts = 0
+          } else if (source) {
+            // Picked but not prepared when the page died: prepare it again from the saved pick.
+            next.status = 'preparing'
+            const file = source instanceof File ? source : new File([source], item.pickedName, { type: source.type || item.mediaType })
+            toPrepare.push({ id: item.id, file, original: item.original })
           } else {
-            // Picked but not yet prepared and saved when the page died: the bytes are gone.
+            // Its bytes were never saved (storage full or unavailable): it cannot be recovered.
             next.status = 'failed'
             next.error = { code: 'interrupted', retryable: false }
           }
@@ -278,6 +301,7 @@ export const useUploadsStore = defineStore('uploads', () => {
         loaded.push(next)
       }
       items.value = loaded
+      for (const { id, file, original: asOriginal } of toPrepare) enqueuePrepare(id, file, asOriginal)
       await persist()
       pump()
       maybeInsert()
@@ -382,6 +406,7 @@ export const useUploadsStore = defineStore('uploads', () => {
         size: 0,
         originalSize: file.size,
         caption: '',
+        original: original.value,
         status: 'preparing',
         progress: 0,
         error: null,
@@ -397,20 +422,35 @@ export const useUploadsStore = defineStore('uploads', () => {
         return
       }
       items.value.push(item)
-      const options: PrepareOptions = {
-        ...DEFAULT_PREPARE_OPTIONS,
-        maxEdge: limits.value.photoMaxEdge ?? DEFAULT_PREPARE_OPTIONS.maxEdge,
-        original: original.value,
-      }
-      prepareChain = prepareChain.then(() =>
-        prepareOne(item.id, file, options).catch(() => {
-          // Never let one item stall the chain (and every photo picked after it).
-          const stuck = find(item.id)
-          if (stuck) Object.assign(stuck, { status: 'failed', error: { code: 'prepare_failed', retryable: false } })
-        }),
-      )
+      const saved = sourceChain.then(() => saveSource(item.id, file).catch(() => undefined))
+      sourceChain = saved
+      sourceSaves.set(item.id, saved)
+      enqueuePrepare(item.id, file, item.original)
     })
     void persist()
+  }
+
+  /** Queues one file for preparation behind those picked before it. */
+  function enqueuePrepare(id: string, file: File, asOriginal: boolean): void {
+    const options: PrepareOptions = {
+      ...DEFAULT_PREPARE_OPTIONS,
+      maxEdge: limits.value.photoMaxEdge ?? DEFAULT_PREPARE_OPTIONS.maxEdge,
+      original: asOriginal,
+    }
+    prepareChain = prepareChain.then(() =>
+      prepareOne(id, file, options).catch(() => {
+        // Never let one item stall the chain (and every photo picked after it).
+        const stuck = find(id)
+        if (stuck) Object.assign(stuck, { status: 'failed', error: { code: 'prepare_failed', retryable: false } })
+      }),
+    )
+  }
+
+  /** Drops the saved pick once it is no longer needed (prepared, refused or removed). */
+  async function forgetSource(id: string): Promise<void> {
+    await sourceSaves.get(id)
+    sourceSaves.delete(id)
+    await deleteSource(id).catch(() => undefined)
   }
 
   async function prepareOne(id: string, file: File, options: PrepareOptions): Promise<void> {
@@ -422,6 +462,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       const item = find(id)
       if (item) Object.assign(item, { status: 'failed', error: { code: 'prepare_failed', retryable: false } })
       void persist()
+      void forgetSource(id)
       return
     }
     const item = find(id)
@@ -438,6 +479,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     if (rejected) {
       Object.assign(item, { status: 'failed', error: rejected })
       void persist()
+      void forgetSource(id)
       return
     }
     blobs.set(id, prepared.blob)
@@ -447,6 +489,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     item.status = 'ready'
     await persist()
     pump()
+    void forgetSource(id)
   }
 
   // ---- uploading -----------------------------------------------------------------
@@ -556,6 +599,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     items.value = items.value.filter((i) => i.id !== id)
     blobs.delete(id)
     void deleteBlob(id).catch(() => undefined)
+    void forgetSource(id)
     void persist()
     maybeInsert()
   }
