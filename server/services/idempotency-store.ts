@@ -1,14 +1,14 @@
 /**
  * Remembers the outcome of insertions per (person, document, Idempotency-Key) so that a repeated
- * request returns the first result and concurrent duplicates wait for the first instead of
- * inserting twice. In memory only: when it is lost (restart, another instance), insertion.ts
- * still avoids duplicates by looking at the document itself before inserting.
+ * request returns the first result, concurrent duplicates wait for the first instead of inserting
+ * twice, and a key reused with another body is refused. In memory only: what must survive a
+ * restart (started or finished attempts) is in the insertion journal (insertion-journal.ts).
  */
 import { AppError } from '../errors'
 
 /** How long a finished result is replayed. Matches the resource-token lifetime. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
-/** Bound on remembered results; the oldest are forgotten first (the document check still holds). */
+/** Bound on remembered results; the oldest are forgotten first (the insertion journal still has them). */
 export const IDEMPOTENCY_MAX_ENTRIES = 10_000
 
 type Entry<T> =
