@@ -554,6 +554,31 @@ describe('uploads store: persistence and resume', () => {
     expect(page2.items.map((i) => i.status)).toEqual(['inserted', 'inserted'])
   })
 
+  it("a queue saved by one person is never shown to another who signs in on the same device", async () => {
+    handler = normalServer({ upload: () => new Promise(() => undefined) })
+    setActivePinia(createPinia())
+    const lina = useUploadsStore()
+    openedStores.push(lina)
+    await lina.open(DOC, 'lina')
+    lina.addFiles([pdf('private.pdf')])
+    await lina.prepared()
+    await until(() => lina.items[0]?.status === 'uploading', 'uploading')
+
+    // Same page, someone else signs in: the in-memory queue goes.
+    await lina.open(DOC, 'zhang')
+    expect(lina.items).toHaveLength(0)
+
+    // After a reload too: the saved queue of another person is deleted unseen.
+    lina.addFiles([pdf('zhang.pdf')])
+    await lina.prepared()
+    setActivePinia(createPinia())
+    const other = useUploadsStore()
+    openedStores.push(other)
+    await other.open(DOC, 'wang')
+    expect(other.items).toHaveLength(0)
+    expect(await loadQueueState()).toMatchObject({ owner: 'wang', items: [] })
+  })
+
   it('"attach more" forgets the finished batch, also in IndexedDB', async () => {
     const store = await openStore()
     store.addFiles([pdf('a.pdf')])

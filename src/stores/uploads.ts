@@ -108,6 +108,8 @@ export interface Batch {
 
 interface PersistedState {
   version: 1
+  /** userId of the person the queue belongs to (a shared device must not hand it to someone else). */
+  owner: string | null
   items: QueueItem[]
   batch: Batch
   original: boolean
@@ -206,6 +208,7 @@ export const useUploadsStore = defineStore('uploads', () => {
   /** "原图": send photos without re-encoding; applies to photos picked from now on. */
   const original = ref(false)
   const limits = ref<Limits>({ ...DEFAULT_LIMITS })
+  const owner = ref<string | null>(null)
   /** Dependencies of photo preparation; tests inject a fake canvas. */
   const prepareDeps: PrepareDeps = {}
 
@@ -252,7 +255,13 @@ export const useUploadsStore = defineStore('uploads', () => {
   /** Saves the current state; writes are serialised so an older snapshot never overwrites a newer one. */
   function persist(): Promise<void> {
     const snapshot: PersistedState = JSON.parse(
-      JSON.stringify({ version: 1, items: toRaw(items.value), batch: toRaw(batch.value), original: original.value }),
+      JSON.stringify({
+        version: 1,
+        owner: owner.value,
+        items: toRaw(items.value),
+        batch: toRaw(batch.value),
+        original: original.value,
+      }),
     )
     persistChain = persistChain.then(() => saveQueueState(snapshot)).catch(() => undefined)
     return persistChain
@@ -262,11 +271,17 @@ export const useUploadsStore = defineStore('uploads', () => {
    * Loads a queue saved before a reload or a killed webview and carries on: uploaded items keep
    * their resourceToken, interrupted uploads start again, an insertion that was sent is re-sent
    * with the same Idempotency-Key (the server does not insert twice). Runs once per page.
+   * @param expectedOwner the signed-in userId; a queue saved by someone else is deleted unseen.
    */
-  function restore(): Promise<void> {
+  function restore(expectedOwner?: string | null): Promise<void> {
     restored ??= (async () => {
       const saved = await loadQueueState<PersistedState>()
       if (!saved || saved.version !== 1) return
+      if (expectedOwner && saved.owner && saved.owner !== expectedOwner) {
+        await clearQueue().catch(() => undefined)
+        return
+      }
+      owner.value = saved.owner
       original.value = saved.original
       batch.value = saved.batch
       const loaded: QueueItem[] = []
@@ -332,12 +347,13 @@ export const useUploadsStore = defineStore('uploads', () => {
   // ---- the target document and limits ---------------------------------------
 
   /**
-   * Points the queue at `doc` (the page's chosen document) after restoring any saved queue.
+   * Points the queue at `doc` (the page's chosen document) after restoring any saved queue of the
+   * same person (`userId`, the signed-in user).
    * A saved, unfinished queue for another document keeps its own target until it is finished or
    * discarded (its resource tokens are bound to that document).
    */
-  async function open(doc: TargetDocument): Promise<void> {
-    const run = openNow(doc)
+  async function open(doc: TargetDocument, userId?: string | null): Promise<void> {
+    const run = openNow(doc, userId ?? null)
     opening = run
     try {
       await run
@@ -346,8 +362,14 @@ export const useUploadsStore = defineStore('uploads', () => {
     }
   }
 
-  async function openNow(doc: TargetDocument): Promise<void> {
-    await restore()
+  async function openNow(doc: TargetDocument, userId: string | null): Promise<void> {
+    await restore(userId)
+    if (userId && owner.value && owner.value !== userId) {
+      // Another person signed in on this page: the previous person's queue is not theirs to see.
+      await acknowledge()
+      batch.value.document = null
+    }
+    if (userId) owner.value = userId
     const current = batch.value.document
     const finishedCleanly = batch.value.receipt !== null && items.value.every((i) => i.status === 'inserted')
     if (current && current.docId !== doc.docId && finishedCleanly) {
