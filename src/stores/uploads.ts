@@ -2,8 +2,9 @@
  * The upload queue (DESIGN.md §1 steps 4–7): picked items are prepared one at a time, uploaded as
  * soon as they are ready (at most 3 at once, retried with backoff, paused while offline), and when
  * the person has pressed send and every item is uploaded, inserted with ONE insertion call in the
- * order shown. Everything needed to finish survives a reload: state and prepared bytes live in
- * IndexedDB, the insertion's Idempotency-Key and body are saved before the request leaves.
+ * order shown. Everything needed to finish survives a reload: the state, each picked file (until it
+ * is prepared) and each prepared blob live in IndexedDB, and the insertion's Idempotency-Key and body
+ * are saved before the request leaves. See docs/upload-pipeline.md.
  *
  * Item status: preparing → ready → uploading → uploaded → inserting → inserted, or failed (with a
  * reason; retryable ones offer retry).
