@@ -16,7 +16,11 @@ import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
 import { SEED } from '../emulator/seed'
 import { EMULATOR_CREDENTIALS } from '../env'
-import { openFileInsertionJournal, type InsertionJournal } from '../services/insertion-journal'
+import {
+  createMemoryInsertionJournal,
+  openFileInsertionJournal,
+  type InsertionJournal,
+} from '../services/insertion-journal'
 import { signResourceToken } from '../services/resource-token'
 import { createTestApp, type SignedIn, type TestApp } from '../test-app'
 import {
@@ -564,6 +568,54 @@ describe('POST /api/documents/:docId/insertions', () => {
       const mark2 = await callMark()
       expect(await inserted(await insert(owner, body, key, DOC, restarted))).toEqual(done)
       expect(await callsSince(mark2)).toEqual([])
+    } finally {
+      await restarted.close()
+    }
+  })
+
+  it('writes nothing to DingTalk when the journal cannot record the start, and answers 500', async () => {
+    const journal = createMemoryInsertionJournal()
+    const app = await secondApp(undefined, {
+      ...journal,
+      markStarted: async () => {
+        throw new Error('disk full')
+      },
+    })
+    try {
+      const [p] = await photos(1)
+      const mark = await callMark()
+      const res = await insert(owner, { items: itemsOf([p!]) }, newKey(), DOC, app)
+      expect(res.statusCode).toBe(500)
+      expect(errorOf(res.body).code).toBe('internal_error')
+      expect(await callsSince(mark)).toEqual([])
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('still answers 201 when the result cannot be recorded; a later retry reads the document and inserts nothing', async () => {
+    const journal = createMemoryInsertionJournal()
+    const forgetful = await secondApp(undefined, {
+      ...journal,
+      markDone: async () => {
+        throw new Error('disk full')
+      },
+    })
+    const batch = await photos(2)
+    const key = newKey()
+    const body = { items: itemsOf(batch) }
+    let first: InsertionResponse
+    try {
+      first = await inserted(await insert(owner, body, key, DOC, forgetful))
+    } finally {
+      await forgetful.close()
+    }
+    const restarted = await secondApp(undefined, journal)
+    try {
+      const mark = await callMark()
+      expect(await inserted(await insert(owner, body, key, DOC, restarted))).toEqual(first)
+      expect(kinds(await callsSince(mark))).toEqual(['GET blocks'])
+      await expectOnceInOrder(batch)
     } finally {
       await restarted.close()
     }

@@ -84,7 +84,8 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
       locks.run(docId, async (): Promise<InsertionResponse> => {
         const id = journalId(scope, fingerprint)
         const entry = await journal.get(id)
-        if (entry?.state === 'done') return entry.result
+        // The link is configuration, not history: give today's (the sandbox emulator may have moved).
+        if (entry?.state === 'done') return { ...entry.result, documentUrl: config.documentUrl(docId) }
         // Durable before the first write, so a crash from here on leaves "started" behind.
         if (!entry) await journal.markStarted(id, fingerprint)
         const ctx = { dingtalk, docId, unionId: user.unionId, resume: entry !== undefined, sleep: opts.sleep }
