@@ -127,6 +127,7 @@ export function renderDocumentPage(state: EmulatorState, doc: Node): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(doc.name)}</title>
+<link rel="icon" href="data:,">
 <style>
 body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;max-width:760px;margin:0 auto;padding:16px;color:#171a1d}
 header{border-bottom:1px solid #e5e6eb;margin-bottom:16px}header small{color:#8f959e}
@@ -147,5 +148,5 @@ ${body}
 
 /** A small HTML 404 page. */
 export function renderNotFoundPage(what: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body><p>${escapeHtml(what)}</p></body></html>\n`
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Not found</title></head><body><p>${escapeHtml(what)}</p></body></html>\n`
 }
