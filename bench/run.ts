@@ -9,7 +9,8 @@
  * results.json is then left alone). See bench/README.md.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startChildServer } from '../server/drills/support/processes'
@@ -27,12 +28,16 @@ const PHASES = ['startup', 'calls', 'stream', 'attach'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 
-/** Server environment shared by every phase: sandbox, loopback, quiet logs, one session secret. */
+/**
+ * Server environment shared by every phase: sandbox, loopback, warnings only, one session secret,
+ * and a throw-away DATA_DIR (the insertion journal) so a developer's `.data/` is never touched.
+ */
 const SERVER_ENV: Record<string, string> = {
   HOST: '127.0.0.1',
   PORT: '0',
   LOG_LEVEL: 'warn',
   SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghijklmnop',
+  DATA_DIR: mkdtempSync(join(tmpdir(), 'doc-attach-bench-')),
 }
 
 interface Results {
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
   } finally {
     await emulator.stop()
+    rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
   }
 
   const results: Results = roundAll({

@@ -10,7 +10,7 @@ import { attachBatch, type BatchResult } from './support/batches'
 import { editablePairs, getState, imageSources } from './support/emulator-control'
 import { makePhotos } from './support/photos'
 import { startChildServer, type ChildServer } from './support/processes'
-import { drillEnv } from './support/stack'
+import { drillEnv, removeDataDir } from './support/stack'
 import { percentile, round } from './support/stats'
 
 const PEOPLE = 50
@@ -27,15 +27,18 @@ const MAX_RETAINED_HEAP_GROWTH_BYTES = 16 * MiB
 describe('drill: 50 simultaneous people', () => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>
   let server: ChildServer
+  let env: Record<string, string>
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
     // The login limit is per address and all 50 people come from 127.0.0.1 (DESIGN.md §2 limits).
-    server = await startChildServer(drillEnv(emulator.url, { LOGIN_RATE_PER_MINUTE: '1000' }))
+    env = drillEnv(emulator.url, { LOGIN_RATE_PER_MINUTE: '1000' })
+    server = await startChildServer(env)
   })
   afterAll(async () => {
     await server?.stop()
     await emulator?.close()
+    if (env) removeDataDir(env)
   })
 
   it('serves everyone without failures and with a bounded heap', async () => {

@@ -19,7 +19,7 @@ import {
 } from './support/emulator-control'
 import { makePhotos } from './support/photos'
 import { startChildServer, type ChildServer } from './support/processes'
-import { drillEnv } from './support/stack'
+import { drillEnv, removeDataDir } from './support/stack'
 import { IDEMPOTENCY_KEY_HEADER } from '../contract/api'
 
 const PHOTOS = 10
@@ -29,19 +29,23 @@ const INSERT_DELAY_MS = 300
 describe('drill: server restarted mid-batch', () => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>
   let target: EditorAndDoc
+  /** Both servers get the same env, DATA_DIR included: a restart on the same host keeps its disk. */
+  let env: Record<string, string>
   const servers: ChildServer[] = []
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
+    env = drillEnv(emulator.url)
     target = editablePairs(await getState(emulator.url))[0] as EditorAndDoc
   })
   afterAll(async () => {
     for (const server of servers) await server.kill()
     await emulator?.close()
+    if (env) removeDataDir(env)
   })
 
   it('finishes the batch exactly once after the new server gets the same Idempotency-Key', async () => {
-    const first = await startChildServer(drillEnv(emulator.url))
+    const first = await startChildServer(env)
     servers.push(first)
     const client = new ApiClient(first.url)
     await client.signIn(target.userId)
@@ -81,7 +85,7 @@ describe('drill: server restarted mid-batch', () => {
     expect(atKill).toEqual(expected.slice(0, atKill.length))
 
     await clearFaults(emulator.url)
-    const second = await startChildServer(drillEnv(emulator.url))
+    const second = await startChildServer(env)
     servers.push(second)
     client.baseUrl = second.url
     const result = await client.insert(target.docId, items, { idempotencyKey: key })

@@ -2,6 +2,9 @@
  * An emulator plus our server in this process, wired the way sandbox mode wires them when
  * EMULATOR_URL is set (TEAM.md "Server"), for drills that need both listening on loopback.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startServer } from '../../server'
 import { startEmulator } from '../../emulator/index'
 import type { Clock } from '../../emulator/clock'
@@ -15,7 +18,11 @@ export interface Stack {
   close(): Promise<void>
 }
 
-/** Environment for a sandbox server on loopback against `emulatorUrl`, quiet logs, plus `extra`. */
+/**
+ * Environment for a sandbox server on loopback against `emulatorUrl`, quiet logs, plus `extra`.
+ * DATA_DIR (the insertion journal) is a fresh temp dir, so drills never share state with each
+ * other or with a developer's `.data/`; servers given the same env share it, as one host would.
+ */
 export function drillEnv(emulatorUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PORT: '0',
@@ -23,25 +30,34 @@ export function drillEnv(emulatorUrl: string, extra: Record<string, string> = {}
     EMULATOR_URL: emulatorUrl,
     SESSION_SECRET: DRILL_SESSION_SECRET,
     LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'doc-attach-drill-')),
     ...extra,
   }
+}
+
+/** Deletes the temp DATA_DIR a `drillEnv` made. */
+export function removeDataDir(env: Record<string, string>): void {
+  if (env['DATA_DIR']?.startsWith(tmpdir())) rmSync(env['DATA_DIR'], { recursive: true, force: true })
 }
 
 /** Starts an emulator (optionally on `clock`) and a server pointed at it. */
 export async function startStack(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<Stack> {
   const emulator = await startEmulator({ port: 0, host: '127.0.0.1', clock: opts.clock })
+  const env = drillEnv(emulator.url, opts.env)
   try {
-    const server = await startServer(drillEnv(emulator.url, opts.env))
+    const server = await startServer(env)
     return {
       serverUrl: server.url,
       emulatorUrl: emulator.url,
       async close() {
         await server.close()
         await emulator.close()
+        removeDataDir(env)
       },
     }
   } catch (err) {
     await emulator.close()
+    removeDataDir(env)
     throw err
   }
 }
