@@ -1,5 +1,8 @@
 // Per-file e2e harness: the real server (sandbox mode, in-process emulator) and one headless Chromium,
 // with the emulator reset before every test and console errors asserted after it.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { startServer } from '../server/server'
@@ -127,14 +130,18 @@ export function useE2E(): E2E {
   let browser: Browser | undefined
   let emulator: EmulatorControl | undefined
   let phones: Phone[] = []
+  let dataDir: string | undefined
 
   beforeAll(async () => {
+    // The server's own files (insertion journal) go to a throwaway folder, never the checkout's .data/.
+    dataDir = await mkdtemp(join(tmpdir(), 'doc-attach-e2e-'))
     server = await startServer({
       PORT: '0',
       EMULATOR_PORT: '0',
       HOST: '127.0.0.1',
       SESSION_SECRET,
       LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
       // Sandbox mode whatever the developer's shell exports.
       DINGTALK_APP_KEY: '',
       DINGTALK_APP_SECRET: '',
@@ -148,6 +155,7 @@ export function useE2E(): E2E {
   afterAll(async () => {
     await browser?.close()
     await server?.close()
+    if (dataDir) await rm(dataDir, { recursive: true, force: true })
   })
 
   beforeEach(async () => {
