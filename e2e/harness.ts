@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core'
 import { startServer } from '../server/server'
 import { launchChromium, openPhone, saveFailureShot, type Phone, type PhoneOptions } from './browser'
 
-/** A fixed secret so sessions and resource tokens stay valid across a server restart within a file. */
+/** A fixed secret (32+ characters): sessions and resource tokens are reproducible from run to run. */
 const SESSION_SECRET = 'e2e-session-secret-0123456789abcdef-0123456789'
 
 /** The emulator's view of the world (DESIGN.md §4, `GET /__emulator/state`). */
