@@ -6,7 +6,7 @@ import { useE2E } from './harness'
 
 const e2e = useE2E()
 
-test('a document is chosen by typing part of its name, and another by pasting its link', async () => {
+test('a document is chosen by typing part of its name, another by pasting its link, and both are remembered', async () => {
   const { page } = await e2e.phone()
   await openApp(page, e2e.appUrl)
   await signInAsDemoUser(page, SEED.users.lina)
@@ -23,6 +23,18 @@ test('a document is chosen by typing part of its name, and another by pasting it
   expect(await page.locator(byTestId('selected-doc')).textContent()).not.toContain(SEED.docs.uploadSpec.name)
   // Ready to pick photos for it.
   await page.locator(byTestId('photo-input')).waitFor({ state: 'attached' })
+
+  // Remembered on the device: after a reload the last one is still the target, and both are offered
+  // first, newest first, one tap away.
+  await page.reload()
+  await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(doc.name)
+  await page.locator(byTestId('change-doc')).click()
+  const recents = page.locator('[data-testid^="recent-doc-"]')
+  await expect
+    .poll(() => recents.evaluateAll((els) => els.map((el) => el.getAttribute('data-testid'))))
+    .toEqual([`recent-doc-${doc.docId}`, `recent-doc-${SEED.docs.uploadSpec.docId}`])
+  await page.locator(byTestId(`recent-doc-${SEED.docs.uploadSpec.docId}`)).click()
+  await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(SEED.docs.uploadSpec.name)
 })
 
 test('a read-only document is shown as such and cannot become the target', async () => {
