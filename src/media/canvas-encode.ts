@@ -2,7 +2,14 @@
  * Decode → orient → downscale → re-encode with a canvas. Runs inside the photo worker
  * (OffscreenCanvas) or, where workers cannot draw, on the main thread (HTMLCanvasElement).
  * Re-encoding writes no metadata at all, so EXIF (GPS included), XMP and IPTC are gone.
+ *
+ * When the header gave the size (JPEG SOF + EXIF orientation), the decoder is asked for the output
+ * size directly (createImageBitmap resizeWidth/resizeHeight, HTML §8.10): no full-size 12 MP bitmap
+ * (48 MB) is kept and drawn, and the canvas only copies pixels. Browsers that lack resize options,
+ * or apply them before the EXIF orientation (a squashed, sideways photo), are caught by a one-time
+ * probe and get the full decode + drawImage path.
  */
+import { fitLongEdge, targetSizeFromHeader, type TargetSize } from './target-size'
 
 export type EncodeOutputType = 'image/jpeg' | 'image/png'
 
@@ -106,11 +113,96 @@ function orient(ctx: Canvas2D, orientation: number, w: number, h: number): void 
 }
 
 /**
+ * A 16×8 JPEG stored with its left half black and right half white, EXIF orientation 6 (turn 90°
+ * clockwise to view): shown upright it is 8×16, black on top, white below. Made with sharp + our
+ * minimalExifSegment(6).
+ */
+const ORIENTATION_PROBE_JPEG =
+  '/9j/4QAiRXhpZgAATU0AKgAAAAgAAQESAAMAAAABAAYAAAAAAAD/2wBDAAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQH/2wBDAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQH/wAARCAAIABADASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAv/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/8QAFAEBAAAAAAAAAAAAAAAAAAAAAP/EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAMAwEAAhEDEQA/AJ/6/wAAD//Z'
+
+function resizeOptions(size: TargetSize): ImageBitmapOptions {
+  // 'from-image' applies the EXIF orientation; resizeWidth/Height are the upright output size.
+  return { imageOrientation: 'from-image', resizeWidth: size.width, resizeHeight: size.height, resizeQuality: 'high' }
+}
+
+/**
+ * Whether createImageBitmap here honours resize options AND applies EXIF orientation before
+ * resizing, checked on real pixels of the probe JPEG: a browser that ignores resize options, or
+ * resizes the stored (sideways) image and turns it afterwards, fails the check.
+ */
+async function probeResizeDecode(): Promise<boolean> {
+  try {
+    const bytes = Uint8Array.from(atob(ORIENTATION_PROBE_JPEG), (c) => c.charCodeAt(0))
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }), resizeOptions({ width: 4, height: 8, resized: true }))
+    try {
+      if (bitmap.width !== 4 || bitmap.height !== 8) return false
+      const { ctx } = makeCanvas(4, 8)
+      ctx.drawImage(bitmap, 0, 0)
+      const px = ctx.getImageData(0, 0, 4, 8).data
+      const red = (x: number, y: number) => px[(y * 4 + x) * 4] ?? 0
+      return red(2, 1) < 64 && red(2, 6) > 192
+    } finally {
+      bitmap.close()
+    }
+  } catch {
+    return false
+  }
+}
+
+let resizeDecodeProbe: Promise<boolean> | null = null
+
+/** Decodes straight to `size` (upright) when this browser does that right; null otherwise. */
+async function decodeAtSize(blob: Blob, size: TargetSize): Promise<ImageBitmap | null> {
+  if (typeof createImageBitmap !== 'function') return null
+  resizeDecodeProbe ??= probeResizeDecode()
+  if (!(await resizeDecodeProbe)) return null
+  try {
+    const bitmap = await createImageBitmap(blob, resizeOptions(size))
+    if (bitmap.width === size.width && bitmap.height === size.height) return bitmap
+    bitmap.close()
+  } catch {
+    // The full decode below decides whether this image can be decoded here at all.
+  }
+  return null
+}
+
+/** Draws `source` into a width×height canvas (white behind JPEG output) and encodes it. */
+async function render(
+  req: EncodeRequest,
+  size: TargetSize,
+  draw: (ctx: Canvas2D) => void,
+): Promise<EncodeResult> {
+  const { width, height } = size
+  const { ctx, toBlob } = makeCanvas(width, height)
+  if (req.outputType === 'image/jpeg') {
+    ctx.fillStyle = '#fff'
+    ctx.fillRect(0, 0, width, height)
+  }
+  ctx.imageSmoothingEnabled = true
+  ctx.imageSmoothingQuality = 'high'
+  draw(ctx)
+  const blob = await toBlob(req.outputType, req.quality)
+  return { blob, width, height, resized: size.resized }
+}
+
+/**
  * Decodes `req.blob`, makes it upright, scales the long edge down to `req.maxEdge` and encodes it
  * as `req.outputType`. Transparent areas become white in JPEG output (not black).
  * @throws EncodeUnavailableError when this environment cannot decode or draw the image.
  */
 export async function encodeImage(req: EncodeRequest): Promise<EncodeResult> {
+  const planned = targetSizeFromHeader({ width: req.sourceWidth, height: req.sourceHeight }, req.orientation, req.maxEdge)
+  if (planned?.resized) {
+    const bitmap = await decodeAtSize(req.blob, planned)
+    if (bitmap) {
+      try {
+        return await render(req, planned, (ctx) => ctx.drawImage(bitmap, 0, 0))
+      } finally {
+        bitmap.close()
+      }
+    }
+  }
+
   const decoded = await decode(req.blob)
   try {
     const rotates = req.orientation >= 5 && req.orientation <= 8
@@ -123,26 +215,16 @@ export async function encodeImage(req: EncodeRequest): Promise<EncodeResult> {
       req.sourceWidth !== req.sourceHeight &&
       decoded.width === req.sourceWidth &&
       decoded.height === req.sourceHeight
-    const uprightW = notApplied ? decoded.height : decoded.width
-    const uprightH = notApplied ? decoded.width : decoded.height
-    const scale = Math.min(1, req.maxEdge / Math.max(uprightW, uprightH))
-    const width = Math.max(1, Math.round(uprightW * scale))
-    const height = Math.max(1, Math.round(uprightH * scale))
-    const { ctx, toBlob } = makeCanvas(width, height)
-    if (req.outputType === 'image/jpeg') {
-      ctx.fillStyle = '#fff'
-      ctx.fillRect(0, 0, width, height)
-    }
-    ctx.imageSmoothingEnabled = true
-    ctx.imageSmoothingQuality = 'high'
-    if (notApplied) {
-      orient(ctx, req.orientation, height, width)
-      ctx.drawImage(decoded.source, 0, 0, height, width)
-    } else {
-      ctx.drawImage(decoded.source, 0, 0, width, height)
-    }
-    const blob = await toBlob(req.outputType, req.quality)
-    return { blob, width, height, resized: scale < 1 }
+    const upright = notApplied ? { width: decoded.height, height: decoded.width } : { width: decoded.width, height: decoded.height }
+    const size = fitLongEdge(upright, req.maxEdge)
+    return await render(req, size, (ctx) => {
+      if (notApplied) {
+        orient(ctx, req.orientation, size.height, size.width)
+        ctx.drawImage(decoded.source, 0, 0, size.height, size.width)
+      } else {
+        ctx.drawImage(decoded.source, 0, 0, size.width, size.height)
+      }
+    })
   } finally {
     decoded.close()
   }

@@ -1,9 +1,12 @@
 /**
- * Chooses where photos are re-encoded: in a Web Worker when this browser has OffscreenCanvas and
- * createImageBitmap, otherwise on the main thread with a DOM canvas. A worker that fails to start
- * or cannot decode a given image falls back to the main thread for that image.
+ * Chooses where photos are re-encoded: in Web Workers when this browser has OffscreenCanvas and
+ * createImageBitmap, otherwise on the main thread with a DOM canvas. There is one worker per
+ * preparation that may run at once (preparationConcurrency(), at most 2), so two photos are decoded
+ * and encoded on two threads. A worker that fails to start or cannot decode a given image falls
+ * back to the main thread for that image.
  */
 import { encodeImage, EncodeUnavailableError, offscreenSupported, type EncodeRequest, type EncodeResult } from './canvas-encode'
+import { preparationConcurrency } from './prepare-pool'
 
 /** Something that turns a picked image into an upright, downscaled, metadata-free one. */
 export interface PhotoEncoder {
@@ -26,6 +29,11 @@ class WorkerEncoder implements PhotoEncoder {
   private broken = false
   private nextId = 1
   private pending = new Map<number, { resolve(r: EncodeResult): void; reject(e: Error): void }>()
+
+  /** Encodes this worker is busy with. */
+  get load(): number {
+    return this.pending.size
+  }
 
   private start(): Worker | null {
     if (this.worker || this.broken) return this.worker
@@ -77,6 +85,20 @@ class WorkerEncoder implements PhotoEncoder {
   }
 }
 
+/** Hands each encode to the least busy of `size` workers (started on first use). */
+class WorkerPoolEncoder implements PhotoEncoder {
+  private readonly workers: WorkerEncoder[]
+
+  constructor(size: number) {
+    this.workers = Array.from({ length: Math.max(1, size) }, () => new WorkerEncoder())
+  }
+
+  encode(request: EncodeRequest): Promise<EncodeResult> {
+    const idlest = this.workers.reduce((best, w) => (w.load < best.load ? w : best))
+    return idlest.encode(request)
+  }
+}
+
 const mainThreadEncoder: PhotoEncoder = { encode: encodeImage }
 
 let defaultEncoder: PhotoEncoder | null = null
@@ -84,7 +106,8 @@ let defaultEncoder: PhotoEncoder | null = null
 /** The encoder for this browser, created once. */
 export function photoEncoder(): PhotoEncoder {
   if (!defaultEncoder) {
-    defaultEncoder = typeof Worker === 'function' && offscreenSupported() ? new WorkerEncoder() : mainThreadEncoder
+    defaultEncoder =
+      typeof Worker === 'function' && offscreenSupported() ? new WorkerPoolEncoder(preparationConcurrency()) : mainThreadEncoder
   }
   return defaultEncoder
 }

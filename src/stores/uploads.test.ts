@@ -508,29 +508,72 @@ describe('uploads store: persistence and resume', () => {
   })
 
   it('after a reload: picks still waiting to be prepared are prepared again from their saved copies', async () => {
+    QUEUE_SETTINGS.preparations = 2
     const page1 = await openStore()
-    // Page 1 prepares the first photo, then hangs on the second (a slow phone), with a PDF queued behind.
+    // Page 1 prepares the first photo, then hangs on the next two (a slow phone), with a PDF queued behind.
     let encodes = 0
     page1.prepareDeps.encoder = {
       encode: () => (++encodes === 1 ? Promise.reject(new EncodeUnavailableError('no canvas')) : new Promise(() => undefined)),
     }
-    page1.addFiles([await photo('IMG_1.jpg'), await photo('IMG_2.jpg'), pdf('c.pdf')])
+    page1.addFiles([await photo('IMG_1.jpg'), await photo('IMG_2.jpg'), await photo('IMG_3.jpg'), pdf('c.pdf')])
     page1.submit()
     await until(() => page1.items[0]?.status === 'uploaded', 'first photo uploaded')
-    expect(page1.items.map((i) => i.status)).toEqual(['uploaded', 'preparing', 'preparing'])
-    for (let i = 0; i < 200 && !(await loadSource(page1.items[2]!.id)); i++) await settle(1)
+    // Two preparations hang, so the PDF never gets a slot.
+    expect(page1.items.map((i) => i.status)).toEqual(['uploaded', 'preparing', 'preparing', 'preparing'])
+    for (let i = 0; i < 200 && !(await loadSource(page1.items[3]!.id)); i++) await settle(1)
 
     calls = []
     const page2 = await openStore()
     await until(() => page2.done, 'receipt on page 2')
-    expect(statuses(page2.items)).toEqual(['IMG_1.jpg:inserted', 'IMG_2.jpg:inserted', 'c.pdf:inserted'])
-    expect(uploadCalls().map((c) => c.params.name)).toEqual(['IMG_2.jpg', 'c.pdf'])
-    // The photo prepared on page 2 still left without its location.
-    const tags = await exifr.parse(new Uint8Array(await (uploadCalls()[0]!.data as Blob).arrayBuffer()), { gps: true, translateValues: false })
-    expect(tags).toEqual({ Orientation: 6 })
+    expect(statuses(page2.items)).toEqual(['IMG_1.jpg:inserted', 'IMG_2.jpg:inserted', 'IMG_3.jpg:inserted', 'c.pdf:inserted'])
+    expect(uploadCalls().map((c) => c.params.name).sort()).toEqual(['IMG_2.jpg', 'IMG_3.jpg', 'c.pdf'])
+    // The photos prepared on page 2 still left without their location.
+    for (const call of uploadCalls().filter((c) => c.params.name !== 'c.pdf')) {
+      const tags = await exifr.parse(new Uint8Array(await (call.data as Blob).arrayBuffer()), { gps: true, translateValues: false })
+      expect(tags).toEqual({ Orientation: 6 })
+    }
     // Saved picks are dropped once prepared.
     await settle()
-    expect(await loadSource(page2.items[2]!.id)).toBeNull()
+    expect(await loadSource(page2.items[3]!.id)).toBeNull()
+  })
+
+  it('prepares at most QUEUE_SETTINGS.preparations photos at once and keeps the picked order whichever finishes first', async () => {
+    QUEUE_SETTINGS.preparations = 2
+    const store = await openStore()
+    const gates: Array<() => void> = []
+    let inFlight = 0
+    let maxInFlight = 0
+    store.prepareDeps.encoder = {
+      encode: async () => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight)
+        await new Promise<void>((resolve) => gates.push(resolve))
+        inFlight--
+        throw new EncodeUnavailableError('no canvas')
+      },
+    }
+    store.addFiles([await photo('IMG_1.jpg'), await photo('IMG_2.jpg'), await photo('IMG_3.jpg'), await photo('IMG_4.jpg')])
+    await until(() => gates.length === 2, 'two preparations started')
+    await settle()
+    expect(gates.length).toBe(2)
+    // The second photo finishes first; the third starts in its slot.
+    gates[1]!()
+    await until(() => gates.length === 3, 'third preparation started')
+    await until(() => store.items[1]?.status === 'uploaded', 'second photo uploaded')
+    expect(store.items[0]?.status).toBe('preparing')
+    gates[0]!()
+    await until(() => gates.length === 4, 'fourth preparation started')
+    gates[3]!()
+    gates[2]!()
+    await store.prepared()
+    expect(maxInFlight).toBe(2)
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(store.items.map((i) => i.pickedName)).toEqual(['IMG_1.jpg', 'IMG_2.jpg', 'IMG_3.jpg', 'IMG_4.jpg'])
+    const body = JSON.parse(insertCalls()[0]!.data as string)
+    const tokenOf = (name: string) => store.items.find((i) => i.pickedName === name)?.resource?.resourceToken
+    expect(body.items.map((i: { resourceToken: string }) => i.resourceToken)).toEqual(
+      ['IMG_1.jpg', 'IMG_2.jpg', 'IMG_3.jpg', 'IMG_4.jpg'].map(tokenOf),
+    )
   })
 
   it('after a reload during the insertion request: the same key and body are sent again', async () => {

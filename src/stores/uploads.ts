@@ -1,6 +1,6 @@
 /**
- * The upload queue (DESIGN.md §1 steps 4–7): picked items are prepared one at a time, uploaded as
- * soon as they are ready (at most 3 at once, retried with backoff, paused while offline), and when
+ * The upload queue (DESIGN.md §1 steps 4–7): picked items are prepared in pick order, a bounded
+ * number at a time (QUEUE_SETTINGS.preparations: 2 on most phones), uploaded as soon as they are ready (at most 3 at once, retried with backoff, paused while offline), and when
  * the person has pressed send and every item is uploaded, inserted with ONE insertion call in the
  * order shown. Everything needed to finish survives a reload: the state, each picked file (until it
  * is prepared) and each prepared blob live in IndexedDB, and the insertion's Idempotency-Key and body
@@ -25,6 +25,7 @@ import {
   type PrepareOptions,
   type PreparedFile,
 } from '@/media/prepare-file'
+import { createTaskPool, preparationConcurrency } from '@/media/prepare-pool'
 import { useOnline } from '@/composables/useOnline'
 import {
   clearQueue,
@@ -119,6 +120,11 @@ interface PersistedState {
 /** Tunables; tests shrink them. */
 export const QUEUE_SETTINGS = {
   concurrency: 3,
+  /**
+   * Photos prepared at once (decoded, downscaled, re-encoded): 2 keeps the uplink busy while the
+   * next photo is prepared, 1 on single-core or ≤ 1 GB devices (src/media/prepare-pool.ts).
+   */
+  preparations: preparationConcurrency(),
   maxAttempts: 5,
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
@@ -225,7 +231,8 @@ export const useUploadsStore = defineStore('uploads', () => {
   let restored: Promise<void> | null = null
   /** The open() in progress; picks made meanwhile wait for it. */
   let opening: Promise<void> | null = null
-  let prepareChain: Promise<void> = Promise.resolve()
+  /** Preparations run in pick order, at most QUEUE_SETTINGS.preparations at once. */
+  const preparing = createTaskPool(() => QUEUE_SETTINGS.preparations)
   /** Picked files are saved one at a time (bounded memory where they must be copied to bytes). */
   let sourceChain: Promise<void> = Promise.resolve()
   const sourceSaves = new Map<string, Promise<void>>()
@@ -408,8 +415,9 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   /**
    * Adds picked files to the end of the queue. Files beyond the batch limit appear as failed
-   * items saying so; the rest are prepared one after another (photos are decoded one at a time to
-   * keep memory low on phones) and start uploading as soon as each is ready.
+   * items saying so; the rest are prepared in pick order, at most QUEUE_SETTINGS.preparations at
+   * once (memory on phones), and start uploading as soon as each is ready. An item keeps its place
+   * in the queue whichever preparation finishes first.
    */
   function addFiles(files: File[]): void {
     if (opening) {
@@ -453,16 +461,16 @@ export const useUploadsStore = defineStore('uploads', () => {
     void persist()
   }
 
-  /** Queues one file for preparation behind those picked before it. */
+  /** Queues one file for preparation; it starts after those picked before it have started. */
   function enqueuePrepare(id: string, file: File, asOriginal: boolean): void {
     const options: PrepareOptions = {
       ...DEFAULT_PREPARE_OPTIONS,
       maxEdge: limits.value.photoMaxEdge ?? DEFAULT_PREPARE_OPTIONS.maxEdge,
       original: asOriginal,
     }
-    prepareChain = prepareChain.then(() =>
+    void preparing.run(() =>
       prepareOne(id, file, options).catch(() => {
-        // Never let one item stall the chain (and every photo picked after it).
+        // Never let one item hold a slot (and the photos picked after it) or fail silently.
         const stuck = find(id)
         if (stuck) Object.assign(stuck, { status: 'failed', error: { code: 'prepare_failed', retryable: false } })
       }),
@@ -860,6 +868,6 @@ export const useUploadsStore = defineStore('uploads', () => {
     discard,
     blobOf,
     /** Resolves when the files added so far are prepared (tests and the UI's "preparing" spinner). */
-    prepared: () => prepareChain,
+    prepared: () => preparing.settled(),
   }
 })
