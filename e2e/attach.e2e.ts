@@ -124,3 +124,28 @@ test('three photos and a PDF land in the document once each, in the picked order
   await expect.poll(() => view.locator('body').textContent()).toContain(fx.pdf.name)
   await saveScreen(view, 'document')
 })
+
+test('with "original" on, a photo goes into the document with every pixel unchanged, only its location removed', async () => {
+  const { page } = await e2e.phone()
+  const user = SEED.users.lina
+  const doc = SEED.docs.sitePhotos
+  await openApp(page, e2e.appUrl)
+  await signInAsDemoUser(page, user)
+  await chooseDocumentBySearch(page, '现场', doc)
+
+  await page.locator(byTestId('original-toggle')).check()
+  await pick(page, [fx.withGps], [])
+  await page.locator(byTestId('send-button')).click()
+  expect(await waitForReceipt(page, 1)).toEqual([{ name: fx.withGps.name, status: 'inserted' }])
+
+  const state = await e2e.emulator.state()
+  const resource = state.resources.find((r) => r.docId === doc.docId && r.resourceName === fx.withGps.name && r.uploaded)!
+  const bytes = await e2e.emulator.resourceBytes(resource.resourceUrl)
+  // Not re-encoded: the decoded pixels are exactly the picked photo's.
+  const [sent, picked] = await Promise.all([sharp(bytes).raw().toBuffer(), sharp(fx.withGps.buffer).raw().toBuffer()])
+  expect(sent.equals(picked)).toBe(true)
+  expect(await exifr.gps(bytes).catch(() => undefined), 'GPS left in the original').toBeFalsy()
+  // Only metadata went: the file is no bigger, and smaller by at most a few KB.
+  expect(bytes.length).toBeLessThan(fx.withGps.buffer.length)
+  expect(fx.withGps.buffer.length - bytes.length).toBeLessThan(4096)
+})
