@@ -108,11 +108,17 @@ export async function prepareFile(file: File, options: PrepareOptions = DEFAULT_
   if (type === 'image/heic' || type === 'image/heif') return prepareHeic(file, type, options, encoder, deps.convertHeic ?? heic2anyConverter)
 
   const bytes = new Uint8Array(await file.arrayBuffer())
-  return prepareDecodable(bytes, file.name, type, file.size, options, encoder)
+  // The encoder gets the picked File itself (a slice only relabels it): no 5 MB copy on the main thread.
+  return prepareDecodable(bytes, file.slice(0, file.size, type), file.name, type, file.size, options, encoder)
 }
 
+/**
+ * @param bytes the image's bytes, for metadata and for stripping when it is sent without re-encoding.
+ * @param source the same bytes as a Blob, handed to the encoder (a worker receives it without copying).
+ */
 async function prepareDecodable(
   bytes: Uint8Array,
+  source: Blob,
   name: string,
   type: ImageType,
   originalSize: number,
@@ -150,7 +156,7 @@ async function prepareDecodable(
   const outputType: EncodeOutputType = mayHaveAlpha(bytes, type) ? 'image/png' : 'image/jpeg'
   try {
     const encoded = await encoder.encode({
-      blob: bytesToBlob(bytes, type),
+      blob: source,
       maxEdge: options.maxEdge,
       quality: options.quality,
       outputType,
@@ -195,5 +201,5 @@ async function prepareHeic(
     clearTimeout(timer)
   }
   const converted = new Uint8Array(await jpeg.arrayBuffer())
-  return prepareDecodable(converted, file.name, 'image/jpeg', file.size, options, encoder)
+  return prepareDecodable(converted, jpeg.slice(0, jpeg.size, 'image/jpeg'), file.name, 'image/jpeg', file.size, options, encoder)
 }
