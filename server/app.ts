@@ -15,7 +15,7 @@ import type { DestinationStream } from 'pino'
 import { registerSession, type Clock } from './auth/session'
 import type { AppConfig } from './config'
 import type { DingTalkApi } from './dingtalk/types'
-import { AppError, errorHandler, notFoundHandler } from './errors'
+import { AppError, clientErrorHandler, errorHandler, notFoundHandler } from './errors'
 import type { RouteDeps } from './routes/deps'
 import { documentRoutes } from './routes/documents'
 import { healthRoutes } from './routes/health'
@@ -66,6 +66,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: trustProxyOption(deps.trustProxy ?? false),
     bodyLimit: JSON_BODY_LIMIT,
+    // Requests refused before routing (bad URL encoding, over-long ids) or before parsing (bad
+    // bytes, huge headers) answer in our error shape too (DESIGN.md §2: errors are always that shape).
+    frameworkErrors: (error, request, reply) => {
+      errorHandler(error, request, reply)
+    },
+    clientErrorHandler,
   })
 
   app.setValidatorCompiler(validatorCompiler)

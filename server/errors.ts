@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import type { ErrorBody, ErrorCode } from '@contract/api'
@@ -48,6 +50,9 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; status: number; message:
     status: 400,
     message: 'Content-Length does not match the body.',
   },
+  // Router refusals (the `frameworkErrors` option in app.ts): bad percent-encoding, over-long ids.
+  FST_ERR_BAD_URL: { code: 'invalid_request', status: 400, message: 'The request URL is not valid.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'invalid_request', status: 414, message: 'A path parameter is too long.' },
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -144,4 +149,29 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
     error: { code: 'not_found', message: `No such endpoint: ${request.method} ${request.url.split('?')[0]}`, requestId: String(request.id) },
   }
   return reply.code(404).type('application/json; charset=utf-8').send(body)
+}
+
+/**
+ * Answers a connection Node's HTTP parser refused before there was a request (invalid bytes in the
+ * request line or a header, headers over 16 KB, a malformed Content-Length, a body cut short) in
+ * the same error shape as every other answer; Fastify's default writes its own JSON instead.
+ * Mirrors Fastify's defaultClientErrorHandler otherwise: nothing to say on a reset, then close.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request took too long to arrive.']
+        : [400, 'Bad Request', 'The request is not valid HTTP.']
+  const body: ErrorBody = { error: { code: 'invalid_request', message, requestId: randomUUID() } }
+  const text = JSON.stringify(body)
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    )
+  }
+  socket.destroy(err)
 }
