@@ -151,11 +151,22 @@ async function probeResizeDecode(): Promise<boolean> {
 
 let resizeDecodeProbe: Promise<boolean> | null = null
 
+function resizeDecodeWorks(): Promise<boolean> {
+  resizeDecodeProbe ??= typeof createImageBitmap === 'function' ? probeResizeDecode() : Promise.resolve(false)
+  return resizeDecodeProbe
+}
+
+/**
+ * Runs the one-time decoder probe now (e.g. when a document is opened), so the first photo picked
+ * does not wait for it.
+ */
+export async function warmUpEncoder(): Promise<void> {
+  await resizeDecodeWorks()
+}
+
 /** Decodes straight to `size` (upright) when this browser does that right; null otherwise. */
 async function decodeAtSize(blob: Blob, size: TargetSize): Promise<ImageBitmap | null> {
-  if (typeof createImageBitmap !== 'function') return null
-  resizeDecodeProbe ??= probeResizeDecode()
-  if (!(await resizeDecodeProbe)) return null
+  if (!(await resizeDecodeWorks())) return null
   try {
     const bitmap = await createImageBitmap(blob, resizeOptions(size))
     if (bitmap.width === size.width && bitmap.height === size.height) return bitmap

@@ -5,13 +5,25 @@
  * and encoded on two threads. A worker that fails to start or cannot decode a given image falls
  * back to the main thread for that image.
  */
-import { encodeImage, EncodeUnavailableError, offscreenSupported, type EncodeRequest, type EncodeResult } from './canvas-encode'
+import {
+  encodeImage,
+  EncodeUnavailableError,
+  offscreenSupported,
+  warmUpEncoder,
+  type EncodeRequest,
+  type EncodeResult,
+} from './canvas-encode'
 import { preparationConcurrency } from './prepare-pool'
 
 /** Something that turns a picked image into an upright, downscaled, metadata-free one. */
 export interface PhotoEncoder {
   /** @throws EncodeUnavailableError when the image cannot be decoded or drawn on this device. */
   encode(request: EncodeRequest): Promise<EncodeResult>
+  /**
+   * Gets ready for the first photo ahead of time (starts the workers, which load their script and
+   * probe the decoder); on a 150 ms link that is a round trip or two the first upload no longer waits for.
+   */
+  warmUp?(): void
 }
 
 interface WorkerReply {
@@ -61,6 +73,10 @@ class WorkerEncoder implements PhotoEncoder {
     this.pending.clear()
   }
 
+  warmUp(): void {
+    this.start()?.postMessage({ warmUp: true })
+  }
+
   async encode(request: EncodeRequest): Promise<EncodeResult> {
     const worker = this.start()
     if (worker) {
@@ -93,13 +109,17 @@ class WorkerPoolEncoder implements PhotoEncoder {
     this.workers = Array.from({ length: Math.max(1, size) }, () => new WorkerEncoder())
   }
 
+  warmUp(): void {
+    for (const worker of this.workers) worker.warmUp()
+  }
+
   encode(request: EncodeRequest): Promise<EncodeResult> {
     const idlest = this.workers.reduce((best, w) => (w.load < best.load ? w : best))
     return idlest.encode(request)
   }
 }
 
-const mainThreadEncoder: PhotoEncoder = { encode: encodeImage }
+const mainThreadEncoder: PhotoEncoder = { encode: encodeImage, warmUp: () => void warmUpEncoder() }
 
 let defaultEncoder: PhotoEncoder | null = null
 

@@ -537,8 +537,10 @@ describe('uploads store: persistence and resume', () => {
     expect(await loadSource(page2.items[3]!.id)).toBeNull()
   })
 
-  it('prepares at most QUEUE_SETTINGS.preparations photos at once and keeps the picked order whichever finishes first', async () => {
+  it('prepares the first photo alone, then at most QUEUE_SETTINGS.preparations at once, keeping the picked order', async () => {
     QUEUE_SETTINGS.preparations = 2
+    const uploadsWaiting: Array<() => void> = []
+    handler = normalServer({ upload: (call) => new Promise((resolve) => uploadsWaiting.push(() => resolve(uploaded(call)))) })
     const store = await openStore()
     const gates: Array<() => void> = []
     let inFlight = 0
@@ -552,22 +554,31 @@ describe('uploads store: persistence and resume', () => {
       },
     }
     store.addFiles([await photo('IMG_1.jpg'), await photo('IMG_2.jpg'), await photo('IMG_3.jpg'), await photo('IMG_4.jpg')])
-    await until(() => gates.length === 2, 'two preparations started')
+    // Nothing is on its way up yet: the first photo is prepared alone, so its upload starts soonest.
+    await until(() => gates.length === 1, 'first preparation started')
     await settle()
-    expect(gates.length).toBe(2)
-    // The second photo finishes first; the third starts in its slot.
-    gates[1]!()
-    await until(() => gates.length === 3, 'third preparation started')
-    await until(() => store.items[1]?.status === 'uploaded', 'second photo uploaded')
-    expect(store.items[0]?.status).toBe('preparing')
+    expect(gates.length).toBe(1)
     gates[0]!()
-    await until(() => gates.length === 4, 'fourth preparation started')
-    gates[3]!()
+    // The uplink has work now: two preparations at once, never three.
+    await until(() => gates.length === 3, 'two more preparations started')
+    await settle()
+    expect(gates.length).toBe(3)
+    expect(store.items[0]?.status).toBe('uploading')
+    // The third photo finishes before the second; the fourth starts in its slot.
     gates[2]!()
+    await until(() => gates.length === 4, 'fourth preparation started')
+    await until(() => store.items[2]?.status === 'uploading', 'third photo uploading')
+    expect(store.items[1]?.status).toBe('preparing')
+    gates[1]!()
+    gates[3]!()
     await store.prepared()
     expect(maxInFlight).toBe(2)
     store.submit()
-    await until(() => store.done, 'receipt')
+    for (let i = 0; i < 200 && !store.done; i++) {
+      for (const release of uploadsWaiting.splice(0)) release()
+      await settle(1)
+    }
+    expect(store.done).toBe(true)
     expect(store.items.map((i) => i.pickedName)).toEqual(['IMG_1.jpg', 'IMG_2.jpg', 'IMG_3.jpg', 'IMG_4.jpg'])
     const body = JSON.parse(insertCalls()[0]!.data as string)
     const tokenOf = (name: string) => store.items.find((i) => i.pickedName === name)?.resource?.resourceToken

@@ -26,6 +26,7 @@ import {
   type PreparedFile,
 } from '@/media/prepare-file'
 import { createTaskPool, preparationConcurrency } from '@/media/prepare-pool'
+import { photoEncoder } from '@/media/photo-encoder'
 import { useOnline } from '@/composables/useOnline'
 import {
   clearQueue,
@@ -231,8 +232,15 @@ export const useUploadsStore = defineStore('uploads', () => {
   let restored: Promise<void> | null = null
   /** The open() in progress; picks made meanwhile wait for it. */
   let opening: Promise<void> | null = null
-  /** Preparations run in pick order, at most QUEUE_SETTINGS.preparations at once. */
-  const preparing = createTaskPool(() => QUEUE_SETTINGS.preparations)
+  /**
+   * Preparations run in pick order, at most QUEUE_SETTINGS.preparations at once. While nothing is
+   * ready or on its way up, one runs alone: the first upload then starts as early as possible (two
+   * sharing the CPU would both finish later); once the uplink has work, throughput matters more.
+   */
+  const preparing = createTaskPool(() => (uplinkHasWork() ? QUEUE_SETTINGS.preparations : 1))
+  function uplinkHasWork(): boolean {
+    return inFlight > 0 || items.value.some((i) => i.status === 'ready')
+  }
   /** Picked files are saved one at a time (bounded memory where they must be copied to bytes). */
   let sourceChain: Promise<void> = Promise.resolve()
   const sourceSaves = new Map<string, Promise<void>>()
@@ -388,6 +396,8 @@ export const useUploadsStore = defineStore('uploads', () => {
       batch.value.document = { ...doc }
       await persist()
     }
+    // Photos are picked next: have the photo workers loaded and the decoder probed by then.
+    ;(prepareDeps.encoder ?? photoEncoder()).warmUp?.()
     getConfig()
       .then((cfg) => (limits.value = cfg.limits))
       .catch(() => undefined)
