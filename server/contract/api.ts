@@ -227,4 +227,11 @@ export const InsertionIncompleteDetailsSchema = z.object({
 export type InsertionIncompleteDetails = z.infer<typeof InsertionIncompleteDetailsSchema>
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
+/**
+ * Sent as `Idempotency-Retry: true` by a client on every send of an Idempotency-Key it has sent
+ * before (after a network error, a 5xx, a timeout, or on resume after a reload). The server then
+ * reads the document and inserts only what is missing even when its own journal has no record of
+ * the earlier attempt (DATA_DIR lost, another instance). Any other value is ignored.
+ */
+export const IDEMPOTENCY_RETRY_HEADER = 'idempotency-retry'
 export const CSRF_HEADER = 'x-csrf-token'

@@ -83,8 +83,15 @@ describe('POST /api/documents/:docId/insertions', () => {
     upload(t, who, docId, await makePng(++photoSeed), name)
   const photos = (n: number, who?: SignedIn, docId?: string) => Promise.all(Array.from({ length: n }, () => photo(who, docId)))
 
-  const insert = (who: SignedIn, body: unknown, key: string | null = newKey(), docId = DOC, app?: FastifyInstance) => {
-    const headers: Record<string, string> = { ...who.headers }
+  const insert = (
+    who: SignedIn,
+    body: unknown,
+    key: string | null = newKey(),
+    docId = DOC,
+    app?: FastifyInstance,
+    extra: Record<string, string> = {},
+  ) => {
+    const headers: Record<string, string> = { ...who.headers, ...extra }
     if (key !== null) headers['idempotency-key'] = key
     const opts = { method: 'POST' as const, url: `/api/documents/${docId}/insertions`, headers, payload: body as object }
     return app ? app.inject(opts) : t.inject(opts)
@@ -571,6 +578,68 @@ describe('POST /api/documents/:docId/insertions', () => {
     } finally {
       await restarted.close()
     }
+  })
+
+  it('finishes exactly once when a new process with an EMPTY journal gets the resend with Idempotency-Retry: true', async () => {
+    // DATA_DIR did not survive (ephemeral disk, another instance): only the client knows it sent the key before.
+    const batch = await photos(5)
+    let insertsLeft = 2
+    const dying = await secondApp(
+      (api) => ({
+        ...api,
+        insertBlock: async (...args) => {
+          if (insertsLeft-- === 0) throw new ProcessDied('the process died here')
+          return api.insertBlock(...args)
+        },
+      }),
+      createMemoryInsertionJournal(),
+    )
+    const key = newKey()
+    const body = { items: itemsOf(batch) }
+    try {
+      expect((await insert(owner, body, key, DOC, dying)).statusCode).toBe(500)
+    } finally {
+      await dying.close()
+    }
+    const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
+    expect(batch.filter((r) => srcs.includes(`img:${r.resourceUrl}`))).toHaveLength(2)
+
+    const fresh = await secondApp(undefined, createMemoryInsertionJournal())
+    try {
+      const mark = await callMark()
+      const done = await inserted(await insert(owner, body, key, DOC, fresh, { 'idempotency-retry': 'true' }))
+      expect(done.blocks.map((bl) => bl.resourceId)).toEqual(batch.map((r) => r.resourceId))
+      expect(kinds(await callsSince(mark))).toEqual(['GET blocks', 'POST blocks', 'POST blocks', 'POST blocks'])
+      await expectOnceInOrder(batch)
+
+      // The header on a key this process finished still replays, with no DingTalk call.
+      const mark2 = await callMark()
+      expect(await inserted(await insert(owner, body, key, DOC, fresh, { 'idempotency-retry': 'true' }))).toEqual(done)
+      expect(await callsSince(mark2)).toEqual([])
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('reads the document only for Idempotency-Retry: true; without it, or with another value, a first attempt does not', async () => {
+    const readsOf = (calls: LoggedCall[]) => kinds(calls).filter((c) => c === 'GET blocks')
+    for (const extra of [{}, { 'idempotency-retry': 'false' }, { 'idempotency-retry': 'yes' }]) {
+      const batch = await photos(2)
+      const mark = await callMark()
+      const result = await inserted(await insert(owner, { items: itemsOf(batch) }, newKey(), DOC, undefined, extra))
+      expect(result.blocks.map((bl) => bl.resourceId)).toEqual(batch.map((r) => r.resourceId))
+      expect(readsOf(await callsSince(mark))).toEqual([])
+      await expectOnceInOrder(batch)
+    }
+
+    // A client that says "retry" for a key nobody saw (its first send never arrived) is not refused:
+    // the document is read once, nothing of the batch is there, everything goes in.
+    const batch = await photos(2)
+    const mark = await callMark()
+    const result = await inserted(await insert(owner, { items: itemsOf(batch) }, newKey(), DOC, undefined, { 'idempotency-retry': 'true' }))
+    expect(result.blocks.map((bl) => bl.resourceId)).toEqual(batch.map((r) => r.resourceId))
+    expect(kinds(await callsSince(mark))).toEqual(['GET blocks', 'POST blocks', 'POST blocks'])
+    await expectOnceInOrder(batch)
   })
 
   it('writes nothing to DingTalk when the journal cannot record the start, and answers 500', async () => {

@@ -4,13 +4,15 @@
  * concurrent duplicates once and refuses a reused key with another body; the insertion journal
  * (durable with a file journal) says whether an earlier attempt finished (replay), started (read the
  * document and insert only what is missing, services/insertion.ts) or never began (insert without
- * reading the document).
+ * reading the document). A client's `Idempotency-Retry: true` (it sent this key before) also makes
+ * it read the document first, for when the journal did not survive (ephemeral DATA_DIR, another instance).
  */
 import { createHash } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
 import {
   DocParamsSchema,
   IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_RETRY_HEADER,
   InsertionRequestSchema,
   type InsertionResponse,
   type Position,
@@ -66,6 +68,8 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
     if (body.items.length > config.limits.maxFilesPerBatch) {
       throw new AppError('invalid_request', 400, `At most ${config.limits.maxFilesPerBatch} items can be inserted at once.`)
     }
+    // Only the exact value counts: anything else is a first attempt as far as the client knows.
+    const clientRetry = request.headers[IDEMPOTENCY_RETRY_HEADER] === 'true'
     const position: Position = body.position ?? { where: 'end' }
     const layout = body.layout ?? 'separate'
 
@@ -88,7 +92,9 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
         if (entry?.state === 'done') return { ...entry.result, documentUrl: config.documentUrl(docId) }
         // Durable before the first write, so a crash from here on leaves "started" behind.
         if (!entry) await journal.markStarted(id, fingerprint)
-        const ctx = { dingtalk, docId, unionId: user.unionId, resume: entry !== undefined, sleep: opts.sleep }
+        // The journal may have been lost with the disk; the client remembers that it sent this key before.
+        const resume = entry !== undefined || clientRetry
+        const ctx = { dingtalk, docId, unionId: user.unionId, resume, sleep: opts.sleep }
         const blocks = await insertItems(ctx, items, position, layout)
         const response = { blocks, documentUrl: config.documentUrl(docId) }
         try {
