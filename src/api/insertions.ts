@@ -1,5 +1,6 @@
 import {
   IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_RETRY_HEADER,
   InsertionIncompleteDetailsSchema,
   InsertionResponseSchema,
   type InsertionIncompleteDetails,
@@ -15,22 +16,26 @@ const INSERTION_TIMEOUT_MS = 120_000
  * body may be sent any number of times: the server inserts once and replays the result; after a
  * failure it finishes what is still missing. A different body under the same key is refused, so
  * callers persist the body together with the key.
+ *
+ * `retry`: this key was sent before (a resend after a network error, 5xx or timeout, or after a
+ * reload). It adds `Idempotency-Retry: true`, so the server reads the document and inserts only what
+ * is missing even if it lost its own record of the first attempt (docs/api.md "exactly-once").
  */
 export function insertResources(
   docId: string,
   body: InsertionRequest,
   idempotencyKey: string,
-  signal?: AbortSignal,
+  opts: { retry?: boolean; signal?: AbortSignal } = {},
 ): Promise<InsertionResponse> {
   return request(InsertionResponseSchema, {
     method: 'POST',
     url: `/documents/${encodeURIComponent(docId)}/insertions`,
     data: body,
-    headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey },
+    headers: { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey, ...(opts.retry ? { [IDEMPOTENCY_RETRY_HEADER]: 'true' } : {}) },
     // The server makes up to two DingTalk calls per item (with its own retries), so a full batch
     // takes far longer than an ordinary JSON call; a premature timeout would only cause a resend.
     timeout: INSERTION_TIMEOUT_MS,
-    signal,
+    signal: opts.signal,
   })
 }
 

@@ -481,7 +481,9 @@ describe('uploads store: persistence and resume', () => {
     store.submit()
     await until(() => store.done, 'receipt')
     const key = insertCalls()[0]!.headers.get('Idempotency-Key')
-    expect(savedAtRequest).toMatchObject({ batch: { insertion: { idempotencyKey: key, body: JSON.parse(insertCalls()[0]!.data as string) } } })
+    // Also saved: that this key went out, so any later send of it says it is a retry.
+    expect(savedAtRequest).toMatchObject({ batch: { insertion: { idempotencyKey: key, body: JSON.parse(insertCalls()[0]!.data as string), sentOnce: true } } })
+    expect(insertCalls()[0]!.headers.has('Idempotency-Retry')).toBe(false)
   })
 
   it('after a reload: uploaded items are not sent again, an interrupted upload restarts, and the insertion reuses its key', async () => {
@@ -587,7 +589,7 @@ describe('uploads store: persistence and resume', () => {
     )
   })
 
-  it('after a reload during the insertion request: the same key and body are sent again', async () => {
+  it('after a reload during the insertion request: the same key and body are sent again, marked Idempotency-Retry: true', async () => {
     handler = normalServer({ insert: () => new Promise(() => undefined) })
     const page1 = await openStore()
     page1.addFiles([pdf('a.pdf'), pdf('b.pdf')])
@@ -596,6 +598,7 @@ describe('uploads store: persistence and resume', () => {
     page1.submit()
     await until(() => insertCalls().length === 1, 'insertion sent')
     const first = insertCalls()[0]!
+    expect(first.headers.has('Idempotency-Retry')).toBe(false)
 
     calls = []
     handler = normalServer()
@@ -605,6 +608,8 @@ describe('uploads store: persistence and resume', () => {
     expect(insertCalls()).toHaveLength(1)
     expect(insertCalls()[0]!.headers.get('Idempotency-Key')).toBe(first.headers.get('Idempotency-Key'))
     expect(insertCalls()[0]!.data).toBe(first.data)
+    // The server may have lost its record of the first send (a restart on a fresh disk): the client says so.
+    expect(insertCalls()[0]!.headers.get('Idempotency-Retry')).toBe('true')
     expect(page2.items.map((i) => i.status)).toEqual(['inserted', 'inserted'])
   })
 
@@ -657,7 +662,7 @@ describe('uploads store: insertion failures', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5)
   })
 
-  it('retries a 503 with the same key, and on giving up shows what went in and what did not; retry finishes it', async () => {
+  it('retries a 503 with the same key marked Idempotency-Retry: true, and on giving up shows what went in and what did not; retry finishes it', async () => {
     QUEUE_SETTINGS.maxAttempts = 2
     handler = normalServer({
       insert: (call) => {
@@ -679,6 +684,7 @@ describe('uploads store: insertion failures', () => {
     expect(insertCalls()).toHaveLength(2)
     const keys = insertCalls().map((c) => c.headers.get('Idempotency-Key'))
     expect(keys[1]).toBe(keys[0])
+    expect(insertCalls().map((c) => c.headers.get('Idempotency-Retry') ?? null)).toEqual([null, 'true'])
     expect(store.items.map((i) => [i.name, i.status, i.error?.code])).toEqual([
       ['a.pdf', 'inserted', undefined],
       ['b.pdf', 'failed', 'dingtalk_unavailable'],
@@ -689,6 +695,7 @@ describe('uploads store: insertion failures', () => {
     await until(() => store.done && store.items.every((i) => i.status === 'inserted'), 'all inserted')
     expect(insertCalls()).toHaveLength(3)
     expect(insertCalls()[2]!.headers.get('Idempotency-Key')).toBe(keys[0])
+    expect(insertCalls()[2]!.headers.get('Idempotency-Retry')).toBe('true')
     expect(insertCalls()[2]!.data).toBe(insertCalls()[0]!.data)
   })
 
@@ -703,6 +710,8 @@ describe('uploads store: insertion failures', () => {
     expect(insertCalls()).toHaveLength(2)
     const [first, second] = insertCalls()
     expect(second!.headers.get('Idempotency-Key')).not.toBe(first!.headers.get('Idempotency-Key'))
+    // A new key is a first attempt again.
+    expect(second!.headers.has('Idempotency-Retry')).toBe(false)
     expect(JSON.parse(second!.data as string).items).not.toEqual(JSON.parse(first!.data as string).items)
     expect(store.items.map((i) => i.status)).toEqual(['inserted', 'inserted'])
   })

@@ -94,6 +94,11 @@ export interface PendingInsertion {
   idempotencyKey: string
   body: InsertionRequest
   itemIds: string[]
+  /**
+   * A request with this key may have left (saved before it goes out). Every later send, also after a
+   * reload, carries `Idempotency-Retry: true`. Absent in queues saved by older versions: treated as sent.
+   */
+  sentOnce?: boolean
 }
 
 export interface Batch {
@@ -706,7 +711,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       position,
       layout: batch.value.layout,
     }
-    return { idempotencyKey: newId(), body, itemIds: ready.map((i) => i.id) }
+    return { idempotencyKey: newId(), body, itemIds: ready.map((i) => i.id), sentOnce: false }
   }
 
   function applyBlocks(insertion: PendingInsertion, blocks: Array<{ blockId: string; resourceId: string }>): void {
@@ -748,8 +753,14 @@ export const useUploadsStore = defineStore('uploads', () => {
       let failure: unknown = null
       for (let attempt = 1; ; attempt++) {
         await whenOnline()
+        // Saved before the request leaves, so a resend after a reload also says it is one.
+        const retry = insertion.sentOnce !== false
+        if (!retry) {
+          insertion.sentOnce = true
+          await persist()
+        }
         try {
-          response = await insertResources(doc.docId, insertion.body, insertion.idempotencyKey)
+          response = await insertResources(doc.docId, insertion.body, insertion.idempotencyKey, { retry })
           break
         } catch (err) {
           const details = incompleteDetails(err)
