@@ -2,7 +2,9 @@
  * Drill: the server dies in the middle of inserting a batch (a deploy, an OOM kill) and a new one
  * starts against the same DingTalk (here: the same running emulator, via EMULATOR_URL) with the
  * same SESSION_SECRET. The person's retry of the insertion with the same Idempotency-Key must
- * finish the batch with every photo in the document exactly once, in order.
+ * finish the batch with every photo in the document exactly once, in order — also when the new
+ * server has a fresh DATA_DIR (an ephemeral container disk, another instance) and only the client's
+ * `Idempotency-Retry: true` tells it that the key was sent before.
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -32,6 +34,8 @@ describe('drill: server restarted mid-batch', () => {
   /** Both servers get the same env, DATA_DIR included: a restart on the same host keeps its disk. */
   let env: Record<string, string>
   const servers: ChildServer[] = []
+  /** Envs of servers started on their own, empty DATA_DIR. */
+  const freshEnvs: Array<Record<string, string>> = []
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
@@ -42,14 +46,19 @@ describe('drill: server restarted mid-batch', () => {
     for (const server of servers) await server.kill()
     await emulator?.close()
     if (env) removeDataDir(env)
+    for (const fresh of freshEnvs) removeDataDir(fresh)
   })
 
-  it('finishes the batch exactly once after the new server gets the same Idempotency-Key', async () => {
+  /**
+   * Kills a server mid-batch, starts another and resends the batch with the same key.
+   * `freshDisk`: the new server gets an empty DATA_DIR, and the client marks the resend a retry.
+   */
+  async function restartMidBatch(freshDisk: boolean, seed: number): Promise<void> {
     const first = await startChildServer(env)
     servers.push(first)
     const client = new ApiClient(first.url)
     await client.signIn(target.userId)
-    const photos = await makePhotos(PHOTOS, { seed: 31, prefix: 'restart' })
+    const photos = await makePhotos(PHOTOS, { seed, prefix: 'restart' })
     const resources = await mapLimit(photos, 3, (p) =>
       client.upload(target.docId, { name: p.name, contentType: 'image/jpeg', size: p.bytes.length, body: () => p.bytes }),
     )
@@ -85,10 +94,13 @@ describe('drill: server restarted mid-batch', () => {
     expect(atKill).toEqual(expected.slice(0, atKill.length))
 
     await clearFaults(emulator.url)
-    const second = await startChildServer(env)
+    const secondEnv = freshDisk ? drillEnv(emulator.url) : env
+    if (freshDisk) freshEnvs.push(secondEnv)
+    const second = await startChildServer(secondEnv)
     servers.push(second)
     client.baseUrl = second.url
-    const result = await client.insert(target.docId, items, { idempotencyKey: key })
+    // Without a fresh disk the journal alone says the key started (no header on this send).
+    const result = await client.insert(target.docId, items, { idempotencyKey: key, resend: freshDisk })
     expect(result.blocks.map((b) => b.resourceId)).toEqual(resources.map((r) => r.resourceId))
 
     const after = imageSources(await getState(emulator.url), target.docId)
@@ -99,5 +111,13 @@ describe('drill: server restarted mid-batch', () => {
     await client.insert(target.docId, items, { idempotencyKey: key })
     expect(imageSources(await getState(emulator.url), target.docId)).toEqual(after)
     client.close()
+  }
+
+  it('finishes the batch exactly once after the new server gets the same Idempotency-Key', async () => {
+    await restartMidBatch(false, 31)
+  })
+
+  it('finishes it exactly once on a server with an EMPTY DATA_DIR when the resend says Idempotency-Retry: true', async () => {
+    await restartMidBatch(true, 32)
   })
 })

@@ -2,7 +2,7 @@
  * A Node client of OUR HTTP API (DESIGN.md §2) that behaves like the H5 where drills need it:
  * signs in through the sandbox auth-code path, keeps the session cookie and CSRF token, retries
  * uploads on retryable answers with backoff, and retries an insertion with the same
- * Idempotency-Key until it gets a definite answer.
+ * Idempotency-Key until it gets a definite answer, marking every resend `Idempotency-Retry: true`.
  */
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream'
 import {
   CSRF_HEADER,
   IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_RETRY_HEADER,
   InsertionResponseSchema,
   ResourceResponseSchema,
   SandboxAuthCodeResponseSchema,
@@ -81,6 +82,8 @@ export class ApiClient {
   csrfToken = ''
   user: User | null = null
   readonly stats: ClientStats = { uploadAttempts: 0, insertionAttempts: 0, retries: 0, timings: [] }
+  /** Idempotency-Keys this client has sent an insertion with: any later send of one is a retry. */
+  private readonly sentKeys = new Set<string>()
 
   constructor(
     public baseUrl: string,
@@ -198,12 +201,15 @@ export class ApiClient {
 
   /**
    * POST /api/documents/:docId/insertions, retried with the same Idempotency-Key so a retry
-   * can never insert twice (DESIGN.md §2).
+   * can never insert twice (DESIGN.md §2). Like the H5 (src/stores/uploads.ts `sentOnce`), every
+   * send of a key this client sent before carries `Idempotency-Retry: true`, so the server reads the
+   * document first even if it lost its journal; `resend` says the key went out some other way
+   * (e.g. a raw `request` the drill sent before killing the server).
    */
   async insert(
     docId: string,
     items: InsertionItem[],
-    opts: { layout?: Layout; position?: Position; idempotencyKey?: string } = {},
+    opts: { layout?: Layout; position?: Position; idempotencyKey?: string; resend?: boolean } = {},
   ): Promise<InsertionResponse> {
     const key = opts.idempotencyKey ?? randomUUID()
     const body: Record<string, unknown> = { items }
@@ -214,9 +220,11 @@ export class ApiClient {
       'insert',
       () => {
         this.stats.insertionAttempts++
+        const retry = opts.resend === true || this.sentKeys.has(key)
+        this.sentKeys.add(key)
         return this.request('POST', `/api/documents/${encodeURIComponent(docId)}/insertions`, {
           json: body,
-          headers: { [IDEMPOTENCY_KEY_HEADER]: key },
+          headers: { [IDEMPOTENCY_KEY_HEADER]: key, ...(retry ? { [IDEMPOTENCY_RETRY_HEADER]: 'true' } : {}) },
         })
       },
       201,
