@@ -623,7 +623,8 @@ describe('POST /api/documents/:docId/insertions', () => {
 
   it('reads the document only for Idempotency-Retry: true; without it, or with another value, a first attempt does not', async () => {
     const readsOf = (calls: LoggedCall[]) => kinds(calls).filter((c) => c === 'GET blocks')
-    for (const extra of [{}, { 'idempotency-retry': 'false' }, { 'idempotency-retry': 'yes' }]) {
+    const firstAttempts: Array<Record<string, string>> = [{}, { 'idempotency-retry': 'false' }, { 'idempotency-retry': 'yes' }]
+    for (const extra of firstAttempts) {
       const batch = await photos(2)
       const mark = await callMark()
       const result = await inserted(await insert(owner, { items: itemsOf(batch) }, newKey(), DOC, undefined, extra))
