@@ -7,6 +7,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from './app'
 import type { AppConfig } from './config'
 import { createDingTalkClient } from './dingtalk/client'
+import type { DingTalkApi } from './dingtalk/types'
 import { createManualClock, type ManualClock } from './emulator/clock'
 import { startEmulator } from './emulator/index'
 import { SEED } from './emulator/seed'
@@ -44,6 +45,20 @@ export interface TestApp {
 }
 
 /**
+ * A DingTalk client for the emulator at `emulatorUrl` with its default credentials; retries do
+ * not wait, so failure paths stay fast.
+ */
+export function emulatorDingTalkClient(emulatorUrl: string): DingTalkApi {
+  return createDingTalkClient({
+    apiBase: emulatorUrl,
+    oapiBase: emulatorUrl,
+    appKey: EMULATOR_CREDENTIALS.appKey,
+    appSecret: EMULATOR_CREDENTIALS.appSecret,
+    sleep: async () => {},
+  })
+}
+
+/**
  * Builds the app against a fresh emulator. `mode: 'live'` uses live-mode config (sandbox routes
  * absent) while still talking to the emulator, so live-only behaviour is testable offline.
  */
@@ -65,16 +80,9 @@ export async function createTestApp(
       done()
     },
   })
-  const dingtalk = createDingTalkClient({
-    apiBase: emulator.url,
-    oapiBase: emulator.url,
-    appKey: EMULATOR_CREDENTIALS.appKey,
-    appSecret: EMULATOR_CREDENTIALS.appSecret,
-    sleep: async () => {},
-  })
   const app = await buildApp({
     config,
-    dingtalk,
+    dingtalk: emulatorDingTalkClient(emulator.url),
     sandbox: live ? undefined : createSandboxControl(emulator.url),
     logger: { level: 'debug', stream },
     trustProxy: opts.trustProxy,

@@ -11,18 +11,16 @@ import {
   type ResourceResponse,
 } from '@contract/api'
 import { buildApp } from '../app'
-import { createDingTalkClient } from '../dingtalk/client'
 import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
 import { SEED } from '../emulator/seed'
-import { EMULATOR_CREDENTIALS } from '../env'
 import {
   createMemoryInsertionJournal,
   openFileInsertionJournal,
   type InsertionJournal,
 } from '../services/insertion-journal'
 import { signResourceToken } from '../services/resource-token'
-import { createTestApp, type SignedIn, type TestApp } from '../test-app'
+import { createTestApp, emulatorDingTalkClient, type SignedIn, type TestApp } from '../test-app'
 import {
   addFault,
   describeBlock,
@@ -111,13 +109,7 @@ describe('POST /api/documents/:docId/insertions', () => {
     wrap: (api: DingTalkApi) => DingTalkApi = (api) => api,
     journal?: InsertionJournal,
   ): Promise<FastifyInstance> {
-    const dingtalk = createDingTalkClient({
-      apiBase: t.emulatorUrl,
-      oapiBase: t.emulatorUrl,
-      appKey: EMULATOR_CREDENTIALS.appKey,
-      appSecret: EMULATOR_CREDENTIALS.appSecret,
-      sleep: async () => {},
-    })
+    const dingtalk = emulatorDingTalkClient(t.emulatorUrl)
     return buildApp({
       config: t.config,
       dingtalk: wrap(dingtalk),
