@@ -48,15 +48,7 @@ export interface EmulatorStateSnapshot {
     roles: Record<string, 'OWNER' | 'MANAGER' | 'EDITOR' | 'READER'>
     blocks: Array<Record<string, unknown>>
   }>
-  resources: Array<{
-    resourceId: string
-    docId: string
-    resourceUrl: string
-    mediaType: string
-    size: number
-    resourceName: string
-    uploaded: boolean
-  }>
+  resources: Array<Pick<Resource, 'resourceId' | 'docId' | 'resourceUrl' | 'mediaType' | 'size' | 'resourceName' | 'uploaded'>>
 }
 
 const EDIT_ROLES: ReadonlySet<PermissionRole> = new Set(['OWNER', 'MANAGER', 'EDITOR'])
