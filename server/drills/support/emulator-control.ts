@@ -3,6 +3,7 @@
  * the benchmark use them over HTTP: they run against an emulator that may live in another process.
  */
 import { z } from 'zod'
+import type { FaultSpec } from '../../emulator/faults'
 import { expectStatus, httpRequest, parseJson } from './http'
 
 const Role = z.enum(['OWNER', 'MANAGER', 'EDITOR', 'READER'])
@@ -67,17 +68,8 @@ export const RequestLogSchema = z.object({
 })
 export type LoggedRequest = z.infer<typeof RequestLogSchema>['items'][number]
 
-/** A fault as `POST /__emulator/faults` takes it (DESIGN.md §4). */
-export interface FaultSpec {
-  path: string
-  method?: string
-  status?: number
-  code?: string
-  probability?: number
-  times?: number
-  latencyMs?: number
-  bandwidthBytesPerSec?: number
-}
+/** A fault as `POST /__emulator/faults` takes it (DESIGN.md §4): the emulator's own type. */
+export type { FaultSpec }
 
 /** Default credentials of the emulated app (TEAM.md "Emulator programmatic API"). */
 export const EMULATOR_APP = { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' } as const
