@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import sharp from 'sharp'
 import { ResourceResponseSchema, type ResourceResponse } from '@contract/api'
+import { EmulatorResourceSchema } from '../drills/support/emulator-control'
 import type { SignedIn, TestApp } from '../test-app'
 
 const InlineSchema: z.ZodType<{ elementType?: string; properties?: Record<string, unknown>; text?: string }> = z
@@ -28,19 +29,7 @@ const StateSchema = z.object({
   documents: z.array(
     z.object({ docId: z.string(), roles: z.record(z.string(), z.string()), blocks: z.array(BlockSchema) }).loose(),
   ),
-  resources: z.array(
-    z
-      .object({
-        resourceId: z.string(),
-        docId: z.string(),
-        resourceUrl: z.string(),
-        mediaType: z.string(),
-        size: z.number(),
-        resourceName: z.string(),
-        uploaded: z.boolean(),
-      })
-      .loose(),
-  ),
+  resources: z.array(EmulatorResourceSchema),
 })
 export type EmulatorStateView = z.infer<typeof StateSchema>
 

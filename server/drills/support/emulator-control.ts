@@ -25,6 +25,19 @@ const NodeSchema: z.ZodType<EmulatorNode> = z.lazy(() =>
     .loose(),
 )
 
+/** One `resources` entry of `GET /__emulator/state` (DESIGN.md §4). */
+export const EmulatorResourceSchema = z
+  .object({
+    resourceId: z.string(),
+    docId: z.string(),
+    resourceUrl: z.string(),
+    mediaType: z.string(),
+    size: z.number(),
+    resourceName: z.string(),
+    uploaded: z.boolean(),
+  })
+  .loose()
+
 export const EmulatorStateSchema = z.object({
   users: z.array(z.object({ userId: z.string(), unionId: z.string(), name: z.string() }).loose()),
   documents: z.array(
@@ -37,19 +50,7 @@ export const EmulatorStateSchema = z.object({
       })
       .loose(),
   ),
-  resources: z.array(
-    z
-      .object({
-        resourceId: z.string(),
-        docId: z.string(),
-        resourceUrl: z.string(),
-        mediaType: z.string(),
-        size: z.number(),
-        resourceName: z.string(),
-        uploaded: z.boolean(),
-      })
-      .loose(),
-  ),
+  resources: z.array(EmulatorResourceSchema),
 })
 export type EmulatorState = z.infer<typeof EmulatorStateSchema>
 
