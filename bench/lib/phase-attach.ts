@@ -4,7 +4,8 @@
  * photos to a document — from choosing the files to the receipt with every item inserted — and
  * then the same originals POSTed one after another, unprepared, from the same page (DESIGN.md §6).
  */
-import { chromium, type Browser, type Page, type Request } from 'playwright-core'
+import type { Page, Request } from 'playwright-core'
+import { launchChromium } from '../../e2e/browser'
 import { editablePairs, getState, resetEmulator } from '../../server/drills/support/emulator-control'
 import { startChildServer } from '../../server/drills/support/processes'
 import type { Fixture } from './fixtures'
@@ -16,17 +17,6 @@ export const RTT_MS = 150
 const STEP_TIMEOUT_MS = 60_000
 const ATTACH_TIMEOUT_MS = 240_000
 
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
 export interface AttachResult {
   photos: number
   originalBytes: number
@@ -36,11 +26,6 @@ export interface AttachResult {
   seconds: number
   naiveSeconds: number
   originalLinkSeconds: number
-}
-
-/** Launches the system Chromium (CHROMIUM_PATH or /usr/bin/chromium) with the benchmark's flags. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
 }
 
 async function throttle(page: Page): Promise<void> {
