@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createDingTalkClient, DingTalkError } from './client'
+import { createDingTalkClient } from './client'
+import { failure, recordingClient } from './test-support'
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void
 
@@ -44,32 +45,20 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function client(extra: Partial<Parameters<typeof createDingTalkClient>[0]> = {}) {
-  const sleeps: number[] = []
-  const api = createDingTalkClient({
+  return recordingClient({
     apiBase: base,
     oapiBase: base,
     appKey: 'k',
     appSecret: 's',
-    sleep: async (ms) => void sleeps.push(ms),
     random: () => 0,
     // The rate limiter shares `sleep`; keep it out of the way so `sleeps` shows backoff only.
     requestsPerSecond: 1000,
     burst: 1000,
     ...extra,
   })
-  return { api, sleeps }
 }
 
 const calls = (path: string) => seen.filter((s) => s.url.startsWith(path)).length
-
-async function failure(p: Promise<unknown>): Promise<DingTalkError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(DingTalkError)
-  return err as DingTalkError
-}
 
 describe('error envelopes', () => {
   it('reads the capitalised gateway envelope and its request id', async () => {

@@ -8,7 +8,8 @@ import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createManualClock, startEmulator } from '../emulator'
 import { SEED } from '../emulator/seed'
-import { createDingTalkClient, DingTalkError, type DingTalkClientConfig } from './client'
+import type { DingTalkClientConfig } from './client'
+import { failure, recordingClient } from './test-support'
 
 const APP_KEY = 'ding-emulator-app'
 const APP_SECRET = 'emulator-secret'
@@ -88,30 +89,18 @@ const logger = pino(
 )
 
 function client(extra: Partial<DingTalkClientConfig> = {}) {
-  const sleeps: number[] = []
-  const api = createDingTalkClient({
+  return recordingClient({
     apiBase: emu.url,
     oapiBase: emu.url,
     appKey: APP_KEY,
     appSecret: APP_SECRET,
     logger,
-    sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     // Rate limiting shares `sleep`; it has its own tests below. Out of the way elsewhere.
     requestsPerSecond: 10_000,
     burst: 10_000,
     ...extra,
   })
-  return { api, sleeps }
-}
-
-async function failure(p: Promise<unknown>): Promise<DingTalkError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(DingTalkError)
-  return err as DingTalkError
 }
 
 const uploadReq = { size: 1024, mediaType: 'image/jpeg', resourceName: 'photo.jpg' }
