@@ -120,6 +120,21 @@ describe('POST /api/documents/:docId/insertions', () => {
     })
   }
 
+  /** A second app whose process dies (ProcessDied) when it starts insert number `inserts + 1`. */
+  function appDyingAfter(inserts: number, journal: InsertionJournal): Promise<FastifyInstance> {
+    let insertsLeft = inserts
+    return secondApp(
+      (api) => ({
+        ...api,
+        insertBlock: async (...args) => {
+          if (insertsLeft-- === 0) throw new ProcessDied('the process died here')
+          return api.insertBlock(...args)
+        },
+      }),
+      journal,
+    )
+  }
+
   /** A fresh journal directory; each `open` is what a new process on that DATA_DIR sees. */
   async function journalDir() {
     const dir = await mkdtemp(join(tmpdir(), 'insertion-journal-'))
@@ -533,17 +548,7 @@ describe('POST /api/documents/:docId/insertions', () => {
   it('finishes a batch exactly once after the process died mid-batch and a new one started on the same journal', async () => {
     const journal = await journalDir()
     const batch = await photos(5)
-    let insertsLeft = 2
-    const dying = await secondApp(
-      (api) => ({
-        ...api,
-        insertBlock: async (...args) => {
-          if (insertsLeft-- === 0) throw new ProcessDied('the process died here')
-          return api.insertBlock(...args)
-        },
-      }),
-      await journal.open(),
-    )
+    const dying = await appDyingAfter(2, await journal.open())
     const key = newKey()
     const body = { items: itemsOf(batch) }
     try {
@@ -575,17 +580,7 @@ describe('POST /api/documents/:docId/insertions', () => {
   it('finishes exactly once when a new process with an EMPTY journal gets the resend with Idempotency-Retry: true', async () => {
     // DATA_DIR did not survive (ephemeral disk, another instance): only the client knows it sent the key before.
     const batch = await photos(5)
-    let insertsLeft = 2
-    const dying = await secondApp(
-      (api) => ({
-        ...api,
-        insertBlock: async (...args) => {
-          if (insertsLeft-- === 0) throw new ProcessDied('the process died here')
-          return api.insertBlock(...args)
-        },
-      }),
-      createMemoryInsertionJournal(),
-    )
+    const dying = await appDyingAfter(2, createMemoryInsertionJournal())
     const key = newKey()
     const body = { items: itemsOf(batch) }
     try {
