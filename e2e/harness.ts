@@ -5,61 +5,70 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import type { Browser } from 'playwright-core'
+import { z } from 'zod'
+import type { FaultSpec } from '../server/emulator/faults'
 import { startServer } from '../server/server'
 import { launchChromium, openPhone, saveFailureShot, type Phone, type PhoneOptions } from './browser'
 
 /** A fixed secret (32+ characters): sessions and resource tokens are reproducible from run to run. */
 const SESSION_SECRET = 'e2e-session-secret-0123456789abcdef-0123456789'
 
-/** The emulator's view of the world (DESIGN.md §4, `GET /__emulator/state`). */
-export interface EmulatorState {
-  users: Array<{ userId: string; unionId: string; name: string }>
-  documents: Array<{
-    docId: string
-    name: string
-    workspaceId: string
-    url: string
-    roles: Record<string, 'OWNER' | 'MANAGER' | 'EDITOR' | 'READER'>
-    blocks: EmulatorBlock[]
-  }>
-  resources: Array<{
-    resourceId: string
-    docId: string
-    resourceUrl: string
-    mediaType: string
-    size: number
-    resourceName: string
-    uploaded: boolean
-  }>
-}
+const RoleSchema = z.enum(['OWNER', 'MANAGER', 'EDITOR', 'READER'])
 
 /** A stored block as DocBlocksQuery returns it, with its inline children. */
-export interface EmulatorBlock {
-  id: string
-  index: number
-  blockType: string
-  children?: unknown[]
-  attachment?: { resourceId: string; type: string; name: string; viewType?: string }
-  [key: string]: unknown
-}
+const BlockSchema = z
+  .object({
+    id: z.string(),
+    index: z.number().int(),
+    blockType: z.string(),
+    children: z.array(z.unknown()).optional(),
+    attachment: z.object({ resourceId: z.string(), type: z.string(), name: z.string(), viewType: z.string().optional() }).optional(),
+  })
+  .loose()
+export type EmulatorBlock = z.infer<typeof BlockSchema>
 
-/** A fault as `POST /__emulator/faults` takes it. */
-export interface EmulatorFault {
-  path: string
-  method?: string
-  status?: number
-  code?: string
-  probability?: number
-  times?: number
-  latencyMs?: number
-  bandwidthBytesPerSec?: number
-}
+/** The emulator's view of the world (DESIGN.md §4, `GET /__emulator/state`). */
+const StateSchema = z.object({
+  users: z.array(z.object({ userId: z.string(), unionId: z.string(), name: z.string() })),
+  documents: z.array(
+    z.object({
+      docId: z.string(),
+      name: z.string(),
+      workspaceId: z.string(),
+      url: z.string(),
+      roles: z.record(z.string(), RoleSchema),
+      blocks: z.array(BlockSchema),
+    }),
+  ),
+  resources: z.array(
+    z.object({
+      resourceId: z.string(),
+      docId: z.string(),
+      resourceUrl: z.string(),
+      mediaType: z.string(),
+      size: z.number(),
+      resourceName: z.string(),
+      uploaded: z.boolean(),
+    }),
+  ),
+})
+export type EmulatorState = z.infer<typeof StateSchema>
+
+const RequestLogSchema = z.object({
+  items: z.array(z.object({ method: z.string(), path: z.string(), status: z.number(), at: z.union([z.number(), z.string()]) })),
+})
+const FaultIdSchema = z.object({ faultId: z.string() })
+const AuthCodeSchema = z.object({ authCode: z.string() })
+
+/** A fault as `POST /__emulator/faults` takes it: the emulator's own type. */
+export type EmulatorFault = FaultSpec
 
 /** Client of the emulator's control API (DESIGN.md §4). */
 export class EmulatorControl {
   constructor(readonly url: string) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+  /** One control call; a non-2xx answer throws with its body. */
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     const response = await fetch(`${this.url}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -69,37 +78,37 @@ export class EmulatorControl {
     return response
   }
 
-  /** Back to the seed: users, documents, blocks; no resources, no faults. */
+  /** A control call whose JSON answer is checked against `schema` (a changed shape fails loudly here). */
+  private async read<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
+    return schema.parse(await (await this.send(method, path, body)).json())
+  }
+
+  /** Back to the seed: users, documents, blocks; no resources, no faults, an empty call log. */
   async reset(): Promise<void> {
-    await this.call('POST', '/__emulator/reset')
-    await this.call('DELETE', '/__emulator/faults')
+    await this.send('POST', '/__emulator/reset')
+    await this.send('DELETE', '/__emulator/faults')
   }
 
   async addFault(fault: EmulatorFault): Promise<string> {
-    const { faultId } = (await (await this.call('POST', '/__emulator/faults', fault)).json()) as { faultId: string }
-    return faultId
+    return (await this.read(FaultIdSchema, 'POST', '/__emulator/faults', fault)).faultId
   }
 
   async clearFaults(): Promise<void> {
-    await this.call('DELETE', '/__emulator/faults')
+    await this.send('DELETE', '/__emulator/faults')
   }
 
-  async state(): Promise<EmulatorState> {
-    return (await (await this.call('GET', '/__emulator/state')).json()) as EmulatorState
+  state(): Promise<EmulatorState> {
+    return this.read(StateSchema, 'GET', '/__emulator/state')
   }
 
   /** DingTalk's call log, oldest first (no bodies). */
-  async requests(): Promise<Array<{ method: string; path: string; status: number; at: number }>> {
-    const { items } = (await (await this.call('GET', '/__emulator/requests')).json()) as {
-      items: Array<{ method: string; path: string; status: number; at: number }>
-    }
-    return items
+  async requests(): Promise<z.infer<typeof RequestLogSchema>['items']> {
+    return (await this.read(RequestLogSchema, 'GET', '/__emulator/requests')).items
   }
 
   /** A fresh single-use authCode for the user, as DingTalk's requestAuthCode would give the page. */
   async authCode(userId: string): Promise<string> {
-    const { authCode } = (await (await this.call('POST', '/__emulator/auth-codes', { userId })).json()) as { authCode: string }
-    return authCode
+    return (await this.read(AuthCodeSchema, 'POST', '/__emulator/auth-codes', { userId })).authCode
   }
 
   /** The stored bytes of an uploaded resource (its `resourceUrl` may be absolute or emulator-relative). */
