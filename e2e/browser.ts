@@ -157,11 +157,16 @@ export async function openPhone(browser: Browser, options: PhoneOptions = {}): P
   }
 }
 
-/** Saves a 390×844 PNG of the page (the README's screenshots), overwriting the previous one. */
+/**
+ * Saves a 390×844 PNG of the page. With UPDATE_SCREENSHOTS=1 it overwrites the README's screenshots
+ * in docs/screenshots/; otherwise it goes to the gitignored e2e/artifacts/screens/, so an ordinary
+ * test run leaves the checkout clean.
+ */
 export async function saveScreen(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true })
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? SCREENSHOTS_DIR : `${ARTIFACTS_DIR}screens/`
+  mkdirSync(dir, { recursive: true })
   // Scale 'css' keeps the file at 390×844 although the phone renders at 2×.
-  await page.screenshot({ path: `${SCREENSHOTS_DIR}${name}.png`, scale: 'css', animations: 'disabled', caret: 'hide' })
+  await page.screenshot({ path: `${dir}${name}.png`, scale: 'css', animations: 'disabled', caret: 'hide' })
 }
 
 /** Screenshot for a failed test, into the gitignored e2e/artifacts/. */
