@@ -5,6 +5,7 @@
  * when a re-encode would not shrink the photo. Segment layout: ITU T.81 §B.1; EXIF/TIFF: CIPA
  * DC-008 (EXIF 2.3) §4.6.
  */
+import { concatBytes } from './bytes'
 
 export interface JpegMetadata {
   /** EXIF orientation 1–8 (1 when absent or invalid). */
@@ -243,12 +244,5 @@ export function stripJpegMetadata(bytes: Uint8Array, orientation?: number): Uint
     if (keepSegment(bytes, seg)) parts.push(bytes.subarray(seg.start, seg.end))
   }
   parts.push(bytes.subarray(sos.start, end))
-
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let off = 0
-  for (const p of parts) {
-    out.set(p, off)
-    off += p.length
-  }
-  return out
+  return concatBytes(parts)
 }

@@ -4,6 +4,7 @@
  * JPEG lives in ./jpeg-metadata; PNG chunks: PNG 3rd ed. §11.3 (eXIf, tEXt, zTXt, iTXt);
  * WebP RIFF chunks: RFC 9649 §2.7 (VP8X flags, EXIF, XMP).
  */
+import { concatBytes } from './bytes'
 import type { ImageType } from './image-format'
 import { stripJpegMetadata } from './jpeg-metadata'
 
@@ -11,16 +12,6 @@ const PNG_DROPPED = new Set(['eXIf', 'tEXt', 'zTXt', 'iTXt', 'tIME'])
 
 function fourcc(bytes: Uint8Array, off: number): string {
   return String.fromCharCode(bytes[off] ?? 0, bytes[off + 1] ?? 0, bytes[off + 2] ?? 0, bytes[off + 3] ?? 0)
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let off = 0
-  for (const p of parts) {
-    out.set(p, off)
-    off += p.length
-  }
-  return out
 }
 
 /** PNG bytes without EXIF and text chunks (XMP travels in iTXt). Chunks are copied whole, CRCs stay valid. */
@@ -37,7 +28,7 @@ export function stripPngMetadata(bytes: Uint8Array): Uint8Array {
     off = end
     if (type === 'IEND') break
   }
-  return concat(parts)
+  return concatBytes(parts)
 }
 
 /** WebP bytes without EXIF and XMP chunks; the VP8X flags and RIFF size are updated to match. */
@@ -59,7 +50,7 @@ export function stripWebpMetadata(bytes: Uint8Array): Uint8Array {
     }
     off = end
   }
-  const body = concat(parts)
+  const body = concatBytes(parts)
   const out = new Uint8Array(12 + body.length)
   out.set(bytes.subarray(0, 12))
   new DataView(out.buffer).setUint32(4, 4 + body.length, true)
