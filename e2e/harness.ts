@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { z } from 'zod'
+import { EmulatorResourceSchema } from '../server/drills/support/emulator-control'
 import type { FaultSpec } from '../server/emulator/faults'
 import { startServer } from '../server/server'
 import { launchChromium, openPhone, saveFailureShot, type Phone, type PhoneOptions } from './browser'
@@ -40,17 +41,8 @@ const StateSchema = z.object({
       blocks: z.array(BlockSchema),
     }),
   ),
-  resources: z.array(
-    z.object({
-      resourceId: z.string(),
-      docId: z.string(),
-      resourceUrl: z.string(),
-      mediaType: z.string(),
-      size: z.number(),
-      resourceName: z.string(),
-      uploaded: z.boolean(),
-    }),
-  ),
+  // The drills' schema of a resource: one definition of DESIGN.md §4's resource entry for all test code.
+  resources: z.array(EmulatorResourceSchema),
 })
 export type EmulatorState = z.infer<typeof StateSchema>
 
