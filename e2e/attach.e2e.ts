@@ -1,11 +1,10 @@
 // The main flow on a phone browser (sandbox): sign in, choose a document, pick three photos and a PDF,
 // send, and find them in the DingTalk document in the picked order, upright, without location, intact.
-import { beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import exifr from 'exifr'
 import sharp from 'sharp'
 import { SEED } from '../server/emulator/seed'
 import { saveScreen } from './browser'
-import { makeFixtures, type Fixtures } from './fixtures'
 import {
   blockIds,
   blockRefersTo,
@@ -20,13 +19,10 @@ import {
   waitForQueue,
   waitForReceipt,
 } from './flows'
-import { useE2E } from './harness'
+import { useE2E, useFixtures } from './harness'
 
 const e2e = useE2E()
-let fx: Fixtures
-beforeAll(async () => {
-  fx = await makeFixtures()
-})
+const fx = useFixtures()
 
 test('three photos and a PDF land in the document once each, in the picked order, upright and without GPS', async () => {
   const { page } = await e2e.phone()

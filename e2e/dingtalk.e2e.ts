@@ -1,20 +1,16 @@
 // Inside DingTalk (a DingTalk Android user agent with a fake JSAPI bridge, see browser.ts): the page
 // signs in silently with requestAuthCode, a captioned photo lands in the document, and "open document"
 // goes through biz.util.openLink.
-import { beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
 import type { FakeBridgeCall } from './browser'
-import { makeFixtures, type Fixtures } from './fixtures'
 import { blockIds, blocksPerItem, byTestId, pick, submitDocumentLink, waitForReceipt } from './flows'
-import { useE2E } from './harness'
+import { useE2E, useFixtures } from './harness'
 
 const e2e = useE2E()
 const EMULATOR_CORP_ID = 'ding-emulator-corp'
-let fx: Fixtures
-beforeAll(async () => {
-  fx = await makeFixtures()
-})
+const fx = useFixtures()
 
 /** What the page asked the fake bridge, and which links it asked DingTalk to open. */
 function bridgeLog(page: Page): Promise<{ calls: FakeBridgeCall[]; opened: string[] }> {

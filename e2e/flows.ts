@@ -159,3 +159,17 @@ export function blocksPerItem(
     }),
   )
 }
+
+/**
+ * Every picked item is in the document exactly once (one block refers to it), and the blocks added
+ * since `before` are those items in the picked order.
+ */
+export function expectEachInsertedOnce(state: EmulatorState, docId: string, names: string[], before: Set<string>): void {
+  const perItem = blocksPerItem(state, docId, names, before)
+  for (const [name, blocks] of perItem) expect(blocks, `blocks holding ${name}`).toHaveLength(1)
+  const added = state.documents
+    .find((d) => d.docId === docId)!
+    .blocks.filter((b) => !before.has(b.id))
+    .sort((a, b) => a.index - b.index)
+  expect(added.map((b) => b.id)).toEqual(names.map((name) => perItem.get(name)![0]!.id))
+}

@@ -10,6 +10,7 @@ import { EmulatorResourceSchema } from '../server/drills/support/emulator-contro
 import type { FaultSpec } from '../server/emulator/faults'
 import { startServer } from '../server/server'
 import { launchChromium, openPhone, saveFailureShot, type Phone, type PhoneOptions } from './browser'
+import { makeFixtures, type Fixtures } from './fixtures'
 
 /** A fixed secret (32+ characters): sessions and resource tokens are reproducible from run to run. */
 const SESSION_SECRET = 'e2e-session-secret-0123456789abcdef-0123456789'
@@ -196,6 +197,35 @@ export function useE2E(): E2E {
       const phone = await openPhone(browser!, options)
       phones.push(phone)
       return phone
+    },
+  }
+}
+
+/**
+ * The picked files of e2e/fixtures.ts for one e2e file: generated once before its tests. Read them
+ * inside a test (or what a test calls); before the file's beforeAll has run there are none yet.
+ */
+export function useFixtures(): Fixtures {
+  let made: Fixtures | undefined
+  beforeAll(async () => {
+    made = await makeFixtures()
+  })
+  const get = (): Fixtures => {
+    if (!made) throw new Error('e2e fixtures are read before beforeAll made them')
+    return made
+  }
+  return {
+    get rotated() {
+      return get().rotated
+    },
+    get withGps() {
+      return get().withGps
+    },
+    get plain() {
+      return get().plain
+    },
+    get pdf() {
+      return get().pdf
     },
   }
 }

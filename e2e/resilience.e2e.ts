@@ -1,15 +1,14 @@
 // Interruptions a phone user meets: the page reloaded (or the webview killed) mid-upload, and the
 // network dropping mid-upload. Either way every item ends up in the document exactly once, in order.
-import { beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
 import { saveScreen, throttleCpu, throttleUplink } from './browser'
-import { makeFixtures, type Fixtures } from './fixtures'
 import {
   blockIds,
-  blocksPerItem,
   byTestId,
   chooseDocumentBySearch,
+  expectEachInsertedOnce,
   openApp,
   pick,
   signInAsDemoUser,
@@ -17,13 +16,10 @@ import {
   waitForQueueMoment,
   waitForReceipt,
 } from './flows'
-import { useE2E } from './harness'
+import { useE2E, useFixtures } from './harness'
 
 const e2e = useE2E()
-let fx: Fixtures
-beforeAll(async () => {
-  fx = await makeFixtures()
-})
+const fx = useFixtures()
 
 const user = SEED.users.lina
 const doc = SEED.docs.sitePhotos
@@ -54,18 +50,6 @@ async function uploadSlotsRequested(): Promise<number> {
   return (await e2e.emulator.requests()).filter((r) => r.method === 'POST' && r.path.endsWith('/uploadInfos/query')).length
 }
 
-/** Every picked item is in the document exactly once, the new blocks are those items in the picked order. */
-async function expectEachInsertedOnce(names: string[], before: Set<string>): Promise<void> {
-  const state = await e2e.emulator.state()
-  const perItem = blocksPerItem(state, doc.docId, names, before)
-  for (const [name, blocks] of perItem) expect(blocks, `blocks holding ${name}`).toHaveLength(1)
-  const added = state.documents
-    .find((d) => d.docId === doc.docId)!
-    .blocks.filter((b) => !before.has(b.id))
-    .sort((a, b) => a.index - b.index)
-  expect(added.map((b) => b.id)).toEqual(names.map((name) => perItem.get(name)![0]!.id))
-}
-
 test('a reload in the middle of an upload resumes by itself and inserts every item exactly once', async () => {
   const { page } = await e2e.phone()
   const before = blockIds(await e2e.emulator.state())
@@ -83,7 +67,7 @@ test('a reload in the middle of an upload resumes by itself and inserts every it
   // Nobody touches anything after the reload: the persisted queue carries on.
   const receipt = await waitForReceipt(page, names.length)
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
-  await expectEachInsertedOnce(names, before)
+  expectEachInsertedOnce(await e2e.emulator.state(), doc.docId, names, before)
   // The reload really cut an upload off: it was started again with a new upload slot.
   expect(await uploadSlotsRequested()).toBeGreaterThan(names.length)
 })
@@ -104,7 +88,7 @@ test('a reload while later picks are still being prepared loses none of them', a
 
   const receipt = await waitForReceipt(page, names.length)
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
-  await expectEachInsertedOnce(names, before)
+  expectEachInsertedOnce(await e2e.emulator.state(), doc.docId, names, before)
 })
 
 test('going offline in the middle of an upload and back online completes, each item exactly once', async () => {
@@ -130,7 +114,7 @@ test('going offline in the middle of an upload and back online completes, each i
 
   const receipt = await waitForReceipt(page, names.length)
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
-  await expectEachInsertedOnce(names, before)
+  expectEachInsertedOnce(await e2e.emulator.state(), doc.docId, names, before)
 })
 
 test('DingTalk hiccups (system errors, a failed upload, throttling) are retried without the person noticing', async () => {
@@ -148,7 +132,7 @@ test('DingTalk hiccups (system errors, a failed upload, throttling) are retried 
   const names = await sendBatch(page)
   const receipt = await waitForReceipt(page, names.length)
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
-  await expectEachInsertedOnce(names, before)
+  expectEachInsertedOnce(await e2e.emulator.state(), doc.docId, names, before)
   expect(await page.locator(byTestId('error-message')).count()).toBe(0)
 
   // The hiccups really happened (so this test can fail): DingTalk answered 500, 503 and 429.

@@ -2,17 +2,13 @@
 // the insertion request still open) and the person opens the app again. The persisted queue must finish
 // the batch with the same Idempotency-Key: every item in the document exactly once, in the picked order.
 // (A reload mid-upload is covered by e2e/resilience.e2e.ts; this is the harder moment, mid-insertion.)
-import { beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import { SEED } from '../../server/emulator/seed'
-import { makeFixtures, type Fixtures } from '../fixtures'
-import { blockIds, blocksPerItem, byTestId, chooseDocumentBySearch, openApp, pick, signInAsDemoUser, waitForReceipt } from '../flows'
-import { useE2E } from '../harness'
+import { blockIds, byTestId, chooseDocumentBySearch, expectEachInsertedOnce, openApp, pick, signInAsDemoUser, waitForReceipt } from '../flows'
+import { useE2E, useFixtures } from '../harness'
 
 const e2e = useE2E()
-let fx: Fixtures
-beforeAll(async () => {
-  fx = await makeFixtures()
-})
+const fx = useFixtures()
 
 const user = SEED.users.lina
 const doc = SEED.docs.sitePhotos
@@ -45,12 +41,5 @@ test('a page killed mid-insertion and opened again finishes the batch, each item
   const receipt = await waitForReceipt(reopened, names.length)
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
 
-  const state = await e2e.emulator.state()
-  const perItem = blocksPerItem(state, doc.docId, names, before)
-  for (const [name, blocks] of perItem) expect(blocks, `blocks holding ${name}`).toHaveLength(1)
-  const added = state.documents
-    .find((d) => d.docId === doc.docId)!
-    .blocks.filter((b) => !before.has(b.id))
-    .sort((a, b) => a.index - b.index)
-  expect(added.map((b) => b.id)).toEqual(names.map((name) => perItem.get(name)![0]!.id))
+  expectEachInsertedOnce(await e2e.emulator.state(), doc.docId, names, before)
 })
