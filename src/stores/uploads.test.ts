@@ -154,6 +154,14 @@ async function openStore() {
   return store
 }
 
+/** A store open on DOC with `files` picked and every one of them prepared (ready to upload). */
+async function openStoreWith(files: File[]) {
+  const store = await openStore()
+  store.addFiles(files)
+  await store.prepared()
+  return store
+}
+
 const statuses = (items: QueueItem[]) => items.map((i) => `${i.name}:${i.status}`)
 const uploadCalls = () => calls.filter((c) => c.url.endsWith('/resources'))
 const insertCalls = () => calls.filter((c) => c.url.endsWith('/insertions'))
@@ -184,9 +192,7 @@ afterEach(async () => {
 
 describe('uploads store: pick → prepare → upload → insert', () => {
   it('uploads prepared items with explicit names and inserts them once, in the order shown, with captions', async () => {
-    const store = await openStore()
-    store.addFiles([await photo('IMG_1.jpg'), pdf('plan.pdf'), await photo('')])
-    await store.prepared()
+    const store = await openStoreWith([await photo('IMG_1.jpg'), pdf('plan.pdf'), await photo('')])
     await until(() => store.items.every((i) => i.status === 'uploaded'), 'all uploaded')
 
     // The photo left the device without GPS but still upright (orientation kept).
@@ -225,9 +231,7 @@ describe('uploads store: pick → prepare → upload → insert', () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
     handler = normalServer({ upload: async (call) => (await gate, uploaded(call)) })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => store.items[0]?.status === 'uploading', 'uploading')
     store.submit()
     await settle()
@@ -263,9 +267,7 @@ describe('uploads store: pick → prepare → upload → insert', () => {
         return uploaded(call)
       },
     })
-    const store = await openStore()
-    store.addFiles(Array.from({ length: 8 }, (_, i) => pdf(`f${i}.pdf`)))
-    await store.prepared()
+    const store = await openStoreWith(Array.from({ length: 8 }, (_, i) => pdf(`f${i}.pdf`)))
     await settle()
     expect(store.items.map((i) => i.status)).toEqual([...Array(3).fill('uploading'), ...Array(5).fill('ready')])
     release()
@@ -314,9 +316,7 @@ describe('uploads store: pick → prepare → upload → insert', () => {
 
   it('removing an uploading item aborts its request', async () => {
     handler = normalServer({ upload: () => new Promise(() => undefined) })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => store.items[0]?.status === 'uploading', 'uploading')
     const signal = uploadCalls()[0]!.config.signal as AbortSignal
     store.remove(store.items[0]!.id)
@@ -330,9 +330,7 @@ describe('uploads store: switching documents', () => {
 
   it('keeps unfinished items bound to their document, and moves on once a batch went in cleanly', async () => {
     handler = normalServer({ upload: () => new Promise(() => undefined) })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await store.open(OTHER)
     expect(store.targetsOther(OTHER.docId)).toBe(true)
     expect(store.batch.document).toEqual(DOC)
@@ -362,9 +360,7 @@ describe('uploads store: retries', () => {
   it('retries a 503 after its Retry-After, then succeeds', async () => {
     let n = 0
     handler = normalServer({ upload: (call) => (++n === 1 ? errorReply(503, 'dingtalk_unavailable', { retryAfter: '7' }) : uploaded(call)) })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => uploadCalls().length === 1, 'first try')
     await settle()
     await vi.advanceTimersByTimeAsync(6_900)
@@ -377,9 +373,7 @@ describe('uploads store: retries', () => {
   it('retries network errors with growing delays and gives up after the last attempt, offering retry', async () => {
     QUEUE_SETTINGS.maxAttempts = 3
     handler = normalServer({ upload: () => 'network-error' })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => uploadCalls().length === 1, 'first try')
     await settle()
     // attempt 1 fails → wait 1000 × (0.5 + 0.5·0.5) = 750 ms; attempt 2 → 1500 ms.
@@ -402,9 +396,7 @@ describe('uploads store: retries', () => {
 
   it('does not retry what cannot succeed (415 unsupported_type)', async () => {
     handler = normalServer({ upload: () => errorReply(415, 'unsupported_type') })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => store.items[0]?.status === 'failed', 'failed')
     expect(uploadCalls()).toHaveLength(1)
     expect(store.items[0]?.error).toEqual({ code: 'unsupported_type', retryable: false })
@@ -428,9 +420,7 @@ describe('uploads store: offline', () => {
   it('going offline aborts the upload on the wire and sends it again when back online', async () => {
     let n = 0
     handler = normalServer({ upload: (call) => (++n === 1 ? new Promise(() => undefined) : uploaded(call)) })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => uploadCalls().length === 1, 'first try on the wire')
     const firstSignal = uploadCalls()[0]!.config.signal as AbortSignal
     setOnline(false)
@@ -454,9 +444,7 @@ describe('uploads store: offline', () => {
         return 'network-error'
       },
     })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => uploadCalls().length === 1, 'first try')
     await settle()
     expect(store.items[0]?.status).toBe('uploading')
@@ -474,9 +462,7 @@ describe('uploads store: persistence and resume', () => {
         return inserted(call)
       },
     })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => store.items[0]?.status === 'uploaded', 'uploaded')
     store.submit()
     await until(() => store.done, 'receipt')
@@ -639,9 +625,7 @@ describe('uploads store: persistence and resume', () => {
   })
 
   it('"attach more" forgets the finished batch, also in IndexedDB', async () => {
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf')])
     await until(() => store.items[0]?.status === 'uploaded', 'uploaded')
     store.submit()
     await until(() => store.done, 'receipt')
@@ -671,9 +655,7 @@ describe('uploads store: insertion failures', () => {
         return errorReply(503, 'dingtalk_unavailable', { details: { blocks: [{ blockId: 'blk-0', resourceId: ids[0] }], pendingResourceIds: ids.slice(1) } })
       },
     })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf'), pdf('b.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf'), pdf('b.pdf')])
     await until(() => store.items.every((i) => i.status === 'uploaded'), 'uploaded')
     store.submit()
     await until(() => insertCalls().length === 1, 'first insertion')
@@ -728,9 +710,7 @@ describe('uploads store: insertion failures', () => {
 
   it('an item whose upload failed for good is reported, and retrying it inserts it after the others with a new key', async () => {
     handler = normalServer({ upload: (call) => (call.params.name === 'b.pdf' ? errorReply(403, 'forbidden') : uploaded(call)) })
-    const store = await openStore()
-    store.addFiles([pdf('a.pdf'), pdf('b.pdf')])
-    await store.prepared()
+    const store = await openStoreWith([pdf('a.pdf'), pdf('b.pdf')])
     await until(() => store.items[1]?.status === 'failed' && store.items[0]?.status === 'uploaded', 'a uploaded, b failed')
     store.submit()
     await until(() => store.done, 'receipt')
