@@ -2,6 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
 import globals from 'globals'
+import prettier from 'eslint-config-prettier'
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'e2e/artifacts/**', 'bench/fixtures/**'] },
@@ -21,4 +22,6 @@ export default tseslint.config(
       'vue/html-self-closing': 'off',
     },
   },
+  // Last: turns off every stylistic rule the formatter (Prettier, `npm run format:check`) owns.
+  prettier,
 )

@@ -9,7 +9,13 @@ export default defineConfig({
   plugins: [
     vue(),
     // Precompiles locale messages so the runtime-only vue-i18n build (no message compiler) ships.
-    vueI18n({ include: [path('./src/locales/**')], runtimeOnly: true, compositionOnly: true, fullInstall: false, dropMessageCompiler: true }),
+    vueI18n({
+      include: [path('./src/locales/**')],
+      runtimeOnly: true,
+      compositionOnly: true,
+      fullInstall: false,
+      dropMessageCompiler: true,
+    }),
   ],
   resolve: {
     alias: {

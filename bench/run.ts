@@ -115,9 +115,13 @@ async function main(): Promise<void> {
   if (selected.length === 0) writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n')
 
   const a = results.attach
-  console.log(selected.length === 0 ? '\nResults (bench/results.json)' : `\nResults of ${selected.join(', ')} (bench/results.json not written)`)
+  console.log(
+    selected.length === 0 ? '\nResults (bench/results.json)' : `\nResults of ${selected.join(', ')} (bench/results.json not written)`,
+  )
   console.table({
-    'attach: photos / MB original / MB sent': a ? `${a.photos} / ${(a.originalBytes / 1e6).toFixed(1)} / ${(a.sentBytes / 1e6).toFixed(1)}` : 'failed',
+    'attach: photos / MB original / MB sent': a
+      ? `${a.photos} / ${(a.originalBytes / 1e6).toFixed(1)} / ${(a.sentBytes / 1e6).toFixed(1)}`
+      : 'failed',
     'attach: link': a ? `${a.uplinkBitsPerSec / 1e6} Mbit/s up, ${a.rttMs} ms RTT` : 'failed',
     'attach: our app (s)': a?.seconds ?? 'failed',
     'attach: naive uploads (s)': a?.naiveSeconds ?? 'failed',
@@ -127,15 +131,28 @@ async function main(): Promise<void> {
     'stream: via server (MB/s)': stream ? round(stream.throughputMBps, 1) : 'failed',
     'stream: direct to storage (MB/s)': stream ? round(stream.directThroughputMBps, 1) : 'failed',
     'stream: server RSS growth (MB)': stream ? round(stream.rssGrowthMB, 1) : 'failed',
-    'calls/photo separate 1 | 10 | 50': calls ? Object.values(calls.separate).map((v) => round(v, 2)).join(' | ') : 'failed',
-    'calls/photo together 1 | 10 | 50': calls ? Object.values(calls.together).map((v) => round(v, 2)).join(' | ') : 'failed',
+    'calls/photo separate 1 | 10 | 50': calls
+      ? Object.values(calls.separate)
+          .map((v) => round(v, 2))
+          .join(' | ')
+      : 'failed',
+    'calls/photo together 1 | 10 | 50': calls
+      ? Object.values(calls.together)
+          .map((v) => round(v, 2))
+          .join(' | ')
+      : 'failed',
     'startup: health ready (ms)': healthReadyMs === null ? 'failed' : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : 'failed',
   })
 
   const checks: TargetCheck[] = [
     target('attach.seconds ≤ 0.35 × originalLinkSeconds', a?.seconds ?? NaN, 'max', a ? 0.35 * a.originalLinkSeconds : NaN),
-    target('stream.throughputMBps ≥ 0.7 × directThroughputMBps', stream?.throughputMBps ?? NaN, 'min', stream ? 0.7 * stream.directThroughputMBps : NaN),
+    target(
+      'stream.throughputMBps ≥ 0.7 × directThroughputMBps',
+      stream?.throughputMBps ?? NaN,
+      'min',
+      stream ? 0.7 * stream.directThroughputMBps : NaN,
+    ),
     target('stream.rssGrowthMB ≤ 64', stream?.rssGrowthMB ?? NaN, 'max', 64),
     target('calls.separate["10"] ≤ 2.05', calls?.separate['10'] ?? NaN, 'max', 2.05),
     target('calls.together["10"] ≤ 1.15', calls?.together['10'] ?? NaN, 'max', 1.15),

@@ -112,9 +112,7 @@ test('three photos and a PDF land in the document once each, in the picked order
   expect(view.url()).toContain(doc.docId)
   await expect
     .poll(() =>
-      view
-        .locator('img')
-        .evaluateAll((imgs) => (imgs as HTMLImageElement[]).filter((img) => img.complete && img.naturalWidth > 0).length),
+      view.locator('img').evaluateAll((imgs) => (imgs as HTMLImageElement[]).filter((img) => img.complete && img.naturalWidth > 0).length),
     )
     .toBeGreaterThanOrEqual(3)
   await expect.poll(() => view.locator('body').textContent()).toContain(fx.pdf.name)

@@ -99,7 +99,10 @@ function fakeDingTalkBridge(): void {
     w.__fakeDingTalkCalls.push({ service, action, params: JSON.parse(JSON.stringify(params ?? {})) })
     const name = `${service}.${action}`
     if (name === 'runtime.permission.requestAuthCode' || name === 'runtime.permission.requestAuthCodeV2') {
-      w.__e2eAuthCode(String(params?.corpId ?? '')).then((code) => ok({ code }), (e: unknown) => fail({ errorCode: '3', errorMessage: String(e) }))
+      w.__e2eAuthCode(String(params?.corpId ?? '')).then(
+        (code) => ok({ code }),
+        (e: unknown) => fail({ errorCode: '3', errorMessage: String(e) }),
+      )
       return
     }
     if (name === 'biz.util.openLink') {

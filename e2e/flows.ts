@@ -45,9 +45,11 @@ export async function pick(page: Page, photos: FixtureFile[], files: FixtureFile
 
 /** The queue as the page shows it: one entry per `queue-item`, in display order. */
 export async function queueSnapshot(page: Page): Promise<Array<{ name: string; status: string }>> {
-  return page.locator(byTestId('queue-item')).evaluateAll((items) =>
-    items.map((item) => ({ name: item.getAttribute('data-name') ?? '', status: item.getAttribute('data-status') ?? '' })),
-  )
+  return page
+    .locator(byTestId('queue-item'))
+    .evaluateAll((items) =>
+      items.map((item) => ({ name: item.getAttribute('data-name') ?? '', status: item.getAttribute('data-status') ?? '' })),
+    )
 }
 
 /**
@@ -60,7 +62,8 @@ export async function waitForQueue(page: Page, count: number, statuses: QueueSta
       ({ count, statuses }) => {
         const items = [...document.querySelectorAll('[data-testid="queue-item"]')]
         const seen = items.map((i) => i.getAttribute('data-status') ?? '')
-        if (!(statuses as string[]).includes('failed') && seen.includes('failed')) throw new Error(`a queue item failed: ${seen.join(', ')}`)
+        if (!(statuses as string[]).includes('failed') && seen.includes('failed'))
+          throw new Error(`a queue item failed: ${seen.join(', ')}`)
         return items.length === count && seen.every((s) => (statuses as string[]).includes(s))
       },
       { count, statuses },
@@ -90,7 +93,10 @@ export async function waitForQueueMoment(
 
 /** Waits until at least one queue item has the given status. */
 export async function waitForAnyQueueItem(page: Page, status: QueueStatus, timeout = 60_000): Promise<void> {
-  await page.locator(`${byTestId('queue-item')}[data-status="${status}"]`).first().waitFor({ state: 'attached', timeout })
+  await page
+    .locator(`${byTestId('queue-item')}[data-status="${status}"]`)
+    .first()
+    .waitFor({ state: 'attached', timeout })
 }
 
 /** Waits for the receipt and returns its rows. */
@@ -143,12 +149,7 @@ export function imageSources(block: EmulatorBlock): string[] {
  * For each picked file name: the blocks of the document that hold it. A file whose upload restarted can
  * have several resources (only one of them inserted); every block that refers to any of them counts.
  */
-export function blocksPerItem(
-  state: EmulatorState,
-  docId: string,
-  names: string[],
-  before: Set<string>,
-): Map<string, EmulatorBlock[]> {
+export function blocksPerItem(state: EmulatorState, docId: string, names: string[], before: Set<string>): Map<string, EmulatorBlock[]> {
   const doc = state.documents.find((d) => d.docId === docId)
   if (!doc) throw new Error(`document ${docId} missing from emulator state`)
   const added = doc.blocks.filter((b) => !before.has(b.id))

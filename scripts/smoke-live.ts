@@ -70,7 +70,8 @@ export function parseSmokeArgs(argv: readonly string[], env: Record<string, stri
   const value = (name: string) => env[name]?.trim() ?? ''
   for (const name of REQUIRED) if (!value(name)) errors.push(`${name} is not set`)
   if (value('SMOKE_DOC_ID') && !ID.test(value('SMOKE_DOC_ID'))) errors.push('SMOKE_DOC_ID must be a dentryUuid (letters, digits, - or _)')
-  if (value('SMOKE_UNION_ID') && !ID.test(value('SMOKE_UNION_ID'))) errors.push('SMOKE_UNION_ID must be a unionId (letters, digits, - or _)')
+  if (value('SMOKE_UNION_ID') && !ID.test(value('SMOKE_UNION_ID')))
+    errors.push('SMOKE_UNION_ID must be a unionId (letters, digits, - or _)')
   const url = (name: string, fallback: string) => {
     const raw = value(name) || fallback
     try {
@@ -102,10 +103,7 @@ export function parseSmokeArgs(argv: readonly string[], env: Record<string, stri
 }
 
 /** A 1×1 red PNG. */
-const TINY_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC',
-  'base64',
-)
+const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC', 'base64')
 
 interface Finding {
   check: string
@@ -113,13 +111,14 @@ interface Finding {
 }
 
 function describeError(err: unknown): string {
-  if (err instanceof DingTalkError) return `HTTP ${err.status || 'network'} ${err.dingtalkCode}${err.requestId ? ` (requestId ${err.requestId})` : ''}`
+  if (err instanceof DingTalkError)
+    return `HTTP ${err.status || 'network'} ${err.dingtalkCode}${err.requestId ? ` (requestId ${err.requestId})` : ''}`
   return err instanceof Error ? err.message : String(err)
 }
 
 /** `/core/api/resources/img/…` keeps its shape; an absolute URL loses its query (may carry a signature). */
 function safeUrl(url: string): string {
-  return /^https?:\/\//.test(url) ? redactUrl(url) : url.split('?')[0] ?? ''
+  return /^https?:\/\//.test(url) ? redactUrl(url) : (url.split('?')[0] ?? '')
 }
 
 async function uploadOne(api: DingTalkApi, cfg: SmokeConfig, bytes: Buffer, mediaType: string, name: string, findings: Finding[]) {
@@ -129,7 +128,8 @@ async function uploadOne(api: DingTalkApi, cfg: SmokeConfig, bytes: Buffer, medi
   findings.push({ check: `${name}: upload host`, result: new URL(info.uploadUrl).origin })
   findings.push({
     check: `${name}: upload URL lifetime`,
-    result: expires && /^\d+$/.test(expires) ? `${Math.round(Number(expires) - started / 1000)} s (Expires present)` : 'no Expires parameter',
+    result:
+      expires && /^\d+$/.test(expires) ? `${Math.round(Number(expires) - started / 1000)} s (Expires present)` : 'no Expires parameter',
   })
   await api.putResource(info.uploadUrl, Readable.from([bytes]), { mediaType, size: bytes.length })
   findings.push({ check: `${name}: PUT with Content-Type ${mediaType}`, result: 'accepted (2xx)' })
@@ -181,12 +181,20 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
       const block = await api.insertBlock(cfg.docId, cfg.unionId, {
         element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'image', properties: { src: uploaded.resourceUrl } }] },
       })
-      findings.push({ check: 'image paragraph (src = resourceUrl as returned)', result: `accepted, block ${block.id} at index ${block.index}` })
+      findings.push({
+        check: 'image paragraph (src = resourceUrl as returned)',
+        result: `accepted, block ${block.id} at index ${block.index}`,
+      })
       const stored = (await api.queryBlocks(cfg.docId, cfg.unionId)).find((b) => b.id === block.id)
       const src = JSON.stringify(stored?.children ?? []).match(/"src":"([^"]*)"/)?.[1]
       findings.push({
         check: 'src as DocBlocksQuery returns it',
-        result: src === undefined ? 'no src found in the block' : src === uploaded.resourceUrl ? 'identical to resourceUrl' : `differs: ${safeUrl(src)}`,
+        result:
+          src === undefined
+            ? 'no src found in the block'
+            : src === uploaded.resourceUrl
+              ? 'identical to resourceUrl'
+              : `differs: ${safeUrl(src)}`,
       })
     })
   }
@@ -207,7 +215,8 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
         })
         return `accepted, block ${block.id}`
       } catch (err) {
-        if (err instanceof DingTalkError && err.appCode === 'invalid_request') return `refused (${err.dingtalkCode}): the link fallback will be used`
+        if (err instanceof DingTalkError && err.appCode === 'invalid_request')
+          return `refused (${err.dingtalkCode}): the link fallback will be used`
         throw err
       }
     })

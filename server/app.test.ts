@@ -86,7 +86,12 @@ describe('error envelope', () => {
     expectErrorShape(await t.inject({ method: 'POST', url: '/api/documents/resolve', headers, payload: huge }), 401, 'unauthenticated')
     const me = await t.signIn('zhangwei')
     expectErrorShape(
-      await t.inject({ method: 'POST', url: '/api/documents/resolve', headers: { ...headers, ...me.headers }, payload: JSON.stringify({ url: 'x'.repeat(2 * 1024 * 1024) }) }),
+      await t.inject({
+        method: 'POST',
+        url: '/api/documents/resolve',
+        headers: { ...headers, ...me.headers },
+        payload: JSON.stringify({ url: 'x'.repeat(2 * 1024 * 1024) }),
+      }),
       413,
       'payload_too_large',
     )
@@ -100,14 +105,22 @@ describe('error envelope', () => {
     const r = await t.inject({ method: 'GET', url: '/api/boom' })
     expectErrorShape(r, 500, 'internal_error')
     expect(r.body).not.toContain('secret internal detail')
-    const logged = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === r.headers['x-request-id'] && l.level === 50)
+    const logged = t.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.requestId === r.headers['x-request-id'] && l.level === 50)
     expect(JSON.stringify(logged)).toContain('secret internal detail')
   })
 
   it('passes AppError details and headers through', async () => {
     t = await createTestApp()
     t.app.get('/api/partial', { config: { public: true } }, async () => {
-      throw new AppError('dingtalk_unavailable', 503, 'Some items are not in yet.', { blocks: [], pendingResourceIds: ['r1'] }, { 'retry-after': '7' })
+      throw new AppError(
+        'dingtalk_unavailable',
+        503,
+        'Some items are not in yet.',
+        { blocks: [], pendingResourceIds: ['r1'] },
+        { 'retry-after': '7' },
+      )
     })
     const r = await t.inject({ method: 'GET', url: '/api/partial' })
     expect(r.statusCode).toBe(503)

@@ -107,7 +107,12 @@ describe('parseEnv', () => {
     expect(env.host).toBe('0.0.0.0')
     expect(env.emulator).toEqual({ url: 'http://127.0.0.1:4001', port: 0 })
     expect(env.config.publicOrigin).toBe('https://attach.example.com')
-    expect(env.config.limits).toMatchObject({ maxImageBytes: 1000, maxFilesPerBatch: 5, loginsPerMinutePerAddress: 10, uploadsPerMinutePerUser: 20 })
+    expect(env.config.limits).toMatchObject({
+      maxImageBytes: 1000,
+      maxFilesPerBatch: 5,
+      loginsPerMinutePerAddress: 10,
+      uploadsPerMinutePerUser: 20,
+    })
     expect(env.trustProxy).toBe(1)
     expect(env.logLevel).toBe('warn')
     expect(parseEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)

@@ -146,7 +146,11 @@ function hasUnreadBody(request: FastifyRequest): boolean {
 /** Unknown routes (and wrong methods on known paths) get the same envelope. */
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const body: ErrorBody = {
-    error: { code: 'not_found', message: `No such endpoint: ${request.method} ${request.url.split('?')[0]}`, requestId: String(request.id) },
+    error: {
+      code: 'not_found',
+      message: `No such endpoint: ${request.method} ${request.url.split('?')[0]}`,
+      requestId: String(request.id),
+    },
   }
   return reply.code(404).type('application/json; charset=utf-8').send(body)
 }

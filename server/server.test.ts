@@ -95,7 +95,11 @@ describe('startServer', () => {
       body: JSON.stringify({ userId: SEED.users.lina.userId }),
     })
     const { authCode } = (await code.json()) as { authCode: string }
-    const session = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ authCode }) })
+    const session = await fetch(`${server.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ authCode }),
+    })
     expect(session.status).toBe(200)
   })
 

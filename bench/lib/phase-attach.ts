@@ -63,7 +63,9 @@ export async function runAttach(
     await page.goto(server.url)
     // Sign in as the first seeded person who can edit something and has a demo button.
     await page.locator('[data-testid^="signin-user-"]').first().waitFor()
-    const buttons = await page.locator('[data-testid^="signin-user-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid') ?? ''))
+    const buttons = await page
+      .locator('[data-testid^="signin-user-"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid') ?? ''))
     const pair = pairs.find((p) => buttons.includes(`signin-user-${p.userId}`))
     if (!pair) throw new Error(`no demo sign-in button for an editor; buttons: ${buttons.join(', ')}`)
     const signInAt = performance.now()
@@ -113,7 +115,10 @@ export async function runAttach(
     const receipt = page.getByTestId('receipt')
     const send = page.getByTestId('send-button')
     // The queue may send by itself; otherwise press send as soon as it can be pressed.
-    await Promise.race([receipt.waitFor({ state: 'visible', timeout: ATTACH_TIMEOUT_MS }), send.waitFor({ state: 'visible', timeout: ATTACH_TIMEOUT_MS })])
+    await Promise.race([
+      receipt.waitFor({ state: 'visible', timeout: ATTACH_TIMEOUT_MS }),
+      send.waitFor({ state: 'visible', timeout: ATTACH_TIMEOUT_MS }),
+    ])
     if (!(await receipt.isVisible())) await send.click({ timeout: ATTACH_TIMEOUT_MS })
     await page.waitForFunction(
       (n) =>
@@ -128,7 +133,13 @@ export async function runAttach(
     progress('attach', `H5: ${seconds.toFixed(1)} s, ${(sentBytes / 1e6).toFixed(2)} MB sent in ${created.length} resources`)
     const uploads = timeline.filter((t) => t.kind === 'upload')
     const fmt = (t: (typeof timeline)[number]) => `${t.start.toFixed(1)}–${t.end?.toFixed(1) ?? '?'}`
-    progress('attach', `uploads (s from pick): ${uploads.map(fmt).join(', ')}; insertion: ${timeline.filter((t) => t.kind === 'insert').map(fmt).join(', ')}`)
+    progress(
+      'attach',
+      `uploads (s from pick): ${uploads.map(fmt).join(', ')}; insertion: ${timeline
+        .filter((t) => t.kind === 'insert')
+        .map(fmt)
+        .join(', ')}`,
+    )
     page.removeAllListeners('request')
     page.removeAllListeners('requestfinished')
     page.removeAllListeners('requestfailed')
@@ -142,7 +153,10 @@ export async function runAttach(
       input.style.display = 'none'
       document.body.append(input)
     })
-    await page.setInputFiles('#bench-naive-input', photos.map((p) => p.path))
+    await page.setInputFiles(
+      '#bench-naive-input',
+      photos.map((p) => p.path),
+    )
     const naiveMs = await page.evaluate(async (docId) => {
       const input = document.getElementById('bench-naive-input')
       if (!(input instanceof HTMLInputElement) || !input.files) throw new Error('naive input missing')

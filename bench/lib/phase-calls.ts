@@ -38,10 +38,16 @@ export async function runCalls(emulatorUrl: string, env: Record<string, string>)
         result[layout][String(size) as '1' | '10' | '50'] = calls.length / size
         const byApi = new Map<string, number>()
         for (const c of calls) {
-          const api = `${c.method} ${c.path.replace(/\/documents\/[^/]+/, '/documents/{doc}').replace(/\/resources\/[^/]+/, '/resources/{doc}').replace(/\/blocks\/[^/]+/, '/blocks/{block}')}`
+          const api = `${c.method} ${c.path
+            .replace(/\/documents\/[^/]+/, '/documents/{doc}')
+            .replace(/\/resources\/[^/]+/, '/resources/{doc}')
+            .replace(/\/blocks\/[^/]+/, '/blocks/{block}')}`
           byApi.set(api, (byApi.get(api) ?? 0) + 1)
         }
-        progress('calls', `${layout} × ${size}: ${calls.length} calls (${(calls.length / size).toFixed(2)}/photo) — ${[...byApi].map(([api, n]) => `${n} ${api}`).join(', ')}`)
+        progress(
+          'calls',
+          `${layout} × ${size}: ${calls.length} calls (${(calls.length / size).toFixed(2)}/photo) — ${[...byApi].map(([api, n]) => `${n} ${api}`).join(', ')}`,
+        )
       }
     }
     client.close()

@@ -35,7 +35,9 @@ export async function measureHealthReady(env: Record<string, string>): Promise<n
   try {
     const base = await Promise.race([
       url,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`server not ready after ${TIMEOUT_MS} ms:\n${output}`)), TIMEOUT_MS)),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`server not ready after ${TIMEOUT_MS} ms:\n${output}`)), TIMEOUT_MS),
+      ),
     ])
     for (;;) {
       const res = await httpRequest(`${base}/api/health`).catch(() => null)

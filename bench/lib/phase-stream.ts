@@ -48,17 +48,25 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
   const directFirst = await direct()
 
   // Through our server, in a child process whose RSS we sample.
-  const server = await startChildServer({
-    ...env,
-    EMULATOR_URL: emulatorUrl,
-    MAX_FILE_BYTES: String(maxFile),
-    UPLOAD_RATE_PER_MINUTE: '1000',
-  }, { showOutput: true })
+  const server = await startChildServer(
+    {
+      ...env,
+      EMULATOR_URL: emulatorUrl,
+      MAX_FILE_BYTES: String(maxFile),
+      UPLOAD_RATE_PER_MINUTE: '1000',
+    },
+    { showOutput: true },
+  )
   try {
     const client = new ApiClient(server.url, undefined, new http.Agent({ keepAlive: true, maxSockets: STREAM_CONCURRENCY }))
     await client.signIn(pair.userId)
     // Warm the upload path (code compiled, token cached) so the baseline is a serving server.
-    await client.upload(pair.docId, { name: 'warm.pdf', contentType: GENERATED_MEDIA_TYPE, size: 1024 * 1024, body: () => generatedBody(1024 * 1024) })
+    await client.upload(pair.docId, {
+      name: 'warm.pdf',
+      contentType: GENERATED_MEDIA_TYPE,
+      size: 1024 * 1024,
+      body: () => generatedBody(1024 * 1024),
+    })
     const before = server.procMemory()
     let peakRss = before.rss
     // What the RSS is made of (V8 heap vs Buffers), for explaining growth: sampled over IPC.
@@ -78,7 +86,12 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
     const start = performance.now()
     try {
       await mapLimit(sizes, STREAM_CONCURRENCY, (size, i) =>
-        client.upload(pair.docId, { name: `stream-${i + 1}.pdf`, contentType: GENERATED_MEDIA_TYPE, size, body: () => generatedBody(size) }),
+        client.upload(pair.docId, {
+          name: `stream-${i + 1}.pdf`,
+          contentType: GENERATED_MEDIA_TYPE,
+          size,
+          body: () => generatedBody(size),
+        }),
       )
     } finally {
       clearInterval(sampler)
@@ -108,7 +121,10 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
 /** PUTs generated bodies of `sizes` straight to emulator upload URLs, 4 at a time; returns MB/s. */
 async function putDirect(emulatorUrl: string, token: string, pair: EditorAndDoc, sizes: number[]): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: STREAM_CONCURRENCY })
-  progress('stream', `direct: ${sizes.length} × ${(Math.max(...sizes) / 1e6).toFixed(0)} MB PUT to the emulator, ${STREAM_CONCURRENCY} at a time`)
+  progress(
+    'stream',
+    `direct: ${sizes.length} × ${(Math.max(...sizes) / 1e6).toFixed(0)} MB PUT to the emulator, ${STREAM_CONCURRENCY} at a time`,
+  )
   const start = performance.now()
   await mapLimit(sizes, STREAM_CONCURRENCY, async (size, i) => {
     const slot = await requestUploadSlot(emulatorUrl, token, pair.docId, pair.unionId, {

@@ -4,7 +4,16 @@
 // (A reload mid-upload is covered by e2e/resilience.e2e.ts; this is the harder moment, mid-insertion.)
 import { expect, test } from 'vitest'
 import { SEED } from '../../server/emulator/seed'
-import { blockIds, byTestId, chooseDocumentBySearch, expectEachInsertedOnce, openApp, pick, signInAsDemoUser, waitForReceipt } from '../flows'
+import {
+  blockIds,
+  byTestId,
+  chooseDocumentBySearch,
+  expectEachInsertedOnce,
+  openApp,
+  pick,
+  signInAsDemoUser,
+  waitForReceipt,
+} from '../flows'
 import { useE2E, useFixtures } from '../harness'
 
 const e2e = useE2E()

@@ -65,7 +65,12 @@ describe('error envelopes', () => {
     handler = (_req, _b, res) =>
       json(res, 403, { Code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', Message: '没有调用该接口的权限', RequestId: 'GW-1' })
     const err = await failure(client().api.getMineWorkspace('u1'))
-    expect(err).toMatchObject({ status: 403, dingtalkCode: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', requestId: 'GW-1', appStatus: 502 })
+    expect(err).toMatchObject({
+      status: 403,
+      dingtalkCode: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      requestId: 'GW-1',
+      appStatus: 502,
+    })
     expect(calls('/v2.0/wiki/mineWorkspaces')).toBe(1)
   })
 
@@ -180,7 +185,12 @@ describe('requests as sent', () => {
     expect(ws.searchParams.get('maxResults')).toBe('30')
     expect(ws.searchParams.get('withPermissionRole')).toBe('true')
     const nodes = new URL(base + (seen.find((s) => s.url.startsWith('/v2.0/wiki/nodes'))?.url ?? ''))
-    expect(Object.fromEntries(nodes.searchParams)).toMatchObject({ parentNodeId: 'root', maxResults: '50', nextToken: 'nt', withPermissionRole: 'true' })
+    expect(Object.fromEntries(nodes.searchParams)).toMatchObject({
+      parentNodeId: 'root',
+      maxResults: '50',
+      nextToken: 'nt',
+      withPermissionRole: 'true',
+    })
   })
 
   it('PUTs the upload with exactly Content-Type and Content-Length, not chunked', async () => {
@@ -199,7 +209,9 @@ describe('requests as sent', () => {
 
   it('refuses an upload URL that is not absolute http(s) without sending anything', async () => {
     const body = Readable.from(chunks(10))
-    const err = await failure(client().api.putResource('/core/api/resources/img/x?Signature=abc', body, { mediaType: 'image/png', size: 10 }))
+    const err = await failure(
+      client().api.putResource('/core/api/resources/img/x?Signature=abc', body, { mediaType: 'image/png', size: 10 }),
+    )
     expect(err).toMatchObject({ dingtalkCode: 'invalidResponse', appStatus: 502 })
     expect(err.message).not.toContain('Signature')
     expect(body.destroyed).toBe(true)
@@ -208,7 +220,10 @@ describe('requests as sent', () => {
   it('fails an upload body shorter than size with size_mismatch, once', async () => {
     handler = (_req, _b, res) => res.writeHead(200).end()
     const err = await failure(
-      client().api.putResource(`${base}/__oss/r2?Expires=1&Signature=abc`, Readable.from(chunks(1000)), { mediaType: 'image/png', size: 2000 }),
+      client().api.putResource(`${base}/__oss/r2?Expires=1&Signature=abc`, Readable.from(chunks(1000)), {
+        mediaType: 'image/png',
+        size: 2000,
+      }),
     )
     expect(err).toMatchObject({ dingtalkCode: 'bodyLengthMismatch', appCode: 'size_mismatch', appStatus: 400 })
   })

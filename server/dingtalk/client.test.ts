@@ -292,15 +292,29 @@ describe('retries', () => {
 
   it('does not repeat an insert after a 503 that may have applied it', async () => {
     const { api } = client()
-    await fault({ path: `/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, method: 'POST', status: 503, code: 'operationTimeout', times: 1 })
-    const err = await failure(api.insertBlock(WEEKLY.docId, ZHANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'x' } } }))
+    await fault({
+      path: `/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`,
+      method: 'POST',
+      status: 503,
+      code: 'operationTimeout',
+      times: 1,
+    })
+    const err = await failure(
+      api.insertBlock(WEEKLY.docId, ZHANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'x' } } }),
+    )
     expect(err).toMatchObject({ appStatus: 503, retryable: true, outcomeUnknown: true })
     expect(await callsTo(`/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, 'POST')).toHaveLength(1)
   })
 
   it('does repeat an insert the gateway throttled (it never reached the document)', async () => {
     const { api } = client()
-    await fault({ path: `/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, method: 'POST', status: 403, code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', times: 1 })
+    await fault({
+      path: `/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`,
+      method: 'POST',
+      status: 403,
+      code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+      times: 1,
+    })
     const block = await api.insertBlock(WEEKLY.docId, ZHANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'once' } } })
     const blocks = await api.queryBlocks(WEEKLY.docId, ZHANG.unionId)
     expect(blocks.filter((b) => b.paragraph?.text === 'once').map((b) => b.id)).toEqual([block.id])
@@ -336,7 +350,11 @@ describe('putResource', () => {
   it('streams 50 MB from a generator to the upload URL, which accepts it', async () => {
     const { api } = client()
     const size = 50 * 1024 * 1024
-    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, { size, mediaType: 'application/zip', resourceName: 'big.zip' })
+    const info = await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, {
+      size,
+      mediaType: 'application/zip',
+      resourceName: 'big.zip',
+    })
     await api.putResource(info.uploadUrl, Readable.from(generated(size)), { mediaType: 'application/zip', size })
     const state = (await control('GET', '/__emulator/state')) as { resources: { resourceId: string; size: number; uploaded: boolean }[] }
     expect(state.resources.find((r) => r.resourceId === info.resourceId)).toMatchObject({ size, uploaded: true })
@@ -383,9 +401,19 @@ describe('document and wiki calls', () => {
     const recent = await api.recentEditDocs(ZHANG.unionId, { maxResults: 5 })
     expect(recent.items.length).toBeGreaterThan(0)
     expect(recent.items.length).toBeLessThanOrEqual(5)
-    for (const d of recent.items) expect(d).toEqual({ nodeId: expect.any(String), name: expect.any(String), url: expect.any(String), workspaceId: expect.any(String), workspaceName: expect.any(String) })
+    for (const d of recent.items)
+      expect(d).toEqual({
+        nodeId: expect.any(String),
+        name: expect.any(String),
+        url: expect.any(String),
+        workspaceId: expect.any(String),
+        workspaceName: expect.any(String),
+      })
     const found = await api.searchDocs(ZHANG.unionId, WEEKLY.name, {})
-    expect(found.items.find((d) => d.nodeId === WEEKLY.docId)).toMatchObject({ name: WEEKLY.name, workspaceName: SEED.workspaces.product.name })
+    expect(found.items.find((d) => d.nodeId === WEEKLY.docId)).toMatchObject({
+      name: WEEKLY.name,
+      workspaceName: SEED.workspaces.product.name,
+    })
   })
 
   it('uploads an image and inserts it into the document with a caption appended', async () => {
@@ -406,7 +434,9 @@ describe('document and wiki calls', () => {
 
   it('maps a read-only insert to forbidden without retrying', async () => {
     const { api } = client()
-    const err = await failure(api.insertBlock(WEEKLY.docId, WANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'x' } } }))
+    const err = await failure(
+      api.insertBlock(WEEKLY.docId, WANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'x' } } }),
+    )
     expect(err).toMatchObject({ status: 403, appCode: 'forbidden' })
     expect(await callsTo(`/v1.0/doc/suites/documents/${WEEKLY.docId}/blocks`, 'POST')).toHaveLength(1)
   })
@@ -425,7 +455,9 @@ describe('logging', () => {
     await fault({ path: UPLOAD_PATH, status: 503, code: 'operationTimeout', times: 1 })
     await api.getResourceUploadInfo(WEEKLY.docId, ZHANG.unionId, uploadReq)
     emuClock.advance(3600 * 1000)
-    await failure(api.putResource(info.uploadUrl, Readable.from(generated(uploadReq.size)), { mediaType: 'image/jpeg', size: uploadReq.size }))
+    await failure(
+      api.putResource(info.uploadUrl, Readable.from(generated(uploadReq.size)), { mediaType: 'image/jpeg', size: uploadReq.size }),
+    )
 
     // The token DingTalk issued (a repeat request inside its TTL returns the same one, §2.1).
     const tokenRes = await fetch(`${emu.url}${TOKEN_PATH}`, {

@@ -199,7 +199,10 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
       })
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err
-      log.debug({ method: spec.method, path: spec.template, status: 0, attempt, durationMs: clock.now() - started, code: err.code }, 'dingtalk call')
+      log.debug(
+        { method: spec.method, path: spec.template, status: 0, attempt, durationMs: clock.now() - started, code: err.code },
+        'dingtalk call',
+      )
       throw new DingTalkError({
         status: 0,
         dingtalkCode: err.code,
@@ -341,7 +344,10 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
       } catch (err) {
         if (!(err instanceof NetworkError)) throw err
         const code = uploadFailureCode(err, body, opts.signal)
-        log.debug({ method: 'PUT', url: redactUrl(uploadUrl), status: 0, size: opts.size, durationMs: clock.now() - started, code }, 'dingtalk upload')
+        log.debug(
+          { method: 'PUT', url: redactUrl(uploadUrl), status: 0, size: opts.size, durationMs: clock.now() - started, code },
+          'dingtalk upload',
+        )
         throw new DingTalkError({ status: 0, dingtalkCode: code, api })
       } finally {
         // A failed PUT leaves the source stream half-read; release it rather than leak it.

@@ -73,9 +73,23 @@ describe('isTokenRejected / wasNotDelivered', () => {
 
 describe('DingTalkError', () => {
   it('carries the mapping and a message without DingTalk text', () => {
-    const err = new DingTalkError({ status: 404, dingtalkCode: 'docNotExist', dingtalkMessage: '文档不存在', requestId: 'r1', api: 'POST /x/{id}' })
+    const err = new DingTalkError({
+      status: 404,
+      dingtalkCode: 'docNotExist',
+      dingtalkMessage: '文档不存在',
+      requestId: 'r1',
+      api: 'POST /x/{id}',
+    })
     expect(err).toBeInstanceOf(Error)
-    expect(err).toMatchObject({ status: 404, dingtalkCode: 'docNotExist', requestId: 'r1', appCode: 'document_not_found', appStatus: 404, retryable: false, outcomeUnknown: false })
+    expect(err).toMatchObject({
+      status: 404,
+      dingtalkCode: 'docNotExist',
+      requestId: 'r1',
+      appCode: 'document_not_found',
+      appStatus: 404,
+      retryable: false,
+      outcomeUnknown: false,
+    })
     expect(err.message).toBe('DingTalk POST /x/{id} failed: 404 docNotExist')
   })
 

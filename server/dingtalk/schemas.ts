@@ -130,7 +130,10 @@ export const BlockElementSchema = z
   .object({
     blockType: BlockTypeSchema,
     paragraph: z.object({ text: z.string().optional() }).loose().optional(),
-    heading: z.object({ level: z.union([z.number(), z.string()]).optional(), text: z.string().optional() }).loose().optional(),
+    heading: z
+      .object({ level: z.union([z.number(), z.string()]).optional(), text: z.string().optional() })
+      .loose()
+      .optional(),
     attachment: AttachmentPropsSchema.optional(),
     children: z.array(z.unknown()).optional(),
   })

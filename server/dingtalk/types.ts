@@ -39,11 +39,7 @@ export interface DingTalkApi {
   /** GetResourceUploadInfo: an upload slot for one resource in a document. */
   getResourceUploadInfo(docId: string, operatorId: string, req: ResourceUploadInfoRequest): Promise<ResourceUploadInfo>
   /** PUTs exactly `size` bytes from `body` to an upload URL, streaming, Content-Type = mediaType. */
-  putResource(
-    uploadUrl: string,
-    body: Readable,
-    opts: { mediaType: string; size: number; signal?: AbortSignal },
-  ): Promise<void>
+  putResource(uploadUrl: string, body: Readable, opts: { mediaType: string; size: number; signal?: AbortSignal }): Promise<void>
   /** DocInsertBlocks. Returns the stored block (with `id` and `index`). */
   insertBlock(docKey: string, operatorId: string, req: InsertBlockRequest): Promise<StoredBlock>
   /** DocAppendParagraph: appends one inline element to a paragraph block. */

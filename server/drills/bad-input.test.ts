@@ -237,7 +237,16 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
     for (const field of Object.keys(route.body)) {
       for (const value of WEIRD_VALUES) {
         const body = { ...route.body, [field]: value }
-        cases.push(jsonCase(`field ${field}=${String(JSON.stringify(value)).slice(0, 30)} ${route.path}`, 'POST', path, route.auth, Buffer.from(JSON.stringify(body)), route.headers))
+        cases.push(
+          jsonCase(
+            `field ${field}=${String(JSON.stringify(value)).slice(0, 30)} ${route.path}`,
+            'POST',
+            path,
+            route.auth,
+            Buffer.from(JSON.stringify(body)),
+            route.headers,
+          ),
+        )
       }
       const { [field]: _dropped, ...rest } = route.body
       cases.push(jsonCase(`missing ${field} ${route.path}`, 'POST', path, route.auth, Buffer.from(JSON.stringify(rest)), route.headers))
@@ -249,7 +258,14 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
     for (const [i, body] of MALFORMED_JSON.entries()) {
       cases.push(jsonCase(`malformed #${i} ${route.path}`, 'POST', path, route.auth, body, route.headers))
     }
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/xml', '']) {
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+      'application/xml',
+      '',
+    ]) {
       cases.push({
         name: `content-type "${type}" ${route.path}`,
         method: 'POST',
@@ -264,21 +280,49 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
   // 3. Insertions: forged and foreign tokens, bad positions, batch limits, idempotency keys.
   const insertions = `/api/documents/${ctx.docId}/insertions`
   const insert = (name: string, body: unknown, key: string | null = `k-${name}`) =>
-    cases.push(jsonCase(`insert ${name}`, 'POST', insertions, 'session', Buffer.from(JSON.stringify(body)), key === null ? [] : [['Idempotency-Key', key]]))
+    cases.push(
+      jsonCase(
+        `insert ${name}`,
+        'POST',
+        insertions,
+        'session',
+        Buffer.from(JSON.stringify(body)),
+        key === null ? [] : [['Idempotency-Key', key]],
+      ),
+    )
   for (const [i, token] of tokenVariants.entries()) insert(`token variant ${i}`, { items: [{ resourceToken: token }] })
   cases.push(
-    jsonCase('insert token for another document', 'POST', `/api/documents/${ctx.otherDocId}/insertions`, 'session', Buffer.from(JSON.stringify({ items: [{ resourceToken: ctx.token }] })), [['Idempotency-Key', 'k-other-doc']]),
+    jsonCase(
+      'insert token for another document',
+      'POST',
+      `/api/documents/${ctx.otherDocId}/insertions`,
+      'session',
+      Buffer.from(JSON.stringify({ items: [{ resourceToken: ctx.token }] })),
+      [['Idempotency-Key', 'k-other-doc']],
+    ),
   )
   insert('no key', { items: [{ resourceToken: ctx.token }] }, null)
-  for (const key of ['', ' ', 'k'.repeat(5000), '\u00e9\u00e8', '../k']) insert(`key ${JSON.stringify(key.slice(0, 10))}`, { items: [{ resourceToken: ctx.token }] }, key)
+  for (const key of ['', ' ', 'k'.repeat(5000), '\u00e9\u00e8', '../k'])
+    insert(`key ${JSON.stringify(key.slice(0, 10))}`, { items: [{ resourceToken: ctx.token }] }, key)
   insert('empty items', { items: [] })
   insert('51 items', { items: Array.from({ length: 51 }, () => ({ resourceToken: ctx.token })) })
   insert('201 items', { items: Array.from({ length: 201 }, () => ({ resourceToken: ctx.token })) })
   insert('long caption', { items: [{ resourceToken: ctx.token, caption: 'c'.repeat(501) }] })
-  for (const position of [{ where: 'middle' }, { where: 'after' }, { where: 'after', blockId: '' }, { where: 'before', blockId: '../x' }, { where: 'after', blockId: 'b'.repeat(129) }, { where: 'after', blockId: 'no-such-block' }, 'end', [], { where: 'end', blockId: 'x', extra: 1 }]) {
+  for (const position of [
+    { where: 'middle' },
+    { where: 'after' },
+    { where: 'after', blockId: '' },
+    { where: 'before', blockId: '../x' },
+    { where: 'after', blockId: 'b'.repeat(129) },
+    { where: 'after', blockId: 'no-such-block' },
+    'end',
+    [],
+    { where: 'end', blockId: 'x', extra: 1 },
+  ]) {
     insert(`position ${JSON.stringify(position).slice(0, 40)}`, { items: [{ resourceToken: ctx.token }], position })
   }
-  for (const layout of ['', 'Separate', 'grid', 1, null]) insert(`layout ${JSON.stringify(layout)}`, { items: [{ resourceToken: ctx.token }], layout })
+  for (const layout of ['', 'Separate', 'grid', 1, null])
+    insert(`layout ${JSON.stringify(layout)}`, { items: [{ resourceToken: ctx.token }], layout })
 
   // 4. Path tricks in ids, on each document route and method.
   for (const id of PATH_IDS) {
@@ -286,18 +330,68 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
     for (const suffix of ['/blocks', '/resources', '/insertions', '']) {
       const target = Buffer.concat([Buffer.from('/api/documents/'), idBytes, Buffer.from(suffix)])
       const method = suffix === '/blocks' || suffix === '' ? 'GET' : 'POST'
-      const body = suffix === '/resources' ? ctx.jpeg : suffix === '/insertions' ? Buffer.from(JSON.stringify({ items: [{ resourceToken: ctx.token }] })) : undefined
+      const body =
+        suffix === '/resources'
+          ? ctx.jpeg
+          : suffix === '/insertions'
+            ? Buffer.from(JSON.stringify({ items: [{ resourceToken: ctx.token }] }))
+            : undefined
       const headers: Array<[string, string]> =
-        suffix === '/resources' ? [['Content-Type', 'image/jpeg']] : suffix === '/insertions' ? [['Content-Type', 'application/json'], ['Idempotency-Key', `k-path-${cases.length}`]] : []
-      cases.push({ name: `path id ${JSON.stringify(idBytes.toString('latin1').slice(0, 30))}${suffix}`, method, target, auth: 'session', body, headers })
+        suffix === '/resources'
+          ? [['Content-Type', 'image/jpeg']]
+          : suffix === '/insertions'
+            ? [
+                ['Content-Type', 'application/json'],
+                ['Idempotency-Key', `k-path-${cases.length}`],
+              ]
+            : []
+      cases.push({
+        name: `path id ${JSON.stringify(idBytes.toString('latin1').slice(0, 30))}${suffix}`,
+        method,
+        target,
+        auth: 'session',
+        body,
+        headers,
+      })
     }
   }
-  for (const target of ['/api/../api/health', '/api/./health', '//api/health', '/api/health/..', '/api/%2e%2e/etc/passwd', '/api/documents/..%2f..%2f..%2fetc%2fpasswd/blocks', '/%2e%2e/%2e%2e/etc/passwd', '/api/nodes?parentId=..%2f..', '/api/\u0000', '/api/documents/x/blocks#frag', 'http://evil.example/api/health', '*', '/api/documents/x/blocks/../../session']) {
+  for (const target of [
+    '/api/../api/health',
+    '/api/./health',
+    '//api/health',
+    '/api/health/..',
+    '/api/%2e%2e/etc/passwd',
+    '/api/documents/..%2f..%2f..%2fetc%2fpasswd/blocks',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/api/nodes?parentId=..%2f..',
+    '/api/\u0000',
+    '/api/documents/x/blocks#frag',
+    'http://evil.example/api/health',
+    '*',
+    '/api/documents/x/blocks/../../session',
+  ]) {
     cases.push({ name: `path ${JSON.stringify(target)}`, method: 'GET', target: Buffer.from(target, 'latin1'), auth: 'session' })
   }
 
   // 5. Query strings: huge, repeated, wrong shapes.
-  for (const query of ['cursor=' + 'c'.repeat(3000), 'cursor=%ff', 'cursor=not-a-cursor', 'cursor[]=a', 'cursor=a&cursor=b', 'q=' + 'q'.repeat(300), 'q=%00', 'q[$ne]=1', 'q=a&q=b', 'parentId=', 'parentId=' + 'p'.repeat(200), 'parentId=..%2f..%2f', 'parentId=a&parentId=b', 'parentId=%c3%28', 'operatorId=someone-else', 'x=' + 'y'.repeat(8000)]) {
+  for (const query of [
+    'cursor=' + 'c'.repeat(3000),
+    'cursor=%ff',
+    'cursor=not-a-cursor',
+    'cursor[]=a',
+    'cursor=a&cursor=b',
+    'q=' + 'q'.repeat(300),
+    'q=%00',
+    'q[$ne]=1',
+    'q=a&q=b',
+    'parentId=',
+    'parentId=' + 'p'.repeat(200),
+    'parentId=..%2f..%2f',
+    'parentId=a&parentId=b',
+    'parentId=%c3%28',
+    'operatorId=someone-else',
+    'x=' + 'y'.repeat(8000),
+  ]) {
     for (const path of ['/api/workspaces', '/api/nodes', '/api/documents']) {
       cases.push({ name: `query ${path}?${query.slice(0, 30)}`, method: 'GET', target: `${path}?${query}`, auth: 'session' })
     }
@@ -306,16 +400,62 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
   // 6. Uploads: lengths, types, names.
   const resources = `/api/documents/${ctx.docId}/resources`
   const upload = (name: string, body: Buffer, headers: Array<[string, string]>, extra: Partial<Case> = {}) =>
-    cases.push({ name: `upload ${name}`, method: 'POST', target: resources + (extra.target ? '' : '?name=x.jpg'), auth: 'session', body, headers, ...extra })
-  upload('no content-length (chunked)', ctx.jpeg, [['Content-Type', 'image/jpeg'], ['Transfer-Encoding', 'chunked']])
-  upload('content-length 1e15', Buffer.alloc(0), [['Content-Type', 'image/jpeg'], ['Content-Length', '1000000000000000']])
-  upload('content-length over MAX_FILE_BYTES', Buffer.alloc(0), [['Content-Type', 'application/pdf'], ['Content-Length', String(MAX_FILE_BYTES + 1)]])
-  upload('content-length -1', Buffer.alloc(0), [['Content-Type', 'image/jpeg'], ['Content-Length', '-1']])
-  upload('content-length abc', Buffer.alloc(0), [['Content-Type', 'image/jpeg'], ['Content-Length', 'abc']])
-  upload('two content-lengths', ctx.jpeg, [['Content-Type', 'image/jpeg'], ['Content-Length', String(ctx.jpeg.length)], ['Content-Length', '5']])
-  upload('content-length 0', Buffer.alloc(0), [['Content-Type', 'image/jpeg'], ['Content-Length', '0']])
-  upload('body shorter than content-length', ctx.jpeg.subarray(0, 500), [['Content-Type', 'image/jpeg'], ['Content-Length', String(ctx.jpeg.length)]], { halfClose: true, mayNotAnswer: true })
-  upload('head only, then gone', ctx.jpeg.subarray(0, 10), [['Content-Type', 'image/jpeg'], ['Content-Length', String(ctx.jpeg.length)]], { halfClose: true, mayNotAnswer: true })
+    cases.push({
+      name: `upload ${name}`,
+      method: 'POST',
+      target: resources + (extra.target ? '' : '?name=x.jpg'),
+      auth: 'session',
+      body,
+      headers,
+      ...extra,
+    })
+  upload('no content-length (chunked)', ctx.jpeg, [
+    ['Content-Type', 'image/jpeg'],
+    ['Transfer-Encoding', 'chunked'],
+  ])
+  upload('content-length 1e15', Buffer.alloc(0), [
+    ['Content-Type', 'image/jpeg'],
+    ['Content-Length', '1000000000000000'],
+  ])
+  upload('content-length over MAX_FILE_BYTES', Buffer.alloc(0), [
+    ['Content-Type', 'application/pdf'],
+    ['Content-Length', String(MAX_FILE_BYTES + 1)],
+  ])
+  upload('content-length -1', Buffer.alloc(0), [
+    ['Content-Type', 'image/jpeg'],
+    ['Content-Length', '-1'],
+  ])
+  upload('content-length abc', Buffer.alloc(0), [
+    ['Content-Type', 'image/jpeg'],
+    ['Content-Length', 'abc'],
+  ])
+  upload('two content-lengths', ctx.jpeg, [
+    ['Content-Type', 'image/jpeg'],
+    ['Content-Length', String(ctx.jpeg.length)],
+    ['Content-Length', '5'],
+  ])
+  upload('content-length 0', Buffer.alloc(0), [
+    ['Content-Type', 'image/jpeg'],
+    ['Content-Length', '0'],
+  ])
+  upload(
+    'body shorter than content-length',
+    ctx.jpeg.subarray(0, 500),
+    [
+      ['Content-Type', 'image/jpeg'],
+      ['Content-Length', String(ctx.jpeg.length)],
+    ],
+    { halfClose: true, mayNotAnswer: true },
+  )
+  upload(
+    'head only, then gone',
+    ctx.jpeg.subarray(0, 10),
+    [
+      ['Content-Type', 'image/jpeg'],
+      ['Content-Length', String(ctx.jpeg.length)],
+    ],
+    { halfClose: true, mayNotAnswer: true },
+  )
   const bigImage = Buffer.concat([ctx.jpeg.subarray(0, 20), Buffer.alloc(MAX_IMAGE_BYTES + 1 - 20, 0x55)])
   upload('image over MAX_IMAGE_BYTES', bigImage, [['Content-Type', 'image/jpeg']])
   const refused: Array<[string, Buffer]> = [
@@ -346,16 +486,36 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
       },
     })
   }
-  upload('name not UTF-8', ctx.jpeg, [['Content-Type', 'image/jpeg']], { target: Buffer.concat([Buffer.from(`${resources}?name=`), Buffer.from([0xff, 0xfe]), Buffer.from('.jpg')]) })
+  upload('name not UTF-8', ctx.jpeg, [['Content-Type', 'image/jpeg']], {
+    target: Buffer.concat([Buffer.from(`${resources}?name=`), Buffer.from([0xff, 0xfe]), Buffer.from('.jpg')]),
+  })
   upload('name invalid escape', ctx.jpeg, [['Content-Type', 'image/jpeg']], { target: `${resources}?name=%ff%fe.jpg` })
 
   // 7. Headers: oversized, many, invalid bytes; bad cookies and CSRF tokens.
   const anyRoute = () => pick(rng, ROUTES)
   for (let i = 0; i < 6; i++) {
     const route = anyRoute()
-    cases.push({ name: `header of 20 KB ${route.path}`, method: route.methods[0] ?? 'GET', target: fill(route.path), auth: 'session', headers: [['X-Big', 'a'.repeat(20 * 1024)]] })
-    cases.push({ name: `2000 headers ${route.path}`, method: route.methods[0] ?? 'GET', target: fill(route.path), auth: 'session', headers: Array.from({ length: 2000 }, (_, j): [string, string] => [`X-H${j}`, 'v']) })
-    cases.push({ name: `cookie of 15 KB ${route.path}`, method: route.methods[0] ?? 'GET', target: fill(route.path), auth: 'none', headers: [['Cookie', `session=${'s'.repeat(15 * 1024)}`]] })
+    cases.push({
+      name: `header of 20 KB ${route.path}`,
+      method: route.methods[0] ?? 'GET',
+      target: fill(route.path),
+      auth: 'session',
+      headers: [['X-Big', 'a'.repeat(20 * 1024)]],
+    })
+    cases.push({
+      name: `2000 headers ${route.path}`,
+      method: route.methods[0] ?? 'GET',
+      target: fill(route.path),
+      auth: 'session',
+      headers: Array.from({ length: 2000 }, (_, j): [string, string] => [`X-H${j}`, 'v']),
+    })
+    cases.push({
+      name: `cookie of 15 KB ${route.path}`,
+      method: route.methods[0] ?? 'GET',
+      target: fill(route.path),
+      auth: 'none',
+      headers: [['Cookie', `session=${'s'.repeat(15 * 1024)}`]],
+    })
   }
   for (const [name, value] of [
     ['Cookie', 'session='],
@@ -381,7 +541,17 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
   ] as const) {
     for (const method of ['GET', 'POST']) {
       const route = method === 'GET' ? '/api/session' : '/api/documents/resolve'
-      cases.push({ name: `header ${name}: ${JSON.stringify(value.slice(0, 15))} ${method}`, method, target: route, auth: 'session', headers: [[name, value], ['Content-Type', 'application/json']], body: method === 'POST' ? Buffer.from('{"url":"https://alidocs.dingtalk.com/i/nodes/x"}') : undefined })
+      cases.push({
+        name: `header ${name}: ${JSON.stringify(value.slice(0, 15))} ${method}`,
+        method,
+        target: route,
+        auth: 'session',
+        headers: [
+          [name, value],
+          ['Content-Type', 'application/json'],
+        ],
+        body: method === 'POST' ? Buffer.from('{"url":"https://alidocs.dingtalk.com/i/nodes/x"}') : undefined,
+      })
     }
   }
 
@@ -391,10 +561,26 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
     const route = anyRoute()
     const method = pick(rng, ALL_METHODS.slice(0, 5))
     const id = pick(rng, PATH_IDS)
-    const target = rng() < 0.3 ? Buffer.concat([Buffer.from(route.path.split('DOC')[0] ?? ''), typeof id === 'string' ? Buffer.from(id) : id, Buffer.from(route.path.split('DOC')[1] ?? '')]) : fill(route.path)
-    const headers: Array<[string, string]> = [['Content-Type', pick(rng, ['application/json', 'image/jpeg', 'text/plain', 'application/octet-stream'])]]
+    const target =
+      rng() < 0.3
+        ? Buffer.concat([
+            Buffer.from(route.path.split('DOC')[0] ?? ''),
+            typeof id === 'string' ? Buffer.from(id) : id,
+            Buffer.from(route.path.split('DOC')[1] ?? ''),
+          ])
+        : fill(route.path)
+    const headers: Array<[string, string]> = [
+      ['Content-Type', pick(rng, ['application/json', 'image/jpeg', 'text/plain', 'application/octet-stream'])],
+    ]
     if (rng() < 0.5) headers.push(['Idempotency-Key', `k-${randInt(rng, 0, 1e9)}`])
-    cases.push({ name: `random #${cases.length} ${method} ${route.path}`, method, target, auth: pick(rng, AUTHS), headers, body: method === 'GET' ? undefined : pick(rng, bodies) })
+    cases.push({
+      name: `random #${cases.length} ${method} ${route.path}`,
+      method,
+      target,
+      auth: pick(rng, AUTHS),
+      headers,
+      body: method === 'GET' ? undefined : pick(rng, bodies),
+    })
   }
   return cases
 }
@@ -402,8 +588,12 @@ function buildCases(rng: Rng, ctx: { docId: string; otherDocId: string; token: s
 // ---- sending and judging -----------------------------------------------------------------------
 
 function requestBytes(c: Case, session: Session, other: Session): Buffer {
-  const headers: Array<[string, string]> = [['Host', '127.0.0.1'], ['Connection', 'close']]
-  if (c.auth !== 'none') headers.push(['Cookie', c.auth === 'bad-cookie' ? `${session.cookie.split('=')[0]}=AAAA${'x'.repeat(40)}` : session.cookie])
+  const headers: Array<[string, string]> = [
+    ['Host', '127.0.0.1'],
+    ['Connection', 'close'],
+  ]
+  if (c.auth !== 'none')
+    headers.push(['Cookie', c.auth === 'bad-cookie' ? `${session.cookie.split('=')[0]}=AAAA${'x'.repeat(40)}` : session.cookie])
   if (c.auth === 'session' || c.auth === 'bad-cookie') headers.push(['X-CSRF-Token', session.csrf])
   if (c.auth === 'bad-csrf') headers.push(['X-CSRF-Token', session.csrf.slice(0, -2) + 'zz'])
   if (c.auth === 'other-csrf') headers.push(['X-CSRF-Token', other.csrf])
@@ -506,7 +696,10 @@ describe('drill: malformed requests', () => {
     expect(problems).toEqual([])
 
     // Still alive and still working for a well-behaved person.
-    const health = await rawRequest(stack.serverUrl, Buffer.from('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'))
+    const health = await rawRequest(
+      stack.serverUrl,
+      Buffer.from('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'),
+    )
     expect(health?.status).toBe(200)
     const resource = await up(client, mine.docId)
     const inserted = await client.insert(mine.docId, [{ resourceToken: resource.resourceToken }])

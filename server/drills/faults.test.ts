@@ -7,15 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from './support/api-client'
 import { appendedSources, attachBatch } from './support/batches'
-import {
-  addFault,
-  editablePairs,
-  getRequests,
-  getState,
-  imageSources,
-  type EditorAndDoc,
-  type FaultSpec,
-} from './support/emulator-control'
+import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc, type FaultSpec } from './support/emulator-control'
 import { makePhotos } from './support/photos'
 import { startStack, type Stack } from './support/stack'
 

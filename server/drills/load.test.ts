@@ -95,7 +95,10 @@ describe('drill: 50 simultaneous people', () => {
     })
 
     expect(failures, `server stderr:\n${server.stderr()}`).toEqual([])
-    expect(timings.filter((t) => t.status >= 500 && t.status !== 503), 'no server errors').toEqual([])
+    expect(
+      timings.filter((t) => t.status >= 500 && t.status !== 503),
+      'no server errors',
+    ).toEqual([])
     expect(peak - baseline).toBeLessThan(MAX_PEAK_HEAP_GROWTH_BYTES)
     expect(retained - baseline).toBeLessThan(MAX_RETAINED_HEAP_GROWTH_BYTES)
 
@@ -106,7 +109,10 @@ describe('drill: 50 simultaneous people', () => {
       const docId = people[i]?.pair?.docId ?? ''
       const gained = imageSources(after, docId).slice(imageSources(before, docId).length)
       const mine = result.value.resources.map((r) => r.resourceUrl)
-      expect(gained.filter((src) => mine.includes(src)), `person ${i + 1}`).toEqual(mine)
+      expect(
+        gained.filter((src) => mine.includes(src)),
+        `person ${i + 1}`,
+      ).toEqual(mine)
     }
   }, 180_000)
 })

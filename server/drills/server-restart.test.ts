@@ -11,14 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../emulator/index'
 import { ApiClient } from './support/api-client'
 import { mapLimit } from './support/batches'
-import {
-  addFault,
-  clearFaults,
-  editablePairs,
-  getState,
-  imageSources,
-  type EditorAndDoc,
-} from './support/emulator-control'
+import { addFault, clearFaults, editablePairs, getState, imageSources, type EditorAndDoc } from './support/emulator-control'
 import { makePhotos } from './support/photos'
 import { startChildServer, type ChildServer } from './support/processes'
 import { drillEnv, removeDataDir } from './support/stack'

@@ -84,7 +84,10 @@ describe('drill: upload URL expires before the PUT', () => {
     const resource = await upload
     const log = (await getRequests(stack.emulatorUrl)).slice(logBefore)
     const puts = log.filter((r) => r.method === 'PUT' && r.path.startsWith(storagePath))
-    expect(puts.map((r) => r.status), 'the first PUT is refused as expired, the next succeeds').toEqual([403, 200])
+    expect(
+      puts.map((r) => r.status),
+      'the first PUT is refused as expired, the next succeeds',
+    ).toEqual([403, 200])
     expect(log.filter((r) => isUploadInfo(r.path) && r.status === 200).length).toBeGreaterThanOrEqual(2)
     // Bytes the server has not kept can only come from the browser again.
     if (large) expect(client.stats.uploadAttempts).toBe(2)

@@ -68,7 +68,8 @@ async function drain(request: FastifyRequest): Promise<void> {
 function sendFaultError(reply: FastifyReply, path: string, error: NonNullable<FaultEffect['error']>): FastifyReply {
   const family = pathFamily(path)
   if (family === 'oapi') {
-    const numeric = typeof error.code === 'number' ? error.code : error.code !== undefined && /^-?\d+$/.test(error.code) ? Number(error.code) : null
+    const numeric =
+      typeof error.code === 'number' ? error.code : error.code !== undefined && /^-?\d+$/.test(error.code) ? Number(error.code) : null
     if (numeric !== null) return sendOapiError(reply, numeric, error.message ?? '系统繁忙', error.status ?? 200)
     return sendOapiError(reply, -1, error.message ?? String(error.code ?? '系统繁忙'), error.status ?? 500)
   }
@@ -93,7 +94,9 @@ function bodyErrorMessage(err: FastifyError): string {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'Content-Length does not match the body'
     default:
-      return err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? `Malformed JSON body: ${err.message}` : err.message
+      return err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+        ? `Malformed JSON body: ${err.message}`
+        : err.message
   }
 }
 
@@ -219,7 +222,13 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     await drain(request)
     if (family === 'oapi') return reply.code(404).send({ errcode: 404, errmsg: '请求的URI地址不存在' })
     if (family === 'oss') return sendOssError(reply, 404, 'NoSuchKey', 'The specified key does not exist.')
-    if (family === 'api') return sendApiError(reply, 404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method: ${request.method} ${path}`)
+    if (family === 'api')
+      return sendApiError(
+        reply,
+        404,
+        'InvalidAction.NotFound',
+        `Specified api is not found, please check your url and method: ${request.method} ${path}`,
+      )
     return sendApiError(reply, 404, 'NotFound', `No such path: ${request.method} ${path}`)
   })
 

@@ -51,7 +51,11 @@ async function slot(size: number, mediaType = 'image/png', docId = sitePhotos) {
 }
 
 async function put(uploadUrl: string, body: string | Buffer, contentType = 'image/png') {
-  const res = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) })
+  const res = await fetch(uploadUrl, {
+    method: 'PUT',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  })
   return { status: res.status, text: await res.text(), etag: res.headers.get('etag') }
 }
 
@@ -102,7 +106,11 @@ describe('tokens and login', () => {
 
 describe('GetResourceUploadInfo input', () => {
   it('needs operatorId', async () => {
-    expectApiError(await postJson(uploadInfoUrl(sitePhotos, null), { size: 1, mediaType: 'image/png', resourceName: 'a' }, auth), 400, 'paramError')
+    expectApiError(
+      await postJson(uploadInfoUrl(sitePhotos, null), { size: 1, mediaType: 'image/png', resourceName: 'a' }, auth),
+      400,
+      'paramError',
+    )
   })
 
   it.each([
@@ -238,8 +246,15 @@ describe('the upload URL', () => {
   it('honours a custom upload URL lifetime', async () => {
     const emu = await startEmulator({ clock, uploadUrlTtlSeconds: 60 })
     try {
-      const t = (await postJson(`${emu.url}/v1.0/oauth2/accessToken`, { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' })).body.accessToken
-      const info = (await postJson(`${emu.url}/v1.0/doc/docs/resources/${sitePhotos}/uploadInfos/query?operatorId=${zhang}`, { size: 1, mediaType: 'text/plain', resourceName: 'a.txt' }, { 'x-acs-dingtalk-access-token': t })).body.result
+      const t = (await postJson(`${emu.url}/v1.0/oauth2/accessToken`, { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' })).body
+        .accessToken
+      const info = (
+        await postJson(
+          `${emu.url}/v1.0/doc/docs/resources/${sitePhotos}/uploadInfos/query?operatorId=${zhang}`,
+          { size: 1, mediaType: 'text/plain', resourceName: 'a.txt' },
+          { 'x-acs-dingtalk-access-token': t },
+        )
+      ).body.result
       expect(Number(new URL(info.uploadUrl).searchParams.get('Expires'))).toBe(Math.floor(clock.now() / 1000) + 60)
       clock.advance(61_000)
       expect((await put(info.uploadUrl, 'a', 'text/plain')).status).toBe(403)
@@ -266,15 +281,29 @@ describe('blocks input', () => {
     ['a negative index', { element: { blockType: 'paragraph', paragraph: {} }, index: -1 }],
     ['an index past the end', { element: { blockType: 'paragraph', paragraph: {} }, index: 99 }],
     ['a text child with an unknown field', { element: { blockType: 'paragraph', paragraph: {}, children: [{ text: 'a', size: 3 }] } }],
-    ['a link without text', { element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'link', properties: { href: 'https://a' }, children: [] }] } }],
-    ['an unknown inline type', { element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'video', properties: {} }] } }],
+    [
+      'a link without text',
+      {
+        element: {
+          blockType: 'paragraph',
+          paragraph: {},
+          children: [{ elementType: 'link', properties: { href: 'https://a' }, children: [] }],
+        },
+      },
+    ],
+    [
+      'an unknown inline type',
+      { element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'video', properties: {} }] } },
+    ],
     ['an attachment without resourceId', { element: { blockType: 'attachment', attachment: { type: 'file', name: 'a.pdf' } } }],
   ])('answers 400 paramError for %s', async (_name, body) => {
     expectApiError(await insert(body), 400, 'paramError')
   })
 
   it('accepts an image only if its src is a resource uploaded to this document', async () => {
-    const image = (src: string) => ({ element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'image', properties: { src } }] } })
+    const image = (src: string) => ({
+      element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'image', properties: { src } }] },
+    })
     const registered = await slot(3)
     const res = await insert(image(registered.resourceUrl))
     expectApiError(res, 400, 'paramError') // registered but never uploaded
@@ -290,7 +319,10 @@ describe('blocks input', () => {
   it('accepts an attachment block for an uploaded resource of this document and renders it as a named link', async () => {
     const info = await slot(4, 'application/pdf')
     expect((await put(info.uploadUrl, '%PDF', 'application/pdf')).status).toBe(200)
-    const element = { blockType: 'attachment', attachment: { resourceId: info.resourceId, type: 'pdf', name: '报价 <v2>.pdf', viewType: 'preview' } }
+    const element = {
+      blockType: 'attachment',
+      attachment: { resourceId: info.resourceId, type: 'pdf', name: '报价 <v2>.pdf', viewType: 'preview' },
+    }
     const res = await insert({ element })
     expect(res.status).toBe(200)
     expect(res.body.result.data).toMatchObject({ ...element, index: 2 })
@@ -303,7 +335,10 @@ describe('blocks input', () => {
   it('escapes every text in the HTML view and never links a script URL', async () => {
     const evil = '<img src=x onerror=alert(1)>'
     const link = { elementType: 'link', properties: { href: 'javascript:alert(1)' }, children: [{ text: '点我' }] }
-    expect((await insert({ element: { blockType: 'paragraph', paragraph: { text: evil }, children: [{ text: evil, bold: true }, link] } })).status).toBe(200)
+    expect(
+      (await insert({ element: { blockType: 'paragraph', paragraph: { text: evil }, children: [{ text: evil, bold: true }, link] } }))
+        .status,
+    ).toBe(200)
     for (const path of [`/i/nodes/${sitePhotos}`, `/__emulator/documents/${sitePhotos}`]) {
       const res = await fetch(`${url}${path}`)
       expect(res.headers.get('content-type')).toContain('text/html')
@@ -319,7 +354,9 @@ describe('blocks input', () => {
   it('stores heading levels the way DocBlocksQuery returns them', async () => {
     const res = await insert({ element: { blockType: 'heading', heading: { level: 2, text: '小结' } } })
     expect(res.body.result.data.heading).toEqual({ level: 'heading-2', text: '小结' })
-    const callout = await insert({ element: { blockType: 'callout', callout: {}, children: [{ blockType: 'heading', heading: { level: 3, text: '注意' } }] } })
+    const callout = await insert({
+      element: { blockType: 'callout', callout: {}, children: [{ blockType: 'heading', heading: { level: 3, text: '注意' } }] },
+    })
     expect(callout.body.result.data.children).toEqual([{ blockType: 'heading', heading: { level: 'heading-3', text: '注意' } }])
     expectApiError(await insert({ element: { blockType: 'callout', callout: {}, children: [{ blockType: 'video' }] } }), 400, 'paramError')
     expectApiError(await insert({ element: { blockType: 'heading', heading: { level: 7, text: 'x' } } }), 400, 'paramError')
@@ -328,7 +365,11 @@ describe('blocks input', () => {
 
   it('places blocks before/after a block or an index, and 404s an unknown blockId', async () => {
     const list = async () =>
-      (await getJson(blocksUrl(weekly), auth)).body.result.data as Array<{ id: string; paragraph?: { text?: string }; heading?: { text?: string } }>
+      (await getJson(blocksUrl(weekly), auth)).body.result.data as Array<{
+        id: string
+        paragraph?: { text?: string }
+        heading?: { text?: string }
+      }>
     const [first, second] = await list()
     const text = (t: string) => ({ blockType: 'paragraph', paragraph: { text: t } })
     expect((await insert({ element: text('start'), index: 0, where: 'before' }, weekly)).body.result.data.index).toBe(0)
@@ -336,7 +377,16 @@ describe('blocks input', () => {
     expect((await insert({ element: text('before-1st'), blockId: first?.id, where: 'before' }, weekly)).body.result.data.index).toBe(1)
     expect((await insert({ element: text('end') }, weekly)).body.result.data.index).toBe(7)
     const labels = (await list()).map((b) => b.paragraph?.text ?? `# ${b.heading?.text}`)
-    expect(labels).toEqual(['start', 'before-1st', '# 项目周报', '本周进展：完成移动端上传流程联调。', 'after-2nd', '# 下周计划', '灰度发布并收集一线反馈。', 'end'])
+    expect(labels).toEqual([
+      'start',
+      'before-1st',
+      '# 项目周报',
+      '本周进展：完成移动端上传流程联调。',
+      'after-2nd',
+      '# 下周计划',
+      '灰度发布并收集一线反馈。',
+      'end',
+    ])
     expectApiError(await insert({ element: text('x'), blockId: 'nosuchblock000000' }, weekly), 404, 'invalidRequest.resource.notFound')
   })
 
@@ -374,7 +424,18 @@ describe('never a 500', () => {
     ['PUT', '/__oss/whatever?Expires=abc&Signature=x&OSSAccessKeyId=y'],
     ['GET', '/core/api/resources/img/..%2F..%2Fetc%2Fpasswd'],
   ] as const
-  const bodies = ['', 'null', '[]', '"str"', '{"element":null}', '{"size":{"$gt":1}}', '{bad json', '{"url":123}', '{"userId":[]}', '\u0000\u0001']
+  const bodies = [
+    '',
+    'null',
+    '[]',
+    '"str"',
+    '{"element":null}',
+    '{"size":{"$gt":1}}',
+    '{bad json',
+    '{"url":123}',
+    '{"userId":[]}',
+    '\u0000\u0001',
+  ]
 
   it('answers every odd request with a 4xx', async () => {
     for (const [method, path] of paths) {
@@ -391,7 +452,7 @@ describe('never a 500', () => {
     }
   })
 
-  it('answers unknown paths with a 404 in the family\'s envelope', async () => {
+  it("answers unknown paths with a 404 in the family's envelope", async () => {
     expectApiError(await getJson(`${url}/v1.0/doc/nothing`, auth), 404, 'InvalidAction.NotFound')
     const oapi = await getJson(`${url}/topapi/nothing`)
     expect(oapi).toMatchObject({ status: 404, body: { errcode: 404 } })

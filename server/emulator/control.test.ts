@@ -36,7 +36,12 @@ beforeEach(async () => {
 })
 afterEach(() => emulator.app.close())
 
-const uploadInfo = () => call('POST', `/v1.0/doc/docs/resources/${sitePhotos}/uploadInfos/query?operatorId=${zhang}`, { size: 3, mediaType: 'image/png', resourceName: 'a.png' })
+const uploadInfo = () =>
+  call('POST', `/v1.0/doc/docs/resources/${sitePhotos}/uploadInfos/query?operatorId=${zhang}`, {
+    size: 3,
+    mediaType: 'image/png',
+    resourceName: 'a.png',
+  })
 
 describe('state', () => {
   it('has exactly the DESIGN.md §4 shape', async () => {
@@ -48,10 +53,20 @@ describe('state', () => {
       expect(Object.keys(doc).sort()).toEqual(['blocks', 'docId', 'name', 'roles', 'url', 'workspaceId'])
       expect(doc.url).toBe(`https://alidocs.dingtalk.com/i/nodes/${doc.docId}`)
       for (const role of Object.values(doc.roles)) expect(['OWNER', 'MANAGER', 'EDITOR', 'READER']).toContain(role)
-      doc.blocks.forEach((b: Json, i: number) => expect(b).toMatchObject({ id: expect.any(String), index: i, blockType: expect.any(String) }))
+      doc.blocks.forEach((b: Json, i: number) =>
+        expect(b).toMatchObject({ id: expect.any(String), index: i, blockType: expect.any(String) }),
+      )
     }
     expect(body.resources).toEqual([
-      { resourceId: info.resourceId, docId: sitePhotos, resourceUrl: info.resourceUrl, mediaType: 'image/png', size: 3, resourceName: 'a.png', uploaded: false },
+      {
+        resourceId: info.resourceId,
+        docId: sitePhotos,
+        resourceUrl: info.resourceUrl,
+        mediaType: 'image/png',
+        size: 3,
+        resourceName: 'a.png',
+        uploaded: false,
+      },
     ])
   })
 
@@ -61,7 +76,12 @@ describe('state', () => {
     expect(body.documents.length).toBeGreaterThanOrEqual(60)
     const editors = (doc: Json) => Object.values(doc.roles).filter((r) => r !== 'READER').length
     const photos = body.documents.find((d: Json) => d.docId === sitePhotos)
-    expect(photos.roles).toEqual({ [zhang]: 'OWNER', [SEED.users.lina.unionId]: 'EDITOR', [SEED.users.wangfang.unionId]: 'READER', [SEED.users.liuyang.unionId]: 'READER' })
+    expect(photos.roles).toEqual({
+      [zhang]: 'OWNER',
+      [SEED.users.lina.unionId]: 'EDITOR',
+      [SEED.users.wangfang.unionId]: 'READER',
+      [SEED.users.liuyang.unionId]: 'READER',
+    })
     expect(editors(photos)).toBe(2)
     const brand = body.documents.find((d: Json) => d.docId === SEED.docs.brandGuide.docId)
     expect(brand.roles[zhang]).toBe('READER')
@@ -73,7 +93,9 @@ describe('state', () => {
   it('reset restores the seed and forgets uploads, faults and the call log', async () => {
     const before = (await call('GET', '/__emulator/state')).body
     const info = (await uploadInfo()).body.result
-    expect((await call('PUT', new URL(info.uploadUrl).pathname + new URL(info.uploadUrl).search, 'abc', { 'content-type': 'image/png' })).status).toBe(200)
+    expect(
+      (await call('PUT', new URL(info.uploadUrl).pathname + new URL(info.uploadUrl).search, 'abc', { 'content-type': 'image/png' })).status,
+    ).toBe(200)
     await call('POST', `/v1.0/doc/suites/documents/${sitePhotos}/blocks?operatorId=${zhang}`, {
       element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'image', properties: { src: info.resourceUrl } }] },
     })
@@ -92,10 +114,14 @@ describe('state', () => {
   it('records edits for the recent-edit list', async () => {
     const lina = SEED.users.lina.unionId
     const recent = async () =>
-      (await call('GET', `/v1.0/doc/workspaces/docs/recentEditDocs?operatorId=${lina}&maxResults=3`)).body.recentList.map((r: Json) => r.nodeBO.nodeId)
+      (await call('GET', `/v1.0/doc/workspaces/docs/recentEditDocs?operatorId=${lina}&maxResults=3`)).body.recentList.map(
+        (r: Json) => r.nodeBO.nodeId,
+      )
     expect(await recent()).not.toContain(SEED.docs.releasePlan.docId)
     clock.advance(60_000)
-    await call('POST', `/v1.0/doc/suites/documents/${SEED.docs.releasePlan.docId}/blocks?operatorId=${lina}`, { element: { blockType: 'paragraph', paragraph: { text: 'hi' } } })
+    await call('POST', `/v1.0/doc/suites/documents/${SEED.docs.releasePlan.docId}/blocks?operatorId=${lina}`, {
+      element: { blockType: 'paragraph', paragraph: { text: 'hi' } },
+    })
     expect((await recent())[0]).toBe(SEED.docs.releasePlan.docId)
   })
 })
@@ -107,7 +133,11 @@ describe('auth codes', () => {
   it('are single-use', async () => {
     const { authCode } = (await mint('wangfang')).body
     const first = await exchange(authCode)
-    expect(first.body).toMatchObject({ errcode: 0, errmsg: 'ok', result: { userid: 'wangfang', unionid: SEED.users.wangfang.unionId, name: '王芳', sys: false, sys_level: 0 } })
+    expect(first.body).toMatchObject({
+      errcode: 0,
+      errmsg: 'ok',
+      result: { userid: 'wangfang', unionid: SEED.users.wangfang.unionId, name: '王芳', sys: false, sys_level: 0 },
+    })
     expect(first.body.result).toHaveProperty('device_id')
     expect(first.body.result).toHaveProperty('associated_unionid')
     expect((await exchange(authCode)).body).toMatchObject({ errcode: 40078, errmsg: '不存在的临时授权码' })
@@ -146,9 +176,15 @@ describe('faults', () => {
   })
 
   it('match by path prefix and method only', async () => {
-    await call('POST', '/__emulator/faults', { path: '/v1.0/doc/suites/', method: 'post', code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' })
+    await call('POST', '/__emulator/faults', {
+      path: '/v1.0/doc/suites/',
+      method: 'post',
+      code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+    })
     expect((await blocks()).status).toBe(200)
-    const res = await call('POST', `/v1.0/doc/suites/documents/${sitePhotos}/blocks?operatorId=${zhang}`, { element: { blockType: 'paragraph', paragraph: {} } })
+    const res = await call('POST', `/v1.0/doc/suites/documents/${sitePhotos}/blocks?operatorId=${zhang}`, {
+      element: { blockType: 'paragraph', paragraph: {} },
+    })
     expect(res.status).toBe(403)
     expect(res.body.code).toBe('Forbidden.AccessDenied.QpsLimitForAppkeyAndApi')
     expect((await call('GET', `/v2.0/wiki/mineWorkspaces?operatorId=${zhang}`)).status).toBe(200)
@@ -191,7 +227,15 @@ describe('faults', () => {
     await call('POST', '/__emulator/faults', { path: '/v1.0/', status: 500 })
     expect((await call('DELETE', '/__emulator/faults')).body).toEqual({ cleared: 1 })
     expect((await blocks()).status).toBe(200)
-    for (const bad of [{}, { path: 'v1.0' }, { path: '/v1.0/' }, { path: '/v1.0/', status: 99 }, { path: '/v1.0/', status: 500, probability: 2 }, { path: '/__emulator/', status: 500 }, { path: '/v1.0/', status: 500, bogus: 1 }]) {
+    for (const bad of [
+      {},
+      { path: 'v1.0' },
+      { path: '/v1.0/' },
+      { path: '/v1.0/', status: 99 },
+      { path: '/v1.0/', status: 500, probability: 2 },
+      { path: '/__emulator/', status: 500 },
+      { path: '/v1.0/', status: 500, bogus: 1 },
+    ]) {
       const res = await call('POST', '/__emulator/faults', bad)
       expect(res.status, JSON.stringify(bad)).toBe(400)
       expect(res.body.code).toBe('paramError')
@@ -250,7 +294,11 @@ describe('bandwidth faults', () => {
       body: JSON.stringify({ size: bytes.length, mediaType: 'image/png', resourceName: 'big.png' }),
     }).then((r) => r.json())
     const fault = (path: string) =>
-      fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path, bandwidthBytesPerSec: 40_000, times: 1 }) })
+      fetch(`${emu.url}/__emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ path, bandwidthBytesPerSec: 40_000, times: 1 }),
+      })
     await fault('/__oss/')
     let started = performance.now()
     const put = await fetch(info.result.uploadUrl, { method: 'PUT', headers: { 'content-type': 'image/png' }, body: new Uint8Array(bytes) })

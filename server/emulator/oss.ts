@@ -25,7 +25,9 @@ export class UploadSigner {
 
   /** Base64 HMAC-SHA1 over the string to sign (the OSS V1 algorithm). */
   sign(resourceId: string, contentType: string, expires: number): string {
-    return createHmac('sha1', this.secret).update(stringToSign(resourceId, contentType, expires)).digest('base64')
+    return createHmac('sha1', this.secret)
+      .update(stringToSign(resourceId, contentType, expires))
+      .digest('base64')
   }
 
   /** Constant-time check of a presented signature. */

@@ -31,7 +31,9 @@ afterAll(() => close())
 
 beforeEach(async () => {
   await postJson(`${url}/__emulator/reset`, {})
-  const res = await clients.oauth.getAccessToken(new oauth2.GetAccessTokenRequest({ appKey: 'ding-emulator-app', appSecret: 'emulator-secret' }))
+  const res = await clients.oauth.getAccessToken(
+    new oauth2.GetAccessTokenRequest({ appKey: 'ding-emulator-app', appSecret: 'emulator-secret' }),
+  )
   token = res.body?.accessToken ?? ''
 })
 
@@ -75,7 +77,9 @@ describe('GetAccessToken (oauth2_1_0)', () => {
   })
 
   it('rejects a wrong secret with 400 invalidClientIdOrSecret', async () => {
-    const err = await sdkError(() => clients.oauth.getAccessToken(new oauth2.GetAccessTokenRequest({ appKey: 'ding-emulator-app', appSecret: 'nope' })))
+    const err = await sdkError(() =>
+      clients.oauth.getAccessToken(new oauth2.GetAccessTokenRequest({ appKey: 'ding-emulator-app', appSecret: 'nope' })),
+    )
     expect(err.statusCode).toBe(400)
     expect(err.code).toBe('invalidClientIdOrSecret')
     expect(err.data.requestid).toBeTruthy()
@@ -100,20 +104,26 @@ describe('GetResourceUploadInfo (doc_1_0)', () => {
   })
 
   it('answers 400 paramError for a bad body', async () => {
-    const err = await sdkError(() => clients.doc.getResourceUploadInfoWithOptions(sitePhotos, request({ size: -5 }), docHeaders(), runtime()))
+    const err = await sdkError(() =>
+      clients.doc.getResourceUploadInfoWithOptions(sitePhotos, request({ size: -5 }), docHeaders(), runtime()),
+    )
     expect(err.statusCode).toBe(400)
     expect(err.code).toBe('paramError')
     expect(err.data.message).toContain('size')
   })
 
   it('answers 403 permissionDenied for a reader', async () => {
-    const err = await sdkError(() => clients.doc.getResourceUploadInfoWithOptions(sitePhotos, request({ operatorId: wang }), docHeaders(), runtime()))
+    const err = await sdkError(() =>
+      clients.doc.getResourceUploadInfoWithOptions(sitePhotos, request({ operatorId: wang }), docHeaders(), runtime()),
+    )
     expect(err.statusCode).toBe(403)
     expect(err.code).toBe('permissionDenied')
   })
 
   it('answers 404 docNotExist for an unknown document', async () => {
-    const err = await sdkError(() => clients.doc.getResourceUploadInfoWithOptions('NoSuchDoc0000000000000000000000', request(), docHeaders(), runtime()))
+    const err = await sdkError(() =>
+      clients.doc.getResourceUploadInfoWithOptions('NoSuchDoc0000000000000000000000', request(), docHeaders(), runtime()),
+    )
     expect(err.statusCode).toBe(404)
     expect(err.code).toBe('docNotExist')
   })
@@ -209,7 +219,11 @@ describe('wiki_2_0 and doc_1_0 listings', () => {
   })
 
   it('GetMineWorkspace returns the personal 我的文档', async () => {
-    const res = await clients.wiki.getMineWorkspaceWithOptions(new wiki.GetMineWorkspaceRequest({ operatorId: zhang }), wikiHeaders(), runtime())
+    const res = await clients.wiki.getMineWorkspaceWithOptions(
+      new wiki.GetMineWorkspaceRequest({ operatorId: zhang }),
+      wikiHeaders(),
+      runtime(),
+    )
     expect(res.body?.workspace?.workspaceId).toBe(SEED.personal.zhangwei.workspaceId)
     expect(res.body?.workspace?.type).toBe('PERSONAL')
   })
@@ -221,29 +235,57 @@ describe('wiki_2_0 and doc_1_0 listings', () => {
       runtime(),
     )
     const photos = listed.body?.nodes?.find((n) => n.nodeId === sitePhotos)
-    expect(photos).toMatchObject({ type: 'FILE', category: 'ALIDOC', extension: 'adoc', permissionRole: 'READER', url: SEED.docs.sitePhotos.url })
+    expect(photos).toMatchObject({
+      type: 'FILE',
+      category: 'ALIDOC',
+      extension: 'adoc',
+      permissionRole: 'READER',
+      url: SEED.docs.sitePhotos.url,
+    })
     const folder = listed.body?.nodes?.find((n) => n.nodeId === SEED.folders.requirements.nodeId)
     expect(folder).toMatchObject({ type: 'FOLDER', hasChildren: true })
 
-    const node = await clients.wiki.getNodeWithOptions(sitePhotos, new wiki.GetNodeRequest({ operatorId: zhang, withPermissionRole: true }), wikiHeaders(), runtime())
+    const node = await clients.wiki.getNodeWithOptions(
+      sitePhotos,
+      new wiki.GetNodeRequest({ operatorId: zhang, withPermissionRole: true }),
+      wikiHeaders(),
+      runtime(),
+    )
     expect(node.body?.node?.permissionRole).toBe('OWNER')
 
     const byUrl = await clients.wiki.getNodeByUrlWithOptions(
-      new wiki.GetNodeByUrlRequest({ operatorId: zhang, url: SEED.docs.brandGuide.url, option: new wiki.GetNodeByUrlRequestOption({ withPermissionRole: true }) }),
+      new wiki.GetNodeByUrlRequest({
+        operatorId: zhang,
+        url: SEED.docs.brandGuide.url,
+        option: new wiki.GetNodeByUrlRequestOption({ withPermissionRole: true }),
+      }),
       wikiHeaders(),
       runtime(),
     )
     expect(byUrl.body?.node).toMatchObject({ nodeId: SEED.docs.brandGuide.docId, permissionRole: 'READER' })
 
-    const err = await sdkError(() => clients.wiki.getNodeWithOptions('NoSuchNode000000000000000000000', new wiki.GetNodeRequest({ operatorId: zhang }), wikiHeaders(), runtime()))
+    const err = await sdkError(() =>
+      clients.wiki.getNodeWithOptions(
+        'NoSuchNode000000000000000000000',
+        new wiki.GetNodeRequest({ operatorId: zhang }),
+        wikiHeaders(),
+        runtime(),
+      ),
+    )
     expect(err.statusCode).toBe(404)
     expect(err.code).toBe('nodeNotExist')
   })
 
   it('GetRecentEditDocs and SearchWorkspaceDocs parse in the SDK models', async () => {
     const headers = new doc.GetRecentEditDocsHeaders({ xAcsDingtalkAccessToken: token })
-    const recent = await clients.doc.getRecentEditDocsWithOptions(new doc.GetRecentEditDocsRequest({ operatorId: wang, maxResults: 10 }), headers, runtime())
-    expect(recent.body?.recentList?.map((r) => r.nodeBO?.nodeId)).toEqual(expect.arrayContaining([SEED.docs.releasePlan.docId, SEED.docs.brandGuide.docId]))
+    const recent = await clients.doc.getRecentEditDocsWithOptions(
+      new doc.GetRecentEditDocsRequest({ operatorId: wang, maxResults: 10 }),
+      headers,
+      runtime(),
+    )
+    expect(recent.body?.recentList?.map((r) => r.nodeBO?.nodeId)).toEqual(
+      expect.arrayContaining([SEED.docs.releasePlan.docId, SEED.docs.brandGuide.docId]),
+    )
     const found = await clients.doc.searchWorkspaceDocsWithOptions(
       new doc.SearchWorkspaceDocsRequest({ operatorId: zhang, keyword: 'release', maxResults: 10 }),
       new doc.SearchWorkspaceDocsHeaders({ xAcsDingtalkAccessToken: token }),

@@ -219,7 +219,11 @@ const WORKSPACES: WorkspaceSpec[] = [
       }),
       folder(
         '活动策划',
-        [folder('2026 春季活动', [doc('春季活动方案', { editors: ['chenjing'] }), doc('Campaign Budget', { editors: ['wangfang'] })], { key: 'spring2026' })],
+        [
+          folder('2026 春季活动', [doc('春季活动方案', { editors: ['chenjing'] }), doc('Campaign Budget', { editors: ['wangfang'] })], {
+            key: 'spring2026',
+          }),
+        ],
         { key: 'campaigns' },
       ),
       doc('媒体联系人', { editors: ['chenjing'] }),
@@ -236,7 +240,11 @@ const WORKSPACES: WorkspaceSpec[] = [
       doc('员工手册', { key: 'hrHandbook', editors: ['liuyang'], blocks: [heading('员工手册'), paragraph('欢迎加入！')] }),
       doc('请假流程', { editors: ['liuyang'] }),
       // Visible to 刘洋 only.
-      doc('薪酬方案', { key: 'salaryPlan', roles: { zhangwei: 'NONE', lina: 'NONE', wangfang: 'NONE', chenjing: 'NONE' }, editors: ['liuyang'] }),
+      doc('薪酬方案', {
+        key: 'salaryPlan',
+        roles: { zhangwei: 'NONE', lina: 'NONE', wangfang: 'NONE', chenjing: 'NONE' },
+        editors: ['liuyang'],
+      }),
     ],
   },
 ]
@@ -408,7 +416,16 @@ export const SEED = {
   personal: BUILT.personal,
   folders: BUILT.folders as Record<'requirements' | 'q3' | 'archive' | 'archive2025' | 'meetings' | 'campaigns' | 'spring2026', Named>,
   docs: BUILT.docs as Record<
-    'weeklyReport' | 'sitePhotos' | 'releasePlan' | 'uploadSpec' | 'annualReview' | 'meetingNote01' | 'brandGuide' | 'hrHandbook' | 'salaryPlan' | 'personalNotes',
+    | 'weeklyReport'
+    | 'sitePhotos'
+    | 'releasePlan'
+    | 'uploadSpec'
+    | 'annualReview'
+    | 'meetingNote01'
+    | 'brandGuide'
+    | 'hrHandbook'
+    | 'salaryPlan'
+    | 'personalNotes',
     NamedDoc
   >,
   files: BUILT.files as Record<'designPdf', Named>,

@@ -33,7 +33,11 @@ async function allPages(base: string, key: string): Promise<Json[][]> {
 }
 
 beforeAll(async () => {
-  const res = await app.inject({ method: 'POST', url: '/v1.0/oauth2/accessToken', payload: { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' } })
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1.0/oauth2/accessToken',
+    payload: { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' },
+  })
   token = res.json().accessToken
 })
 afterAll(() => app.close())
@@ -42,9 +46,12 @@ describe('wiki workspaces', () => {
   it('pages through the knowledge bases an operator belongs to', async () => {
     const pages = await allPages(`/v2.0/wiki/workspaces?operatorId=${zhang}&maxResults=1`, 'workspaces')
     expect(pages.map((p) => p.length)).toEqual([1, 1, 1])
-    expect(pages.flat().map((w) => w.workspaceId).sort()).toEqual(
-      [SEED.workspaces.product.workspaceId, SEED.workspaces.marketing.workspaceId, SEED.workspaces.hr.workspaceId].sort(),
-    )
+    expect(
+      pages
+        .flat()
+        .map((w) => w.workspaceId)
+        .sort(),
+    ).toEqual([SEED.workspaces.product.workspaceId, SEED.workspaces.marketing.workspaceId, SEED.workspaces.hr.workspaceId].sort())
     const chenSees = (await get(`/v2.0/wiki/workspaces?operatorId=${chen}&withPermissionRole=true`)).body.workspaces
     expect(chenSees.map((w: Json) => `${w.name}:${w.permissionRole}`).sort()).toEqual(['市场部资料:EDITOR', '行政与人事:READER'])
   })
@@ -72,15 +79,31 @@ describe('wiki nodes', () => {
     const pages = await allPages(base, 'nodes')
     expect(pages.map((p) => p.length)).toEqual([50, 5])
     expect(new Set(pages.flat().map((n) => n.nodeId)).size).toBe(SEED.meetingNoteCount)
-    expect(pages[0]?.[0]).toMatchObject({ name: '产品周会纪要 第01期', nodeId: SEED.docs.meetingNote01.docId, type: 'FILE', category: 'ALIDOC', extension: 'adoc' })
+    expect(pages[0]?.[0]).toMatchObject({
+      name: '产品周会纪要 第01期',
+      nodeId: SEED.docs.meetingNote01.docId,
+      type: 'FILE',
+      category: 'ALIDOC',
+      extension: 'adoc',
+    })
     expect(pages[0]?.[0]).not.toHaveProperty('permissionRole')
     expect((await get(`${base}&maxResults=51`)).status).toBe(400)
   })
 
   it('walks two folder levels down and shows roles when asked', async () => {
-    const q3 = (await get(`/v2.0/wiki/nodes?operatorId=${SEED.users.wangfang.unionId}&parentNodeId=${SEED.folders.requirements.nodeId}&withPermissionRole=true`)).body.nodes
-    expect(q3.map((n: Json) => `${n.type}:${n.name}:${n.permissionRole}`)).toEqual(['FOLDER:2026 Q3:READER', 'FOLDER:归档:READER', 'FILE:需求模板:READER'])
-    const inner = (await get(`/v2.0/wiki/nodes?operatorId=${SEED.users.wangfang.unionId}&parentNodeId=${SEED.folders.q3.nodeId}&withPermissionRole=true`)).body.nodes
+    const q3 = (
+      await get(
+        `/v2.0/wiki/nodes?operatorId=${SEED.users.wangfang.unionId}&parentNodeId=${SEED.folders.requirements.nodeId}&withPermissionRole=true`,
+      )
+    ).body.nodes
+    expect(q3.map((n: Json) => `${n.type}:${n.name}:${n.permissionRole}`)).toEqual([
+      'FOLDER:2026 Q3:READER',
+      'FOLDER:归档:READER',
+      'FILE:需求模板:READER',
+    ])
+    const inner = (
+      await get(`/v2.0/wiki/nodes?operatorId=${SEED.users.wangfang.unionId}&parentNodeId=${SEED.folders.q3.nodeId}&withPermissionRole=true`)
+    ).body.nodes
     expect(inner.find((n: Json) => n.nodeId === SEED.docs.releasePlan.docId).permissionRole).toBe('EDITOR')
     const archive = (await get(`/v2.0/wiki/nodes?operatorId=${zhang}&parentNodeId=${SEED.folders.archive2025.nodeId}`)).body.nodes
     expect(archive.map((n: Json) => n.nodeId)).toEqual([SEED.docs.annualReview.docId])
@@ -92,8 +115,12 @@ describe('wiki nodes', () => {
     const liuSees = (await get(`/v2.0/wiki/nodes?operatorId=${liu}&parentNodeId=${SEED.workspaces.hr.rootNodeId}`)).body.nodes
     expect(liuSees.map((n: Json) => n.nodeId)).toContain(SEED.docs.salaryPlan.docId)
 
-    expect((await get(`/v2.0/wiki/nodes?operatorId=${chen}&parentNodeId=${SEED.workspaces.product.rootNodeId}`)).body.code).toBe('permissionDenied')
-    expect((await get(`/v2.0/wiki/nodes?operatorId=${zhang}&parentNodeId=NoSuchParent0000000000000000000`)).body).toMatchObject({ code: 'parentNodeNotExist' })
+    expect((await get(`/v2.0/wiki/nodes?operatorId=${chen}&parentNodeId=${SEED.workspaces.product.rootNodeId}`)).body.code).toBe(
+      'permissionDenied',
+    )
+    expect((await get(`/v2.0/wiki/nodes?operatorId=${zhang}&parentNodeId=NoSuchParent0000000000000000000`)).body).toMatchObject({
+      code: 'parentNodeNotExist',
+    })
     expect((await get(`/v2.0/wiki/nodes?operatorId=${zhang}`)).body.code).toBe('paramError')
     const salary = await get(`/v2.0/wiki/nodes/${SEED.docs.salaryPlan.docId}?operatorId=${zhang}`)
     expect(salary).toMatchObject({ status: 403, body: { code: 'permissionDenied' } })
@@ -101,7 +128,12 @@ describe('wiki nodes', () => {
 
   it('resolves alidocs links, and refuses other links', async () => {
     const byUrl = (url: unknown) =>
-      app.inject({ method: 'POST', url: `/v2.0/wiki/nodes/queryByUrl?operatorId=${zhang}`, headers: { 'x-acs-dingtalk-access-token': token }, payload: { url } })
+      app.inject({
+        method: 'POST',
+        url: `/v2.0/wiki/nodes/queryByUrl?operatorId=${zhang}`,
+        headers: { 'x-acs-dingtalk-access-token': token },
+        payload: { url },
+      })
     const ok = await byUrl(`${SEED.docs.weeklyReport.url}?utm_source=dingtalk#anchor`)
     expect(ok.json().node).toMatchObject({ nodeId: SEED.docs.weeklyReport.docId, name: '项目周报' })
     expect((await byUrl('https://alidocs.dingtalk.com/i/nodes/NoSuchNode00000000000000000000')).json().code).toBe('nodeNotExist')
@@ -123,7 +155,9 @@ describe('doc_1_0 search and recent edits', () => {
     const salary = (who: string) => get(`/v1.0/doc/docs?operatorId=${who}&keyword=${encodeURIComponent('薪酬')}&maxResults=5`)
     expect((await salary(zhang)).body.docs).toEqual([])
     expect((await salary(liu)).body.docs).toHaveLength(1)
-    const inMarketing = (await get(`/v1.0/doc/docs?operatorId=${zhang}&keyword=a&workspaceId=${SEED.workspaces.marketing.workspaceId}&maxResults=50`)).body.docs
+    const inMarketing = (
+      await get(`/v1.0/doc/docs?operatorId=${zhang}&keyword=a&workspaceId=${SEED.workspaces.marketing.workspaceId}&maxResults=50`)
+    ).body.docs
     expect(inMarketing.length).toBeGreaterThan(0)
     expect(inMarketing.every((d: Json) => d.workspaceBO.workspaceId === SEED.workspaces.marketing.workspaceId)).toBe(true)
     expect((await get(`/v1.0/doc/docs?operatorId=${zhang}&maxResults=5`)).body.code).toBe('paramError')
@@ -135,16 +169,26 @@ describe('doc_1_0 search and recent edits', () => {
     expect(nextToken).toEqual(expect.any(String))
     const [first, second] = recentList
     expect(first.nodeBO.lastEditTime).toBeGreaterThanOrEqual(second.nodeBO.lastEditTime)
-    expect(first.nodeBO).toMatchObject({ nodeId: expect.any(String), nodeName: expect.any(String), createTime: expect.any(Number), isDeleted: false })
+    expect(first.nodeBO).toMatchObject({
+      nodeId: expect.any(String),
+      nodeName: expect.any(String),
+      createTime: expect.any(Number),
+      isDeleted: false,
+    })
     expect(first.workspaceBO).toMatchObject({ workspaceId: expect.any(String), workspaceName: expect.any(String) })
   })
 })
 
 describe('mine workspace', () => {
-  it('is the operator\'s own 我的文档', async () => {
+  it("is the operator's own 我的文档", async () => {
     for (const [key, user] of Object.entries(SEED.users)) {
       const { workspace } = (await get(`/v2.0/wiki/mineWorkspaces?operatorId=${user.unionId}`)).body
-      expect(workspace).toMatchObject({ workspaceId: SEED.personal[key as keyof typeof SEED.personal].workspaceId, name: '我的文档', type: 'PERSONAL', permissionRole: 'OWNER' })
+      expect(workspace).toMatchObject({
+        workspaceId: SEED.personal[key as keyof typeof SEED.personal].workspaceId,
+        name: '我的文档',
+        type: 'PERSONAL',
+        permissionRole: 'OWNER',
+      })
     }
     const mine = (await get(`/v2.0/wiki/nodes?operatorId=${zhang}&parentNodeId=${SEED.personal.zhangwei.rootNodeId}`)).body.nodes
     expect(mine.map((n: Json) => n.nodeId)).toContain(SEED.docs.personalNotes.docId)

@@ -29,7 +29,8 @@ interface NodeItem {
 }
 
 const get = (who: SignedIn, url: string) => t.inject({ method: 'GET', url, headers: { cookie: who.cookie } })
-const resolve = (who: SignedIn, payload: unknown) => t.inject({ method: 'POST', url: '/api/documents/resolve', headers: who.headers, payload: payload as object })
+const resolve = (who: SignedIn, payload: unknown) =>
+  t.inject({ method: 'POST', url: '/api/documents/resolve', headers: who.headers, payload: payload as object })
 
 async function emulatorPaths(): Promise<string[]> {
   const r = await fetch(`${t.emulatorUrl}/__emulator/requests`)
@@ -115,7 +116,10 @@ describe('GET /api/nodes', () => {
     const page1 = first.json<Page<NodeItem>>()
     expect(page1.items).toHaveLength(50)
     expect(page1.nextCursor).toEqual(expect.any(String))
-    const second = await get(zhang, `/api/nodes?parentId=${SEED.folders.meetings.nodeId}&cursor=${encodeURIComponent(page1.nextCursor ?? '')}`)
+    const second = await get(
+      zhang,
+      `/api/nodes?parentId=${SEED.folders.meetings.nodeId}&cursor=${encodeURIComponent(page1.nextCursor ?? '')}`,
+    )
     const page2 = second.json<Page<NodeItem>>()
     expect(page2.items).toHaveLength(SEED.meetingNoteCount - 50)
     expect(page2.nextCursor).toBeNull()
@@ -249,7 +253,11 @@ describe('POST /api/documents/resolve', () => {
 
   it('resolves as the signed-in person whatever operatorId the body carries', async () => {
     // 薪酬方案 is visible to 刘洋 only.
-    const r = await resolve(zhang, { url: SEED.docs.salaryPlan.url, operatorId: SEED.users.liuyang.unionId, unionId: SEED.users.liuyang.unionId })
+    const r = await resolve(zhang, {
+      url: SEED.docs.salaryPlan.url,
+      operatorId: SEED.users.liuyang.unionId,
+      unionId: SEED.users.liuyang.unionId,
+    })
     expect(r.statusCode).toBe(403)
   })
 
@@ -297,7 +305,9 @@ describe('workspace pages', () => {
       getMineWorkspace: async () => ({ workspaceId: 'mine', rootNodeId: 'mineRoot', name: '我的文档', type: 'PERSONAL' }),
       listWorkspaces: async (_operatorId: string, opts: { nextToken?: string }) => {
         seen.push(opts.nextToken)
-        return opts.nextToken === 'dt-page-2' ? { items: [workspace(3)], nextToken: null } : { items: [workspace(1), workspace(2)], nextToken: 'dt-page-2' }
+        return opts.nextToken === 'dt-page-2'
+          ? { items: [workspace(3)], nextToken: null }
+          : { items: [workspace(1), workspace(2)], nextToken: 'dt-page-2' }
       },
     } as unknown as Parameters<typeof buildApp>[0]['dingtalk']
     const app = await buildApp({ config: t.config, dingtalk, logger: false, staticRoot: null })
@@ -308,7 +318,11 @@ describe('workspace pages', () => {
       expect(first.items.map((w) => w.workspaceId)).toEqual(['mine', 'ws1', 'ws2'])
       expect(first.nextCursor).not.toContain('dt-page-2')
       const second = (
-        await app.inject({ method: 'GET', url: `/api/workspaces?cursor=${encodeURIComponent(first.nextCursor ?? '')}`, headers: { cookie } })
+        await app.inject({
+          method: 'GET',
+          url: `/api/workspaces?cursor=${encodeURIComponent(first.nextCursor ?? '')}`,
+          headers: { cookie },
+        })
       ).json<Page<{ workspaceId: string }>>()
       expect(second).toEqual({ items: [{ workspaceId: 'ws3', rootNodeId: 'root3', name: 'KB 3', type: 'TEAM' }], nextCursor: null })
       expect(seen).toEqual([undefined, 'dt-page-2'])

@@ -19,16 +19,12 @@ import type { RouteDeps } from './deps'
 export const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { config, dingtalk }) => {
   const ctx = (request: Parameters<typeof requireUser>[0]) => ({ config, dingtalk, operatorId: requireUser(request).unionId })
 
-  app.get(
-    '/api/workspaces',
-    { schema: { querystring: CursorQuerySchema, response: { 200: WorkspacesResponseSchema } } },
-    async (request) => listWorkspaces(ctx(request), request.query.cursor),
+  app.get('/api/workspaces', { schema: { querystring: CursorQuerySchema, response: { 200: WorkspacesResponseSchema } } }, async (request) =>
+    listWorkspaces(ctx(request), request.query.cursor),
   )
 
-  app.get(
-    '/api/nodes',
-    { schema: { querystring: NodesQuerySchema, response: { 200: NodesResponseSchema } } },
-    async (request) => listNodes(ctx(request), request.query.parentId, request.query.cursor),
+  app.get('/api/nodes', { schema: { querystring: NodesQuerySchema, response: { 200: NodesResponseSchema } } }, async (request) =>
+    listNodes(ctx(request), request.query.parentId, request.query.cursor),
   )
 
   app.get(

@@ -5,24 +5,19 @@ import type { RouteDeps } from './deps'
 
 /** `GET /api/health` and `GET /api/config` (DESIGN.md §2): public, no DingTalk calls. */
 export const healthRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { config }) => {
-  app.get(
-    '/api/health',
-    { config: { public: true }, schema: { response: { 200: HealthResponseSchema } } },
-    async () => ({ status: 'ok' as const, mode: config.mode }),
-  )
+  app.get('/api/health', { config: { public: true }, schema: { response: { 200: HealthResponseSchema } } }, async () => ({
+    status: 'ok' as const,
+    mode: config.mode,
+  }))
 
-  app.get(
-    '/api/config',
-    { config: { public: true }, schema: { response: { 200: ConfigResponseSchema } } },
-    async () => ({
-      mode: config.mode,
-      corpId: config.corpId,
-      limits: {
-        maxFileBytes: config.limits.maxFileBytes,
-        maxImageBytes: config.limits.maxImageBytes,
-        maxFilesPerBatch: config.limits.maxFilesPerBatch,
-        acceptedTypes: [...ACCEPTED_MEDIA_TYPES],
-      },
-    }),
-  )
+  app.get('/api/config', { config: { public: true }, schema: { response: { 200: ConfigResponseSchema } } }, async () => ({
+    mode: config.mode,
+    corpId: config.corpId,
+    limits: {
+      maxFileBytes: config.limits.maxFileBytes,
+      maxImageBytes: config.limits.maxImageBytes,
+      maxFilesPerBatch: config.limits.maxFilesPerBatch,
+      acceptedTypes: [...ACCEPTED_MEDIA_TYPES],
+    },
+  }))
 }

@@ -14,23 +14,10 @@ import { buildApp } from '../app'
 import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
 import { SEED } from '../emulator/seed'
-import {
-  createMemoryInsertionJournal,
-  openFileInsertionJournal,
-  type InsertionJournal,
-} from '../services/insertion-journal'
+import { createMemoryInsertionJournal, openFileInsertionJournal, type InsertionJournal } from '../services/insertion-journal'
 import { signResourceToken } from '../services/resource-token'
 import { createTestApp, emulatorDingTalkClient, type SignedIn, type TestApp } from '../test-app'
-import {
-  addFault,
-  describeBlock,
-  documentBlocks,
-  emulatorCalls,
-  makePdf,
-  makePng,
-  upload,
-  type LoggedCall,
-} from './test-fixtures'
+import { addFault, describeBlock, documentBlocks, emulatorCalls, makePdf, makePng, upload, type LoggedCall } from './test-fixtures'
 
 const DOC = SEED.docs.sitePhotos.docId
 const OTHER_DOC = SEED.docs.weeklyReport.docId
@@ -105,10 +92,7 @@ describe('POST /api/documents/:docId/insertions', () => {
    * A second app on the same emulator and secret: what a restart or another instance looks like.
    * With `journal` it shares that insertion journal (a restart on the same DATA_DIR).
    */
-  async function secondApp(
-    wrap: (api: DingTalkApi) => DingTalkApi = (api) => api,
-    journal?: InsertionJournal,
-  ): Promise<FastifyInstance> {
+  async function secondApp(wrap: (api: DingTalkApi) => DingTalkApi = (api) => api, journal?: InsertionJournal): Promise<FastifyInstance> {
     const dingtalk = emulatorDingTalkClient(t.emulatorUrl)
     return buildApp({
       config: t.config,
@@ -200,7 +184,12 @@ describe('POST /api/documents/:docId/insertions', () => {
     if (!anchor) throw new Error('seed document too short')
     const [a1, a2] = await photos(2, owner, docId)
     await inserted(
-      await insert(owner, { items: itemsOf([a1!, a2!], { 0: 'after 1' }), position: { where: 'after', blockId: anchor.id } }, newKey(), docId),
+      await insert(
+        owner,
+        { items: itemsOf([a1!, a2!], { 0: 'after 1' }), position: { where: 'after', blockId: anchor.id } },
+        newKey(),
+        docId,
+      ),
     )
     blocks = await documentBlocks(t.emulatorUrl, docId)
     const at = blocks.findIndex((bl) => bl.id === anchor.id)
@@ -441,7 +430,8 @@ describe('POST /api/documents/:docId/insertions', () => {
       insertBlock: async (...args) => {
         const block = await api.insertBlock(...args)
         // The insert happened, but the answer never arrived (a gateway timeout).
-        if (lost-- > 0) throw new DingTalkError({ status: 503, dingtalkCode: 'operationTimeout', api: 'POST /blocks', outcomeUnknown: true })
+        if (lost-- > 0)
+          throw new DingTalkError({ status: 503, dingtalkCode: 'operationTimeout', api: 'POST /blocks', outcomeUnknown: true })
         return block
       },
     }))

@@ -120,7 +120,10 @@ describe('POST /api/documents/:docId/resources', () => {
     ['HTML', '<!doctype html><html><script>alert(document.cookie)</script></html>'],
     ['SVG', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
     ['a script', '#!/usr/bin/env node\nrequire("child_process").exec("rm -rf /")\n'],
-    ['an EXE', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x40, 0, 0, 0]), Buffer.from('PE\0\0'), Buffer.alloc(300)])],
+    [
+      'an EXE',
+      Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x40, 0, 0, 0]), Buffer.from('PE\0\0'), Buffer.alloc(300)]),
+    ],
   ])('answers 415 for %s disguised as a JPEG', async (_label, content) => {
     const before = (await emulatorCalls(t.emulatorUrl)).length
     const res = await post(owner, Buffer.from(content), { name: 'photo.jpg', type: 'image/jpeg' })
@@ -188,7 +191,14 @@ describe('POST /api/documents/:docId/resources', () => {
   })
 
   it('answers 503 with Retry-After when the slot is refused mid-PUT of a large file, so the browser resends', async () => {
-    await addFault(t.emulatorUrl, { path: '/__oss/', method: 'PUT', status: 403, code: 'AccessDenied', message: 'Request has expired', times: 1 })
+    await addFault(t.emulatorUrl, {
+      path: '/__oss/',
+      method: 'PUT',
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Request has expired',
+      times: 1,
+    })
     const pdf = Buffer.concat([makePdf('large'), Buffer.alloc(300 * 1024, 3)])
     const res = await post(owner, pdf, { name: 'large.pdf' })
     expect(res.statusCode).toBe(503)
@@ -199,7 +209,14 @@ describe('POST /api/documents/:docId/resources', () => {
   })
 
   it('replaces an expired slot and repeats the PUT itself when the whole file fit in the sniffed head', async () => {
-    await addFault(t.emulatorUrl, { path: '/__oss/', method: 'PUT', status: 403, code: 'AccessDenied', message: 'Request has expired', times: 1 })
+    await addFault(t.emulatorUrl, {
+      path: '/__oss/',
+      method: 'PUT',
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Request has expired',
+      times: 1,
+    })
     const before = (await emulatorCalls(t.emulatorUrl)).length
     const png = await makePng(9)
     const res = await post(owner, png, { name: 'small.png' })

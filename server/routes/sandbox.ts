@@ -7,11 +7,9 @@ import type { SandboxControl } from '../services/sandbox'
  * live mode these paths answer 404 not_found like any unknown endpoint.
  */
 export const sandboxRoutes: FastifyPluginAsyncZod<{ sandbox: SandboxControl }> = async (app, { sandbox }) => {
-  app.get(
-    '/api/sandbox/users',
-    { config: { public: true }, schema: { response: { 200: SandboxUsersResponseSchema } } },
-    async () => ({ items: await sandbox.listUsers() }),
-  )
+  app.get('/api/sandbox/users', { config: { public: true }, schema: { response: { 200: SandboxUsersResponseSchema } } }, async () => ({
+    items: await sandbox.listUsers(),
+  }))
 
   app.post(
     '/api/sandbox/auth-codes',

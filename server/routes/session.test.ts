@@ -227,7 +227,12 @@ describe('CSRF', () => {
     const missing = await t.inject({ method: 'POST', url, headers: { cookie: me.cookie }, payload })
     expect(missing.statusCode).toBe(403)
     expect(missing.json().error.code).toBe('csrf_failed')
-    const wrong = await t.inject({ method: 'POST', url, headers: { cookie: me.cookie, 'x-csrf-token': me.csrfToken.replace(/.$/, 'x') }, payload })
+    const wrong = await t.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: me.cookie, 'x-csrf-token': me.csrfToken.replace(/.$/, 'x') },
+      payload,
+    })
     expect(wrong.statusCode).toBe(403)
     // Another person's token does not work with this cookie.
     const other = await t.signIn('lina')
@@ -249,7 +254,12 @@ describe('CSRF', () => {
     })
     expect(evil.statusCode).toBe(403)
     expect(evil.json().error.code).toBe('csrf_failed')
-    const good = await t.inject({ method: 'POST', url: '/api/documents/resolve', headers: { ...me.headers, origin: 'https://attach.example.com' }, payload })
+    const good = await t.inject({
+      method: 'POST',
+      url: '/api/documents/resolve',
+      headers: { ...me.headers, origin: 'https://attach.example.com' },
+      payload,
+    })
     expect(good.statusCode).toBe(200)
   })
 })

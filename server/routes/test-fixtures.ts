@@ -26,9 +26,7 @@ export type EmulatorBlock = z.infer<typeof BlockSchema>
 
 const StateSchema = z.object({
   users: z.array(z.object({ userId: z.string(), unionId: z.string(), name: z.string() })),
-  documents: z.array(
-    z.object({ docId: z.string(), roles: z.record(z.string(), z.string()), blocks: z.array(BlockSchema) }).loose(),
-  ),
+  documents: z.array(z.object({ docId: z.string(), roles: z.record(z.string(), z.string()), blocks: z.array(BlockSchema) }).loose()),
   resources: z.array(EmulatorResourceSchema),
 })
 export type EmulatorStateView = z.infer<typeof StateSchema>

@@ -4,14 +4,7 @@
  * runs as the signed-in person (`operatorId` = session unionId).
  * DingTalk APIs: dingtalk-open-api.md §6.2 (wiki v2), §6.3 (links), §6.5 (recent/search), §5.2 (blocks).
  */
-import type {
-  BlockSummary,
-  DocNode,
-  DocumentsResponse,
-  NodesResponse,
-  ResolveResponse,
-  WorkspacesResponse,
-} from '@contract/api'
+import type { BlockSummary, DocNode, DocumentsResponse, NodesResponse, ResolveResponse, WorkspacesResponse } from '@contract/api'
 import type { AppConfig } from '../config'
 import { DingTalkError } from '../dingtalk/errors'
 import type { DingTalkApi, StoredBlock, WikiNode, WikiWorkspace } from '../dingtalk/types'
@@ -95,9 +88,7 @@ export async function listDocuments(ctx: Ctx, q: string | undefined, cursor: str
   const nextToken = decodeCursor(kind, keyword, cursor)
   const opts = { nextToken, maxResults: DOCUMENT_PAGE }
   const page =
-    keyword === ''
-      ? await ctx.dingtalk.recentEditDocs(ctx.operatorId, opts)
-      : await ctx.dingtalk.searchDocs(ctx.operatorId, keyword, opts)
+    keyword === '' ? await ctx.dingtalk.recentEditDocs(ctx.operatorId, opts) : await ctx.dingtalk.searchDocs(ctx.operatorId, keyword, opts)
   return {
     items: page.items.map((d) => ({
       docId: d.nodeId,

@@ -72,7 +72,11 @@ export function extensionOf(name: string): string {
  *   `file.<ext>` for everything else.
  */
 export function sanitizeFileName(raw: string | undefined, type: MediaTypeInfo, now: number): string {
-  const lastSegment = (raw ?? '').split(/[/\\]/).filter((s) => s.trim() !== '').pop() ?? ''
+  const lastSegment =
+    (raw ?? '')
+      .split(/[/\\]/)
+      .filter((s) => s.trim() !== '')
+      .pop() ?? ''
   let name = lastSegment.normalize('NFC').replace(INVISIBLE, '').replace(RESERVED, '_').trim()
   name = name.replace(/[.\s]+$/u, '')
 
@@ -83,7 +87,9 @@ export function sanitizeFileName(raw: string | undefined, type: MediaTypeInfo, n
   const finalExt = keepExt ? name.slice(name.length - ext.length) : type.ext
   if (keepExt) stem = name.slice(0, name.length - ext.length - 1)
 
-  stem = truncateUtf8(stem, MAX_NAME_BYTES - utf8Length(finalExt) - 1).replace(/[.\s]+$/u, '').trim()
+  stem = truncateUtf8(stem, MAX_NAME_BYTES - utf8Length(finalExt) - 1)
+    .replace(/[.\s]+$/u, '')
+    .trim()
   if (stem.replace(/\./g, '') === '') stem = type.isImage ? photoStem(now) : 'file'
   return `${stem}.${finalExt}`
 }

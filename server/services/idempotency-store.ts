@@ -12,8 +12,7 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 export const IDEMPOTENCY_MAX_ENTRIES = 10_000
 
 type Entry<T> =
-  | { state: 'pending'; fingerprint: string; promise: Promise<T> }
-  | { state: 'done'; fingerprint: string; result: T; expiresAt: number }
+  { state: 'pending'; fingerprint: string; promise: Promise<T> } | { state: 'done'; fingerprint: string; result: T; expiresAt: number }
 
 export interface IdempotencyStoreOptions {
   now?: () => number

@@ -133,13 +133,15 @@ describe('file insertion journal', () => {
     const journal = await openFileInsertionJournal(dir, { logger })
     await journal.markDone(idA, 'fingerprint-a', result)
     await journal.markDone(idB, 'fingerprint-b', result)
-    const [fileA, fileB] = await Promise.all([idA, idB].map(async (id) => {
-      const names = await readdir(dir)
-      for (const name of names) {
-        if (JSON.parse(await readFile(join(dir, name), 'utf8')).id === id) return name
-      }
-      throw new Error('missing file')
-    }))
+    const [fileA, fileB] = await Promise.all(
+      [idA, idB].map(async (id) => {
+        const names = await readdir(dir)
+        for (const name of names) {
+          if (JSON.parse(await readFile(join(dir, name), 'utf8')).id === id) return name
+        }
+        throw new Error('missing file')
+      }),
+    )
     await writeFile(join(dir, fileA!), '{"v":1,"id":')
     await writeFile(join(dir, fileB!), JSON.stringify({ v: 1, id: idB, fingerprint: 'fingerprint-b', state: 'done', at: 'yesterday' }))
 

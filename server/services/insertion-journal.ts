@@ -24,9 +24,7 @@ import { InsertionResponseSchema, type InsertionResponse } from '@contract/api'
 import { IDEMPOTENCY_TTL_MS } from './idempotency-store'
 
 /** What the journal knows about one insertion request. */
-export type JournalEntry =
-  | { state: 'started'; at: number }
-  | { state: 'done'; at: number; result: InsertionResponse }
+export type JournalEntry = { state: 'started'; at: number } | { state: 'done'; at: number; result: InsertionResponse }
 
 export interface InsertionJournal {
   /** The entry for `id`, or undefined when no attempt with this id has started (within the TTL). */

@@ -98,9 +98,7 @@ function refersTo(ref: string, resource: ResourceClaims): boolean {
 /** The plain text of a paragraph block (its `text` property or its text children). */
 function blockText(block: StoredBlock): string {
   if (block.paragraph?.text) return block.paragraph.text
-  return (block.children ?? [])
-    .map((c) => (c && typeof c === 'object' && 'text' in c && typeof c.text === 'string' ? c.text : ''))
-    .join('')
+  return (block.children ?? []).map((c) => (c && typeof c === 'object' && 'text' in c && typeof c.text === 'string' ? c.text : '')).join('')
 }
 
 /**
@@ -260,7 +258,11 @@ class Batch {
   async run(): Promise<void> {
     // `start` needs to know whether the document is empty (there is no block 0 to go before then).
     if (this.ctx.resume || this.position.where === 'start') await this.refresh()
-    if ((this.position.where === 'after' || this.position.where === 'before') && this.doc.complete && !this.doc.has(this.position.blockId)) {
+    if (
+      (this.position.where === 'after' || this.position.where === 'before') &&
+      this.doc.complete &&
+      !this.doc.has(this.position.blockId)
+    ) {
       throw this.positionGone()
     }
     for (const unit of units(this.items, this.layout)) {

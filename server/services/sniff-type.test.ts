@@ -22,7 +22,9 @@ const CONTENT_TYPES_DOCX =
 
 describe('sniffType', () => {
   it('recognises real pictures by their bytes', async () => {
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).png().toBuffer()
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer()
     const jpeg = await sharp(png).jpeg().toBuffer()
     const webp = await sharp(png).webp().toBuffer()
     expect((await sniffType(png, { complete: true }))?.mediaType).toBe('image/png')

@@ -21,14 +21,7 @@ export class ApiError extends Error {
   /** From a `Retry-After` header in seconds, when the server sent one. */
   readonly retryAfterSeconds?: number
 
-  constructor(init: {
-    code: string
-    status: number
-    message: string
-    requestId?: string
-    details?: unknown
-    retryAfterSeconds?: number
-  }) {
+  constructor(init: { code: string; status: number; message: string; requestId?: string; details?: unknown; retryAfterSeconds?: number }) {
     super(init.message)
     this.code = init.code
     this.status = init.status
@@ -156,10 +149,7 @@ export function isRetryable(error: unknown): boolean {
  * Performs one call and parses the JSON answer with a contract schema (STYLE.md: validation at the
  * edges). A body that does not match becomes `ApiError('invalid_response')` rather than bad data.
  */
-export async function request<S extends z.ZodType>(
-  schema: S,
-  config: AxiosRequestConfig,
-): Promise<z.infer<S>> {
+export async function request<S extends z.ZodType>(schema: S, config: AxiosRequestConfig): Promise<z.infer<S>> {
   const response = await http.request<unknown>(config)
   const parsed = schema.safeParse(response.data)
   if (!parsed.success) {

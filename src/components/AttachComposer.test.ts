@@ -21,7 +21,18 @@ const requests: InternalAxiosRequestConfig[] = []
 
 function okUpload(name: string) {
   const id = `res-${++seq}`
-  return { status: 201, data: { resourceId: id, resourceUrl: `https://emu/${id}`, resourceToken: `tok:${id}`, name, mediaType: 'application/pdf', size: 9, kind: 'file' } }
+  return {
+    status: 201,
+    data: {
+      resourceId: id,
+      resourceUrl: `https://emu/${id}`,
+      resourceToken: `tok:${id}`,
+      name,
+      mediaType: 'application/pdf',
+      size: 9,
+      kind: 'file',
+    },
+  }
 }
 
 beforeEach(async () => {
@@ -35,14 +46,26 @@ beforeEach(async () => {
     const url = config.url ?? ''
     let reply: { status: number; data: unknown }
     if (url === '/config') {
-      reply = { status: 200, data: { mode: 'sandbox', corpId: 'c', limits: { maxFileBytes: 1000, maxImageBytes: 1000, maxFilesPerBatch: 10, acceptedTypes: [] } } }
+      reply = {
+        status: 200,
+        data: {
+          mode: 'sandbox',
+          corpId: 'c',
+          limits: { maxFileBytes: 1000, maxImageBytes: 1000, maxFilesPerBatch: 10, acceptedTypes: [] },
+        },
+      }
     } else if (url.endsWith('/resources')) {
       reply = await uploadReply(String(config.params?.name))
     } else if (insertReply) {
-      reply = insertReply((JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items.map((i) => i.resourceToken))
+      reply = insertReply(
+        (JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items.map((i) => i.resourceToken),
+      )
     } else {
       const items = (JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items
-      reply = { status: 201, data: { blocks: items.map((it, i) => ({ blockId: `b${i}`, resourceId: it.resourceToken.slice(4) })), documentUrl: DOC.url } }
+      reply = {
+        status: 201,
+        data: { blocks: items.map((it, i) => ({ blockId: `b${i}`, resourceId: it.resourceToken.slice(4) })), documentUrl: DOC.url },
+      }
     }
     const response = { data: reply.data, status: reply.status, statusText: '', headers: new AxiosHeaders(), config }
     if (reply.status >= 400) throw new AxiosError('failed', AxiosError.ERR_BAD_REQUEST, config, null, response)
@@ -167,7 +190,10 @@ it('a partly failed insertion shows what went in, why the rest did not, and retr
         code: 'dingtalk_unavailable',
         message: 'busy',
         requestId: 'r',
-        details: { blocks: [{ blockId: 'b0', resourceId: tokens[0]!.slice(4) }], pendingResourceIds: tokens.slice(1).map((t) => t.slice(4)) },
+        details: {
+          blocks: [{ blockId: 'b0', resourceId: tokens[0]!.slice(4) }],
+          pendingResourceIds: tokens.slice(1).map((t) => t.slice(4)),
+        },
       },
     },
   })
@@ -196,7 +222,11 @@ it('shows an upright thumbnail of the prepared photo and releases it when the it
   const pinia = createPinia()
   setActivePinia(pinia)
   uploadReply = () => new Promise(() => undefined)
-  const jpeg = new Uint8Array(await sharp({ create: { width: 40, height: 30, channels: 3, background: 'red' } }).jpeg().toBuffer())
+  const jpeg = new Uint8Array(
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: 'red' } })
+      .jpeg()
+      .toBuffer(),
+  )
   const created = vi.spyOn(URL, 'createObjectURL')
   const revoked = vi.spyOn(URL, 'revokeObjectURL')
   const wrapper = mountComposer(pinia)

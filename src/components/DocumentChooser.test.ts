@@ -28,7 +28,10 @@ beforeEach(() => {
   api = installFakeApi()
   api.on('GET /documents', {
     status: 200,
-    body: { items: [{ docId: 'R1', name: '最近的文档', url: 'https://alidocs.dingtalk.com/i/nodes/R1', workspaceName: '团队' }], nextCursor: null },
+    body: {
+      items: [{ docId: 'R1', name: '最近的文档', url: 'https://alidocs.dingtalk.com/i/nodes/R1', workspaceName: '团队' }],
+      nextCursor: null,
+    },
   })
   api.on('GET /workspaces', {
     status: 200,

@@ -178,11 +178,7 @@ async function decodeAtSize(blob: Blob, size: TargetSize): Promise<ImageBitmap |
 }
 
 /** Draws `source` into a width×height canvas (white behind JPEG output) and encodes it. */
-async function render(
-  req: EncodeRequest,
-  size: TargetSize,
-  draw: (ctx: Canvas2D) => void,
-): Promise<EncodeResult> {
+async function render(req: EncodeRequest, size: TargetSize, draw: (ctx: Canvas2D) => void): Promise<EncodeResult> {
   const { width, height } = size
   const { ctx, toBlob } = makeCanvas(width, height)
   if (req.outputType === 'image/jpeg') {

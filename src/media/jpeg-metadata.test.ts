@@ -30,7 +30,11 @@ describe('readJpegMetadata', () => {
   })
 
   it('reports orientation 1 and no location for a JPEG without EXIF', async () => {
-    const plain = new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 3, background: 'blue' } }).jpeg().toBuffer())
+    const plain = new Uint8Array(
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: 'blue' } })
+        .jpeg()
+        .toBuffer(),
+    )
     expect(readJpegMetadata(plain)).toMatchObject({ orientation: 1, hasGps: false, hasXmp: false })
   })
 

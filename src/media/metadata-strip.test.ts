@@ -4,7 +4,8 @@ import exifr from 'exifr'
 import { stripLocationMetadata, stripPngMetadata, stripWebpMetadata } from './metadata-strip'
 
 const GPS = { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '121/1 28/1 0/1' }
-const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="31,14.0N"/></rdf:RDF></x:xmpmeta>'
+const XMP =
+  '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="31,14.0N"/></rdf:RDF></x:xmpmeta>'
 
 function base(format: 'png' | 'webp') {
   const img = sharp({ create: { width: 40, height: 30, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } })
@@ -52,9 +53,18 @@ describe('stripWebpMetadata', () => {
 
 describe('stripLocationMetadata', () => {
   it('leaves GIF alone (no EXIF in GIF) and handles JPEG', async () => {
-    const gif = new Uint8Array(await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } }).gif().toBuffer())
+    const gif = new Uint8Array(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } })
+        .gif()
+        .toBuffer(),
+    )
     expect(stripLocationMetadata(gif, 'image/gif')).toBeNull()
-    const jpeg = new Uint8Array(await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } }).jpeg().withExifMerge({ IFD3: GPS }).toBuffer())
+    const jpeg = new Uint8Array(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } })
+        .jpeg()
+        .withExifMerge({ IFD3: GPS })
+        .toBuffer(),
+    )
     expect(await exifr.gps(stripLocationMetadata(jpeg, 'image/jpeg')!).catch(() => undefined)).toBeUndefined()
   })
 })

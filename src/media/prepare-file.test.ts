@@ -63,7 +63,14 @@ describe('prepareFile', () => {
     const small = new Blob([new Uint8Array(100)], { type: 'image/jpeg' })
     const encoder = fakeEncoder(() => ({ blob: small, width: 300, height: 400, resized: false }))
     const out = await prepareFile(file(input, 'IMG_0002.jpeg'), DEFAULT_PREPARE_OPTIONS, { encoder })
-    expect(encoder.calls[0]).toMatchObject({ maxEdge: 2560, quality: 0.85, outputType: 'image/jpeg', orientation: 6, sourceWidth: 400, sourceHeight: 300 })
+    expect(encoder.calls[0]).toMatchObject({
+      maxEdge: 2560,
+      quality: 0.85,
+      outputType: 'image/jpeg',
+      orientation: 6,
+      sourceWidth: 400,
+      sourceHeight: 300,
+    })
     expect(out.blob).toBe(small)
     expect(out).toMatchObject({ name: 'IMG_0002.jpeg', mediaType: 'image/jpeg', originalSize: input.length })
   })
@@ -71,7 +78,9 @@ describe('prepareFile', () => {
   it('sends the stripped original when re-encoding would not shrink an upright photo', async () => {
     const input = await cameraJpeg(1)
     const bigger = new Blob([new Uint8Array(input.length + 10)], { type: 'image/jpeg' })
-    const out = await prepareFile(file(input, 'a.jpg'), DEFAULT_PREPARE_OPTIONS, { encoder: fakeEncoder(() => ({ blob: bigger, width: 400, height: 300, resized: false })) })
+    const out = await prepareFile(file(input, 'a.jpg'), DEFAULT_PREPARE_OPTIONS, {
+      encoder: fakeEncoder(() => ({ blob: bigger, width: 400, height: 300, resized: false })),
+    })
     expect(out.blob).not.toBe(bigger)
     expect(out.blob.size).toBeLessThan(input.length)
     expect(await exifr.parse(await bytesOf(out.blob), { gps: true })).toBeUndefined()
@@ -80,7 +89,9 @@ describe('prepareFile', () => {
   it('keeps the re-encoded photo when it had to be rotated even if it is larger', async () => {
     const input = await cameraJpeg(6)
     const bigger = new Blob([new Uint8Array(input.length + 10)], { type: 'image/jpeg' })
-    const out = await prepareFile(file(input, 'a.jpg'), DEFAULT_PREPARE_OPTIONS, { encoder: fakeEncoder(() => ({ blob: bigger, width: 300, height: 400, resized: false })) })
+    const out = await prepareFile(file(input, 'a.jpg'), DEFAULT_PREPARE_OPTIONS, {
+      encoder: fakeEncoder(() => ({ blob: bigger, width: 300, height: 400, resized: false })),
+    })
     expect(out.blob).toBe(bigger)
   })
 
@@ -92,8 +103,17 @@ describe('prepareFile', () => {
   })
 
   it('re-encodes a transparent PNG as PNG, and gives a nameless photo an explicit name', async () => {
-    const png = new Uint8Array(await sharp({ create: { width: 50, height: 40, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0.5 } } }).png().toBuffer())
-    const encoder = fakeEncoder(() => ({ blob: new Blob([new Uint8Array(10)], { type: 'image/png' }), width: 50, height: 40, resized: false }))
+    const png = new Uint8Array(
+      await sharp({ create: { width: 50, height: 40, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0.5 } } })
+        .png()
+        .toBuffer(),
+    )
+    const encoder = fakeEncoder(() => ({
+      blob: new Blob([new Uint8Array(10)], { type: 'image/png' }),
+      width: 50,
+      height: 40,
+      resized: false,
+    }))
     const out = await prepareFile(file(png, ''), DEFAULT_PREPARE_OPTIONS, { encoder })
     expect(encoder.calls[0]?.outputType).toBe('image/png')
     expect(out).toMatchObject({ name: 'photo.png', mediaType: 'image/png', kind: 'image' })

@@ -98,14 +98,19 @@ function asImage(blob: Blob, originalName: string, mediaType: string, originalSi
  * Never throws for bad image data: anything it cannot handle is sent as it came, and the server
  * judges it.
  */
-export async function prepareFile(file: File, options: PrepareOptions = DEFAULT_PREPARE_OPTIONS, deps: PrepareDeps = {}): Promise<PreparedFile> {
+export async function prepareFile(
+  file: File,
+  options: PrepareOptions = DEFAULT_PREPARE_OPTIONS,
+  deps: PrepareDeps = {},
+): Promise<PreparedFile> {
   const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer())
   const type = detectImageType(head)
   if (!type) return asFile(file, file.type || 'application/octet-stream')
   if (type === 'image/gif') return asImage(file, file.name, type, file.size, null)
 
   const encoder = deps.encoder ?? photoEncoder()
-  if (type === 'image/heic' || type === 'image/heif') return prepareHeic(file, type, options, encoder, deps.convertHeic ?? heic2anyConverter)
+  if (type === 'image/heic' || type === 'image/heif')
+    return prepareHeic(file, type, options, encoder, deps.convertHeic ?? heic2anyConverter)
 
   const bytes = new Uint8Array(await file.arrayBuffer())
   // The encoder gets the picked File itself (a slice only relabels it): no 5 MB copy on the main thread.

@@ -40,11 +40,7 @@ export function fitLongEdge(upright: PixelSize, maxEdge: number): TargetSize {
  * The upright output size for a photo whose stored size and orientation come from its header, or
  * null when the header did not give a usable size (the caller then decodes fully and measures).
  */
-export function targetSizeFromHeader(
-  stored: Partial<PixelSize>,
-  orientation: number,
-  maxEdge: number,
-): TargetSize | null {
+export function targetSizeFromHeader(stored: Partial<PixelSize>, orientation: number, maxEdge: number): TargetSize | null {
   const { width, height } = stored
   if (!width || !height || width < 1 || height < 1) return null
   return fitLongEdge(uprightSize({ width, height }, orientation), maxEdge)

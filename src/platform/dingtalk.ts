@@ -62,11 +62,7 @@ export function toPlatformError(error: unknown): PlatformError {
   const record = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {}
   const bridgeCode = record.errorCode === undefined ? undefined : String(record.errorCode)
   const message =
-    typeof record.errorMessage === 'string'
-      ? record.errorMessage
-      : error instanceof Error
-        ? error.message
-        : 'DingTalk bridge call failed'
+    typeof record.errorMessage === 'string' ? record.errorMessage : error instanceof Error ? error.message : 'DingTalk bridge call failed'
   // iOS/Android report a user cancel as errorCode "-1" (dingtalk-jsapi.md §1.4, sdkLib ERROR_CODE.cancel).
   if (bridgeCode === '-1') return new PlatformError('cancelled', message, bridgeCode)
   // 4040: "Do not support the current environment" — the SDK found no DingTalk container.
@@ -77,10 +73,7 @@ export function toPlatformError(error: unknown): PlatformError {
 /** Races a bridge call against a timer; a late answer after the timeout is ignored. */
 function withTimeout<T>(call: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new PlatformError('timeout', `${what} did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
+    const timer = setTimeout(() => reject(new PlatformError('timeout', `${what} did not answer within ${timeoutMs} ms`)), timeoutMs)
     call.then(
       (value) => {
         clearTimeout(timer)

@@ -43,11 +43,7 @@ function readRecent(key: string): ChosenDocument[] {
     return parsed
       .filter(
         (d): d is ChosenDocument =>
-          typeof d === 'object' &&
-          d !== null &&
-          typeof d.docId === 'string' &&
-          typeof d.name === 'string' &&
-          typeof d.url === 'string',
+          typeof d === 'object' && d !== null && typeof d.docId === 'string' && typeof d.name === 'string' && typeof d.url === 'string',
       )
       .map(({ docId, name, url }) => ({ docId, name, url }))
       .slice(0, MAX_RECENT_DOCUMENTS)

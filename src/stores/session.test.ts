@@ -47,12 +47,20 @@ describe('sandbox sign-in (outside DingTalk)', () => {
     api.on('GET /config', CONFIG('sandbox'))
     api.on('GET /sandbox/users', {
       status: 200,
-      body: { items: [{ userId: 'zhangwei', name: '张伟' }, { userId: 'lina', name: '李娜' }] },
+      body: {
+        items: [
+          { userId: 'zhangwei', name: '张伟' },
+          { userId: 'lina', name: '李娜' },
+        ],
+      },
     })
   })
 
   it('offers the demo users, then signs in through auth-codes and the same POST /api/session', async () => {
-    api.on('POST /sandbox/auth-codes', (req) => ({ status: 200, body: { authCode: `code-for-${(req.body as { userId: string }).userId}` } }))
+    api.on('POST /sandbox/auth-codes', (req) => ({
+      status: 200,
+      body: { authCode: `code-for-${(req.body as { userId: string }).userId}` },
+    }))
     api.on('POST /session', (req) =>
       (req.body as { authCode: string }).authCode === 'code-for-lina' ? SESSION('lina', '李娜') : errorReply(401, 'auth_code_invalid'),
     )

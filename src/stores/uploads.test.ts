@@ -52,23 +52,31 @@ function installServer(): void {
     }
     calls.push(call)
     const reply = await new Promise<Reply>((resolve, reject) => {
-      if (config.signal && 'aborted' in config.signal && config.signal.aborted) reject(new AxiosError('canceled', AxiosError.ERR_CANCELED, config))
+      if (config.signal && 'aborted' in config.signal && config.signal.aborted)
+        reject(new AxiosError('canceled', AxiosError.ERR_CANCELED, config))
       config.signal?.addEventListener?.('abort', () => reject(new AxiosError('canceled', AxiosError.ERR_CANCELED, config)))
       Promise.resolve(handler(call)).then(resolve, reject)
     })
-    if (reply !== 'network-error' && call.data instanceof Blob) config.onUploadProgress?.({ loaded: call.data.size, total: call.data.size, bytes: call.data.size, lengthComputable: true })
+    if (reply !== 'network-error' && call.data instanceof Blob)
+      config.onUploadProgress?.({ loaded: call.data.size, total: call.data.size, bytes: call.data.size, lengthComputable: true })
     return respond(call, reply)
   }
 }
 
 const DOC = { docId: 'docA1', name: 'Site diary', url: 'https://alidocs.dingtalk.com/i/nodes/docA1' }
-const LIMITS = { maxFileBytes: 100 * 1024 * 1024, maxImageBytes: 20 * 1024 * 1024, maxFilesPerBatch: 50, acceptedTypes: ['image/jpeg', 'application/pdf'] }
+const LIMITS = {
+  maxFileBytes: 100 * 1024 * 1024,
+  maxImageBytes: 20 * 1024 * 1024,
+  maxFilesPerBatch: 50,
+  acceptedTypes: ['image/jpeg', 'application/pdf'],
+}
 
 let resourceSeq = 0
 /** The server's normal behaviour: config, uploads (201 + token), insertions (one block per item). */
 function normalServer(overrides: Partial<Record<'config' | 'upload' | 'insert', Handler>> = {}): Handler {
   return (call) => {
-    if (call.url === '/config') return overrides.config?.(call) ?? { status: 200, data: { mode: 'sandbox', corpId: 'ding-emulator-corp', limits: LIMITS } }
+    if (call.url === '/config')
+      return overrides.config?.(call) ?? { status: 200, data: { mode: 'sandbox', corpId: 'ding-emulator-corp', limits: LIMITS } }
     if (call.url.endsWith('/resources')) {
       if (overrides.upload) return overrides.upload(call)
       return uploaded(call)
@@ -86,7 +94,15 @@ function uploaded(call: Call): Reply {
   const name = call.params.name ?? 'x'
   return {
     status: 201,
-    data: { resourceId: id, resourceUrl: `https://emu/${id}`, resourceToken: `tok:${id}:${name}`, name, mediaType: String(call.headers.get('Content-Type')), size: (call.data as Blob).size, kind: 'image' },
+    data: {
+      resourceId: id,
+      resourceUrl: `https://emu/${id}`,
+      resourceToken: `tok:${id}:${name}`,
+      name,
+      mediaType: String(call.headers.get('Content-Type')),
+      size: (call.data as Blob).size,
+      kind: 'image',
+    },
   }
 }
 
@@ -119,7 +135,9 @@ async function until(check: () => boolean, what: string): Promise<void> {
     if (check()) return
     await new Promise((r) => setImmediate(r))
   }
-  throw new Error(`never happened: ${what}; calls: ${calls.map((c) => c.method + " " + c.url).join(", ")}; items: ${JSON.stringify(useUploadsStore().items.map((i) => [i.name, i.status, i.error]))}`)
+  throw new Error(
+    `never happened: ${what}; calls: ${calls.map((c) => c.method + ' ' + c.url).join(', ')}; items: ${JSON.stringify(useUploadsStore().items.map((i) => [i.name, i.status, i.error]))}`,
+  )
 }
 
 let photoBytes: Uint8Array
@@ -200,7 +218,11 @@ describe('uploads store: pick → prepare → upload → insert', () => {
     expect(photoUpload?.headers.get('Content-Type')).toBe('image/jpeg')
     const tags = await exifr.parse(new Uint8Array(await (photoUpload?.data as Blob).arrayBuffer()), { gps: true, translateValues: false })
     expect(tags).toEqual({ Orientation: 6 })
-    expect(uploadCalls().map((c) => c.params.name).sort()).toEqual(['IMG_1.jpg', 'photo.jpg', 'plan.pdf'])
+    expect(
+      uploadCalls()
+        .map((c) => c.params.name)
+        .sort(),
+    ).toEqual(['IMG_1.jpg', 'photo.jpg', 'plan.pdf'])
     expect(store.items[0]?.notice).toBe('not_compressed')
 
     const [first, second, third] = store.items
@@ -296,7 +318,10 @@ describe('uploads store: pick → prepare → upload → insert', () => {
 
   it('refuses items over the limits before uploading, each with its own reason', async () => {
     handler = normalServer({
-      config: () => ({ status: 200, data: { mode: 'sandbox', corpId: 'c', limits: { ...LIMITS, maxFileBytes: 1000, maxFilesPerBatch: 3 } } }),
+      config: () => ({
+        status: 200,
+        data: { mode: 'sandbox', corpId: 'c', limits: { ...LIMITS, maxFileBytes: 1000, maxFilesPerBatch: 3 } },
+      }),
     })
     const store = await openStore()
     await settle()
@@ -359,7 +384,9 @@ describe('uploads store: retries', () => {
 
   it('retries a 503 after its Retry-After, then succeeds', async () => {
     let n = 0
-    handler = normalServer({ upload: (call) => (++n === 1 ? errorReply(503, 'dingtalk_unavailable', { retryAfter: '7' }) : uploaded(call)) })
+    handler = normalServer({
+      upload: (call) => (++n === 1 ? errorReply(503, 'dingtalk_unavailable', { retryAfter: '7' }) : uploaded(call)),
+    })
     const store = await openStoreWith([pdf('a.pdf')])
     await until(() => uploadCalls().length === 1, 'first try')
     await settle()
@@ -468,7 +495,9 @@ describe('uploads store: persistence and resume', () => {
     await until(() => store.done, 'receipt')
     const key = insertCalls()[0]!.headers.get('Idempotency-Key')
     // Also saved: that this key went out, so any later send of it says it is a retry.
-    expect(savedAtRequest).toMatchObject({ batch: { insertion: { idempotencyKey: key, body: JSON.parse(insertCalls()[0]!.data as string), sentOnce: true } } })
+    expect(savedAtRequest).toMatchObject({
+      batch: { insertion: { idempotencyKey: key, body: JSON.parse(insertCalls()[0]!.data as string), sentOnce: true } },
+    })
     expect(insertCalls()[0]!.headers.has('Idempotency-Retry')).toBe(false)
   })
 
@@ -514,7 +543,11 @@ describe('uploads store: persistence and resume', () => {
     const page2 = await openStore()
     await until(() => page2.done, 'receipt on page 2')
     expect(statuses(page2.items)).toEqual(['IMG_1.jpg:inserted', 'IMG_2.jpg:inserted', 'IMG_3.jpg:inserted', 'c.pdf:inserted'])
-    expect(uploadCalls().map((c) => c.params.name).sort()).toEqual(['IMG_2.jpg', 'IMG_3.jpg', 'c.pdf'])
+    expect(
+      uploadCalls()
+        .map((c) => c.params.name)
+        .sort(),
+    ).toEqual(['IMG_2.jpg', 'IMG_3.jpg', 'c.pdf'])
     // The photos prepared on page 2 still left without their location.
     for (const call of uploadCalls().filter((c) => c.params.name !== 'c.pdf')) {
       const tags = await exifr.parse(new Uint8Array(await (call.data as Blob).arrayBuffer()), { gps: true, translateValues: false })
@@ -599,7 +632,7 @@ describe('uploads store: persistence and resume', () => {
     expect(page2.items.map((i) => i.status)).toEqual(['inserted', 'inserted'])
   })
 
-  it("a queue saved by one person is never shown to another who signs in on the same device", async () => {
+  it('a queue saved by one person is never shown to another who signs in on the same device', async () => {
     handler = normalServer({ upload: () => new Promise(() => undefined) })
     setActivePinia(createPinia())
     const lina = useUploadsStore()
@@ -652,7 +685,9 @@ describe('uploads store: insertion failures', () => {
       insert: (call) => {
         const items = (JSON.parse(call.data as string) as { items: Array<{ resourceToken: string }> }).items
         const ids = items.map((it) => it.resourceToken.split(':')[1]!)
-        return errorReply(503, 'dingtalk_unavailable', { details: { blocks: [{ blockId: 'blk-0', resourceId: ids[0] }], pendingResourceIds: ids.slice(1) } })
+        return errorReply(503, 'dingtalk_unavailable', {
+          details: { blocks: [{ blockId: 'blk-0', resourceId: ids[0] }], pendingResourceIds: ids.slice(1) },
+        })
       },
     })
     const store = await openStoreWith([pdf('a.pdf'), pdf('b.pdf')])

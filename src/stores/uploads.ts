@@ -145,7 +145,8 @@ export const DEFAULT_LIMITS: Limits = {
 }
 
 /** Types the server never accepts whatever the bytes (DESIGN.md §2); refused before uploading. */
-const NEVER_ACCEPTED = /^(text\/html|application\/xhtml|image\/svg|application\/xml|text\/xml|text\/javascript|application\/(x-)?javascript|application\/x-(msdownload|sh|msdos-program|executable)|application\/vnd\.microsoft\.portable-executable)/i
+const NEVER_ACCEPTED =
+  /^(text\/html|application\/xhtml|image\/svg|application\/xml|text\/xml|text\/javascript|application\/(x-)?javascript|application\/x-(msdownload|sh|msdos-program|executable)|application\/vnd\.microsoft\.portable-executable)/i
 const NEVER_ACCEPTED_EXT = /\.(html?|xhtml|svg|xml|js|mjs|exe|bat|cmd|sh|msi|com|scr|ps1|vbs)$/i
 
 /** Random id without needing a secure context (randomUUID is missing on plain-http LAN hosts and old WebKit). */
@@ -349,9 +350,7 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   const busy = computed(() => items.value.some((i) => i.status === 'preparing' || i.status === 'ready' || i.status === 'uploading'))
   // Send is allowed while items are still being prepared or uploaded: the insertion waits for them.
-  const canSend = computed(
-    () => !batch.value.submitted && batch.value.document !== null && items.value.some((i) => i.status !== 'failed'),
-  )
+  const canSend = computed(() => !batch.value.submitted && batch.value.document !== null && items.value.some((i) => i.status !== 'failed'))
   const totalProgress = computed(() => {
     const counted = items.value.filter((i) => i.status !== 'failed' && i.size > 0)
     const total = counted.reduce((n, i) => n + i.size, 0)

@@ -11,7 +11,10 @@ export interface Photo {
  * Generates `count` JPEGs of `width`×`height` with seeded noise over a per-photo colour, so
  * every photo has different bytes. Cheap: ~1 ms each at the default size.
  */
-export async function makePhotos(count: number, opts: { seed?: number; width?: number; height?: number; prefix?: string } = {}): Promise<Photo[]> {
+export async function makePhotos(
+  count: number,
+  opts: { seed?: number; width?: number; height?: number; prefix?: string } = {},
+): Promise<Photo[]> {
   const width = opts.width ?? 96
   const height = opts.height ?? 72
   const rng = createRng(opts.seed ?? 1)
@@ -20,7 +23,9 @@ export async function makePhotos(count: number, opts: { seed?: number; width?: n
     const raw = Buffer.alloc(width * height * 3)
     const base = [rng() * 255, rng() * 255, rng() * 255]
     for (let p = 0; p < raw.length; p++) raw[p] = Math.max(0, Math.min(255, (base[p % 3] ?? 0) + (rng() - 0.5) * 60))
-    const bytes = await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 80 }).toBuffer()
+    const bytes = await sharp(raw, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 80 })
+      .toBuffer()
     photos.push({ name: `${opts.prefix ?? 'photo'}-${String(i + 1).padStart(3, '0')}.jpg`, bytes })
   }
   return photos

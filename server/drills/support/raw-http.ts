@@ -15,7 +15,11 @@ export interface RawResponse {
  * server closes the connection (send `Connection: close`). Resolves null when the server closed
  * without answering; rejects on timeout.
  */
-export function rawRequest(url: string, request: Buffer, opts: { timeoutMs?: number; halfClose?: boolean } = {}): Promise<RawResponse | null> {
+export function rawRequest(
+  url: string,
+  request: Buffer,
+  opts: { timeoutMs?: number; halfClose?: boolean } = {},
+): Promise<RawResponse | null> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: hostname, port: Number(port) })

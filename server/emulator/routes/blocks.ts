@@ -38,7 +38,11 @@ function checkInline(state: EmulatorState, doc: Node, child: unknown, where: str
   if ('elementType' in element && element.elementType === 'image') {
     const src = element.properties.src
     if (!state.uploadedResourceByUrl(doc.nodeId, src)) {
-      throw new ApiError(400, 'paramError', `${where}.properties.src "${src}" is not the resourceUrl of a resource uploaded to this document`)
+      throw new ApiError(
+        400,
+        'paramError',
+        `${where}.properties.src "${src}" is not the resourceUrl of a resource uploaded to this document`,
+      )
     }
   }
 }
@@ -64,7 +68,8 @@ function checkBlock(state: EmulatorState, doc: Node, raw: unknown, where: string
     // DocBlocksQuery returns `"level":"heading-1"` (ref §5.1 FAQ) while inserts may send a number.
     const level = element.heading.level
     const n = typeof level === 'number' ? level : Number(/^heading-([1-6])$/.exec(level)?.[1])
-    if (!Number.isInteger(n) || n < 1 || n > 6) throw new ApiError(400, 'paramError', `${where}.heading.level must be 1-6 or "heading-1".."heading-6"`)
+    if (!Number.isInteger(n) || n < 1 || n > 6)
+      throw new ApiError(400, 'paramError', `${where}.heading.level must be 1-6 or "heading-1".."heading-6"`)
     element.heading = { ...element.heading, level: `heading-${n}` }
   }
   const children = element.children ?? []
@@ -73,7 +78,11 @@ function checkBlock(state: EmulatorState, doc: Node, raw: unknown, where: string
     if (!attachment) throw new ApiError(400, 'paramError', `${where}.attachment is required`)
     const resource = state.resourceOfDoc(doc.nodeId, attachment.resourceId)
     if (!resource || !resource.uploaded) {
-      throw new ApiError(400, 'paramError', `${where}.attachment.resourceId "${attachment.resourceId}" is not a resource uploaded to this document`)
+      throw new ApiError(
+        400,
+        'paramError',
+        `${where}.attachment.resourceId "${attachment.resourceId}" is not a resource uploaded to this document`,
+      )
     }
     if (children.length) throw new ApiError(400, 'paramError', `${where}: an attachment block has no children`)
   } else if (type === 'table') {
@@ -132,8 +141,16 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
     const operatorId = requireOperatorId(request.query as Query)
     // Shape first (so an unknown blockType reads as such), then the document, then references.
     const rawElement = isObject(request.body) ? request.body['element'] : undefined
-    if (isObject(rawElement) && typeof rawElement['blockType'] === 'string' && !(BLOCK_TYPES as readonly string[]).includes(rawElement['blockType'])) {
-      throw new ApiError(400, 'paramError', `element.blockType "${rawElement['blockType']}" is not a known block type (${BLOCK_TYPES.join(', ')})`)
+    if (
+      isObject(rawElement) &&
+      typeof rawElement['blockType'] === 'string' &&
+      !(BLOCK_TYPES as readonly string[]).includes(rawElement['blockType'])
+    ) {
+      throw new ApiError(
+        400,
+        'paramError',
+        `element.blockType "${rawElement['blockType']}" is not a known block type (${BLOCK_TYPES.join(', ')})`,
+      )
     }
     const body = parseBody(InsertBlockRequestSchema, request.body)
     const doc = openDocument(ctx, request.params.docKey, operatorId, 'write')
@@ -143,10 +160,12 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
     let position = count
     if (body.blockId !== undefined) {
       const at = doc.blocks.findIndex((b) => b.id === body.blockId)
-      if (at === -1) throw new ApiError(404, 'invalidRequest.resource.notFound', `block ${body.blockId} does not exist in document ${doc.nodeId}`)
+      if (at === -1)
+        throw new ApiError(404, 'invalidRequest.resource.notFound', `block ${body.blockId} does not exist in document ${doc.nodeId}`)
       position = body.where === 'before' ? at : at + 1
     } else if (body.index !== undefined) {
-      if (body.index > count) throw new ApiError(400, 'paramError', `index ${body.index} is out of range: the document has ${count} root blocks`)
+      if (body.index > count)
+        throw new ApiError(400, 'paramError', `index ${body.index} is out of range: the document has ${count} root blocks`)
       position = body.index === count ? count : body.where === 'before' ? body.index : body.index + 1
     }
     const stored = state.insertBlock(doc, element as Record<string, unknown>, position, operatorId)

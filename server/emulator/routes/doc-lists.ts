@@ -14,7 +14,8 @@ export function registerDocListRoutes(app: FastifyInstance, ctx: EmulatorContext
 
   const operatorOf = (query: Query): string => {
     const operatorId = requireOperatorId(query)
-    if (!state.userByUnionId(operatorId)) throw new ApiError(400, 'paramError', `operatorId ${operatorId} is not a member of this organisation`)
+    if (!state.userByUnionId(operatorId))
+      throw new ApiError(400, 'paramError', `operatorId ${operatorId} is not a member of this organisation`)
     return operatorId
   }
   const readable = (operatorId: string): Node[] => state.documents().filter((d) => canRead(state.roleOf(d.nodeId, operatorId)))
@@ -70,7 +71,14 @@ export function registerDocListRoutes(app: FastifyInstance, ctx: EmulatorContext
     const { page, nextToken } = paginate(hits, offset, maxResults)
     return {
       docs: page.map((doc) => ({
-        nodeBO: { nodeId: doc.nodeId, name: doc.name, originName: doc.name, url: nodeUrl(doc.nodeId), docType: 'alidoc', lastEditTime: lastEdit(doc) },
+        nodeBO: {
+          nodeId: doc.nodeId,
+          name: doc.name,
+          originName: doc.name,
+          url: nodeUrl(doc.nodeId),
+          docType: 'alidoc',
+          lastEditTime: lastEdit(doc),
+        },
         workspaceBO: { workspaceId: doc.workspaceId, name: state.workspaces.get(doc.workspaceId)?.name ?? '' },
       })),
       hasMore: nextToken !== undefined,

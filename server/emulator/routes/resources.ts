@@ -29,7 +29,11 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: EmulatorContex
     if (!doc) throw new ApiError(404, 'docNotExist', `document ${docId} does not exist`)
     const role = state.roleOf(doc.nodeId, operatorId)
     if (!canEdit(role)) {
-      throw new ApiError(403, 'permissionDenied', `operator ${operatorId} has role ${role} on document ${docId}; OWNER, MANAGER or EDITOR is required`)
+      throw new ApiError(
+        403,
+        'permissionDenied',
+        `operator ${operatorId} has role ${role} on document ${docId}; OWNER, MANAGER or EDITOR is required`,
+      )
     }
     const id = newResourceId()
     const expires = Math.floor(ctx.clock.now() / 1000) + ctx.config.uploadUrlTtlSeconds

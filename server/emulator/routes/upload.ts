@@ -117,10 +117,16 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: EmulatorContext)
       }
       if (counter.count !== resource.size) {
         await ctx.store.discard(part)
-        return sendOssError(reply, 403, 'AccessDenied', `Body length ${counter.count} does not match the registered size ${resource.size}.`, {
-          ExpectedSize: String(resource.size),
-          ReceivedSize: String(counter.count),
-        })
+        return sendOssError(
+          reply,
+          403,
+          'AccessDenied',
+          `Body length ${counter.count} does not match the registered size ${resource.size}.`,
+          {
+            ExpectedSize: String(resource.size),
+            ReceivedSize: String(counter.count),
+          },
+        )
       }
       if (ctx.state.resources.get(id) !== resource) {
         // A reset happened while the bytes were arriving: the slot is gone.

@@ -14,7 +14,8 @@ import { decodePageToken, paginate, parseBody, queryBool, queryInt, queryString,
 const ORDER_BY = ['VIEW_TIME_DESC', 'CREATE_TIME_DESC', 'MODIFIED_TIME_DESC'] as const
 
 /** The alidocs link forms GetNodeByUrl understands: `…/i/nodes/{dentryUuid}` (§6.3). */
-const NODE_URL = /^https?:\/\/(?:alidocs\.dingtalk\.(?:com|io)|127\.0\.0\.1(?::\d+)?|localhost(?::\d+)?)\/i\/nodes\/([A-Za-z0-9]+)\/?(?:[?#].*)?$/
+const NODE_URL =
+  /^https?:\/\/(?:alidocs\.dingtalk\.(?:com|io)|127\.0\.0\.1(?::\d+)?|localhost(?::\d+)?)\/i\/nodes\/([A-Za-z0-9]+)\/?(?:[?#].*)?$/
 
 export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { state } = ctx
@@ -22,7 +23,8 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
   /** A known operator, or 400: wiki calls act on behalf of a person in the organisation. */
   const operatorOf = (query: Query): string => {
     const operatorId = requireOperatorId(query)
-    if (!state.userByUnionId(operatorId)) throw new ApiError(400, 'paramError', `operatorId ${operatorId} is not a member of this organisation`)
+    if (!state.userByUnionId(operatorId))
+      throw new ApiError(400, 'paramError', `operatorId ${operatorId} is not a member of this organisation`)
     return operatorId
   }
 
@@ -47,7 +49,8 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
 
   const workspaceModified = (ws: Workspace): number => {
     let latest = ws.createTime
-    for (const node of state.nodes.values()) if (node.workspaceId === ws.workspaceId && node.modifiedTime > latest) latest = node.modifiedTime
+    for (const node of state.nodes.values())
+      if (node.workspaceId === ws.workspaceId && node.modifiedTime > latest) latest = node.modifiedTime
     return latest
   }
 
@@ -72,7 +75,8 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
   const visibleNode = (nodeId: string, operatorId: string, missingCode: string): Node => {
     const node = state.nodes.get(nodeId)
     if (!node) throw new ApiError(404, missingCode, `node ${nodeId} does not exist`)
-    if (!canRead(state.roleOf(nodeId, operatorId))) throw new ApiError(403, 'permissionDenied', `operator ${operatorId} cannot see node ${nodeId}`)
+    if (!canRead(state.roleOf(nodeId, operatorId)))
+      throw new ApiError(403, 'permissionDenied', `operator ${operatorId} cannot see node ${nodeId}`)
     return node
   }
 
@@ -89,7 +93,8 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     let list = [...state.workspaces.values()].filter((ws) => ws.type === 'TEAM' && canRead(state.workspaceRole(ws.workspaceId, operatorId)))
     if (orderBy === 'CREATE_TIME_DESC') list = list.sort((a, b) => b.createTime - a.createTime)
     // Views are not tracked; the last change stands in for the last view.
-    if (orderBy === 'MODIFIED_TIME_DESC' || orderBy === 'VIEW_TIME_DESC') list = list.sort((a, b) => workspaceModified(b) - workspaceModified(a))
+    if (orderBy === 'MODIFIED_TIME_DESC' || orderBy === 'VIEW_TIME_DESC')
+      list = list.sort((a, b) => workspaceModified(b) - workspaceModified(a))
     const { page, nextToken } = paginate(list, offset, maxResults)
     return { workspaces: page.map((ws) => workspaceView(ws, operatorId, withRole)), ...(nextToken ? { nextToken } : {}) }
   })
@@ -131,7 +136,10 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     if (!match?.[1]) throw new ApiError(400, 'paramError', `url is not a DingTalk document link: ${body.url}`)
     const node = visibleNode(match[1], operatorId, 'nodeNotExist')
     return {
-      node: nodeView(node, operatorId, { withRole: body.option?.withPermissionRole ?? false, withStats: body.option?.withStatisticalInfo ?? false }),
+      node: nodeView(node, operatorId, {
+        withRole: body.option?.withPermissionRole ?? false,
+        withStats: body.option?.withStatisticalInfo ?? false,
+      }),
     }
   })
 }
