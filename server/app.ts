@@ -23,8 +23,10 @@ import { insertionRoutes } from './routes/insertions'
 import { resourceRoutes } from './routes/resources'
 import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
+import { uploadRoutes } from './routes/uploads'
 import type { InsertionJournal } from './services/insertion-journal'
 import type { SandboxControl } from './services/sandbox'
+import { createMemoryDuplicateIndex, type DuplicateIndex } from './services/upload/duplicate-index'
 
 export type { RouteDeps } from './routes/deps'
 
@@ -43,6 +45,8 @@ export interface BuildAppDeps {
   staticRoot?: string | null
   /** Records insertion attempts and results across restarts (server.ts: a file journal in DATA_DIR); default in memory. */
   insertionJournal?: InsertionJournal
+  /** What went into each document, by content, for `duplicateOf`; default in memory (this process). */
+  duplicateIndex?: DuplicateIndex
 }
 
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
@@ -96,7 +100,9 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   })
   await registerSession(app, { config, clock })
 
-  const routeDeps: RouteDeps = { config, dingtalk }
+  const duplicateIndex =
+    deps.duplicateIndex ?? createMemoryDuplicateIndex({ windowMs: config.uploads.duplicateWindowMs, now: () => clock.now() })
+  const routeDeps: RouteDeps = { config, dingtalk, duplicateIndex }
   await app.register(healthRoutes, routeDeps)
   if (config.mode === 'sandbox' && deps.sandbox) await app.register(sandboxRoutes, { sandbox: deps.sandbox })
   await app.register(sessionRoutes, { ...routeDeps, clock })
@@ -104,6 +110,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   const now = () => clock.now()
   await app.register(resourceRoutes, { ...routeDeps, now })
   await app.register(insertionRoutes, { ...routeDeps, now, insertionJournal: deps.insertionJournal })
+  await app.register(uploadRoutes, { ...routeDeps, now })
 
   const staticRoot = deps.staticRoot === undefined ? builtH5(DEFAULT_STATIC_ROOT) : deps.staticRoot
   if (staticRoot) await serveH5(app, staticRoot)

@@ -15,6 +15,15 @@ export interface AppConfig {
     loginsPerMinutePerAddress: number
     uploadsPerMinutePerUser: number
   }
+  /** Resumable uploads and duplicate detection (docs/api.md). */
+  uploads: {
+    /** tus staging directory (UPLOAD_STAGING_DIR); with replicas, one directory every replica sees. */
+    stagingDir: string
+    /** Partial uploads are refused and removed this long after creation (UPLOAD_EXPIRY_SECONDS). */
+    expiryMs: number
+    /** An insertion of the same content counts as a duplicate for this long (DUPLICATE_WINDOW_DAYS). */
+    duplicateWindowMs: number
+  }
   /** Where a person can open a document: the emulator's HTML view in sandbox, alidocs in live mode. */
   documentUrl(docId: string): string
 }

@@ -3,7 +3,7 @@
  * together so a misconfigured deployment fails on its first start with the full list.
  */
 import { randomBytes } from 'node:crypto'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import type { AppConfig } from './config'
 
@@ -62,6 +62,9 @@ const EnvSchema = z.object({
   UPLOAD_RATE_PER_MINUTE: positiveInt(120),
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional()),
   DATA_DIR: optionalString,
+  UPLOAD_STAGING_DIR: optionalString,
+  UPLOAD_EXPIRY_SECONDS: intInRange(1, 30 * 24 * 60 * 60, 24 * 60 * 60),
+  DUPLICATE_WINDOW_DAYS: intInRange(0, 3650, 30),
 })
 
 /** Every variable the app reads (documented one by one in .env.example). */
@@ -126,6 +129,7 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
   // Documents live on alidocs of the same deployment as the API (`.com` or `.io`, dingtalk-open-api.md §0).
   const alidocsOrigin = new URL(apiBase).hostname.endsWith('.io') ? 'https://alidocs.dingtalk.io' : 'https://alidocs.dingtalk.com'
 
+  const dataDir = resolve(e.DATA_DIR ?? '.data')
   const config: AppConfig = {
     mode,
     corpId: live ? (e.DINGTALK_CORP_ID ?? '') : EMULATOR_CREDENTIALS.corpId,
@@ -138,6 +142,11 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       maxFilesPerBatch: e.MAX_FILES_PER_BATCH,
       loginsPerMinutePerAddress: e.LOGIN_RATE_PER_MINUTE,
       uploadsPerMinutePerUser: e.UPLOAD_RATE_PER_MINUTE,
+    },
+    uploads: {
+      stagingDir: e.UPLOAD_STAGING_DIR ? resolve(e.UPLOAD_STAGING_DIR) : join(dataDir, 'uploads'),
+      expiryMs: e.UPLOAD_EXPIRY_SECONDS * 1000,
+      duplicateWindowMs: e.DUPLICATE_WINDOW_DAYS * 24 * 60 * 60 * 1000,
     },
     // Replaced by server.ts in sandbox mode, where documents are viewed on the emulator.
     documentUrl: (docId) => `${alidocsOrigin}/i/nodes/${encodeURIComponent(docId)}`,
@@ -153,6 +162,6 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       ? { apiBase, oapiBase, appKey: e.DINGTALK_APP_KEY ?? '', appSecret: e.DINGTALK_APP_SECRET ?? '' }
       : { apiBase, oapiBase, appKey: EMULATOR_CREDENTIALS.appKey, appSecret: EMULATOR_CREDENTIALS.appSecret },
     emulator: live ? null : { url: e.EMULATOR_URL ?? null, port: e.EMULATOR_PORT },
-    dataDir: resolve(e.DATA_DIR ?? '.data'),
+    dataDir,
   }
 }

@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'size_mismatch',
   'idempotency_key_required',
   'resource_invalid',
+  'checksum_mismatch',
+  'upload_incomplete',
   'internal_error',
 ] as const
 export const ErrorCodeSchema = z.enum(ERROR_CODES)
@@ -169,6 +171,18 @@ export const ResourceKindSchema = z.enum(['image', 'file'])
 export type ResourceKind = z.infer<typeof ResourceKindSchema>
 
 export const ResourceQuerySchema = z.object({ name: z.string().max(1024).optional() })
+
+/** The same content already went into this document (within DUPLICATE_WINDOW_DAYS): where and when. */
+export const DuplicateOfSchema = z.object({ blockId: z.string(), insertedAt: z.string() })
+export type DuplicateOf = z.infer<typeof DuplicateOfSchema>
+
+/** `X-Content-SHA256: <64 hex>` on an upload: the SHA-256 of exactly the bytes sent. */
+export const CONTENT_SHA256_HEADER = 'x-content-sha256'
+export const Sha256HexSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/)
+  .transform((s) => s.toLowerCase())
+
 export const ResourceResponseSchema = z.object({
   resourceId: z.string(),
   resourceUrl: z.string(),
@@ -177,6 +191,8 @@ export const ResourceResponseSchema = z.object({
   mediaType: z.string(),
   size: z.number().int().nonnegative(),
   kind: ResourceKindSchema,
+  /** Always sent by this server; absent from an older one means "not known". */
+  duplicateOf: DuplicateOfSchema.nullable().default(null),
 })
 export type ResourceResponse = z.infer<typeof ResourceResponseSchema>
 

@@ -23,6 +23,7 @@ import { IdempotencyStore } from '../services/idempotency-store'
 import { DocumentLocks, insertItems } from '../services/insertion'
 import { createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion-journal'
 import { verifyResourceToken } from '../services/resource-token'
+import { recordInsertedContent } from '../services/upload/duplicate-index'
 import type { RouteDeps } from './deps'
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/
@@ -96,6 +97,7 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
         const resume = entry !== undefined || clientRetry
         const ctx = { dingtalk, docId, unionId: user.unionId, resume, sleep: opts.sleep }
         const blocks = await insertItems(ctx, items, position, layout)
+        await recordInsertedContent(opts.duplicateIndex, { docId, items, blocks, log: request.log, now: now() })
         const response = { blocks, documentUrl: config.documentUrl(docId) }
         try {
           await journal.markDone(id, fingerprint, response)

@@ -4,7 +4,7 @@
  */
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsync } from 'fastify'
-import { DocParamsSchema, ResourceQuerySchema } from '@contract/api'
+import { CONTENT_SHA256_HEADER, DocParamsSchema, ResourceQuerySchema, Sha256HexSchema } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
 import { UploadRateLimiter, uploadResource } from '../services/upload'
@@ -36,10 +36,13 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (a
       if (!params.success) throw new AppError('invalid_request', 400, 'The document id is not valid.')
       const query = ResourceQuerySchema.safeParse(request.query)
       if (!query.success) throw new AppError('invalid_request', 400, 'Give one file name of at most 1024 characters in ?name=.')
+      const sha256Header = request.headers[CONTENT_SHA256_HEADER]
+      const sha256 = sha256Header === undefined ? undefined : Sha256HexSchema.safeParse(sha256Header)
+      if (sha256 && !sha256.success) throw new AppError('invalid_request', 400, `${CONTENT_SHA256_HEADER} must be 64 hex digits.`)
       const body = request.body instanceof Readable ? request.body : request.raw
       try {
         const resource = await uploadResource(
-          { dingtalk, config, rateLimiter, now },
+          { dingtalk, config, rateLimiter, now, duplicates: opts.duplicateIndex },
           {
             docId: params.data.docId,
             unionId: user.unionId,
@@ -48,6 +51,7 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (a
             declaredType: request.headers['content-type'],
             name: query.data.name,
             body,
+            sha256: sha256?.data,
           },
         )
         return reply.code(201).send(resource)

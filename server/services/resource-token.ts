@@ -26,6 +26,11 @@ const ClaimsSchema = z.object({
   docId: z.string().min(1),
   unionId: z.string().min(1),
   issuedAt: z.number().int().nonnegative(),
+  /** SHA-256 (hex) of the bytes uploaded, so the insertion can record what went in (duplicate detection). */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 })
 
 /** What a token proves about one uploaded resource. */

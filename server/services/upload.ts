@@ -4,6 +4,7 @@
  * held in memory for sniffing; the rest flows through with backpressure, counted byte by byte,
  * so memory does not grow with the file size.
  */
+import { createHash, type Hash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { ResourceResponse } from '@contract/api'
 import type { AppConfig } from '../config'
@@ -14,6 +15,7 @@ import { toAppError } from './dingtalk-failure'
 import { extensionOf, sanitizeFileName } from './file-name'
 import { signResourceToken } from './resource-token'
 import { SNIFF_BYTES, sniffType } from './sniff-type'
+import { findDuplicate, type DuplicateLookup } from './upload/duplicate-index'
 
 /** An upload URL that expires within this margin is not worth starting a PUT on. */
 const UPLOAD_URL_MARGIN_MS = 5_000
@@ -28,6 +30,16 @@ class SizeMismatchError extends Error {
 /** The browser went away (or its stream failed) before the body was complete. */
 class ClientAbortedError extends Error {
   override readonly name = 'ClientAbortedError'
+}
+/** The bytes received do not hash to the SHA-256 the browser announced. */
+class ChecksumMismatchError extends Error {
+  override readonly name = 'ChecksumMismatchError'
+}
+
+/** Who may start uploads; `UploadRateLimiter` per process (a resumable upload takes its slot at creation). */
+export interface UploadStartLimiter {
+  take(unionId: string): boolean
+  retryAfterSeconds(unionId: string): number
 }
 
 /** Sliding one-minute window of upload starts per person (DESIGN.md §2: uploads 120/min per person). */
@@ -109,23 +121,31 @@ function readHead(source: Readable, limit: number): Promise<{ head: Buffer; ende
 /**
  * The body sent to DingTalk: the sniffed head, then the rest of the browser's stream with
  * backpressure (the source is resumed only when the PUT asks for more). It fails — and so aborts
- * the PUT — the moment the source ends short, runs past `size`, or is cut off.
+ * the PUT — the moment the source ends short, runs past `size`, or is cut off. Every byte is
+ * hashed on the way; the latest chunk is held back until the next one arrives, so when the
+ * SHA-256 turns out wrong the PUT is aborted before its last byte and DingTalk keeps nothing.
  */
 class UploadBody extends Readable {
   failure: Error | null = null
+  /** Hex SHA-256 of everything sent, once the source has ended whole. */
+  sha256: string | null = null
   private received: number
+  private readonly hash: Hash = createHash('sha256')
+  private held: Buffer | null
 
   constructor(
     private readonly source: Readable,
     head: Buffer,
     headEnded: boolean,
     private readonly size: number,
+    private readonly expectedSha256: string | undefined,
   ) {
     super({ highWaterMark: 64 * 1024 })
     this.received = head.length
-    this.push(head)
+    this.hash.update(head)
+    this.held = head
     if (headEnded || source.readableEnded) {
-      if (head.length === size) this.push(null)
+      if (head.length === size) this.finish()
       else this.fail(new SizeMismatchError('body shorter than Content-Length'))
       return
     }
@@ -150,13 +170,29 @@ class UploadBody extends Readable {
       this.fail(new SizeMismatchError('body longer than Content-Length'))
       return
     }
-    if (!this.push(chunk)) this.source.pause()
+    this.hash.update(chunk)
+    const previous = this.held
+    this.held = chunk
+    if (previous && !this.push(previous)) this.source.pause()
   }
 
   private readonly onEnd = () => {
     this.detach()
     if (this.received !== this.size) this.fail(new SizeMismatchError('body shorter than Content-Length'))
-    else this.push(null)
+    else this.finish()
+  }
+
+  /** All bytes are in: check the hash, then let the held chunk (the last byte) go. */
+  private finish(): void {
+    const digest = this.hash.digest('hex')
+    if (this.expectedSha256 !== undefined && digest !== this.expectedSha256) {
+      this.fail(new ChecksumMismatchError('SHA-256 differs'))
+      return
+    }
+    this.sha256 = digest
+    if (this.held) this.push(this.held)
+    this.held = null
+    this.push(null)
   }
 
   private readonly onError = () => this.fail(new ClientAbortedError('upload interrupted'))
@@ -185,6 +221,10 @@ function sizeMismatch(): AppError {
   return new AppError('size_mismatch', 400, 'The upload did not have the number of bytes its Content-Length announced.')
 }
 
+function checksumMismatch(): AppError {
+  return new AppError('checksum_mismatch', 400, 'The bytes received do not match the SHA-256 sent with them; nothing was kept.')
+}
+
 function interrupted(): AppError {
   return new AppError('invalid_request', 400, 'The upload was interrupted before it was complete.')
 }
@@ -210,13 +250,17 @@ export interface UploadInput {
   name: string | undefined
   /** The request body, not yet read. */
   body: Readable
+  /** SHA-256 (lowercase hex) the browser computed (`X-Content-SHA256`); the bytes must match it. */
+  sha256?: string
 }
 
 export interface UploadContext {
   dingtalk: DingTalkApi
   config: AppConfig
-  rateLimiter: UploadRateLimiter
+  rateLimiter: UploadStartLimiter
   now: () => number
+  /** What was inserted into each document lately, for `duplicateOf`; none: always null. */
+  duplicates?: DuplicateLookup
 }
 
 /**
@@ -282,14 +326,16 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     throw toAppError(err)
   }
 
+  let sha256: string | undefined
   const put = async (uploadUrl: string): Promise<void> => {
-    const body = new UploadBody(input.body, head, headEnded, size)
+    const body = new UploadBody(input.body, head, headEnded, size, input.sha256)
     const controller = new AbortController()
     body.once('error', () => controller.abort())
     try {
       await dingtalk.putResource(uploadUrl, body, { mediaType: type.mediaType, size, signal: controller.signal })
     } catch (err) {
       if (body.failure instanceof SizeMismatchError) throw sizeMismatch()
+      if (body.failure instanceof ChecksumMismatchError) throw checksumMismatch()
       if (body.failure instanceof ClientAbortedError) {
         input.body.destroy()
         throw interrupted()
@@ -299,6 +345,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
       if (!body.destroyed) body.destroy()
     }
     if (body.failure) throw body.failure instanceof SizeMismatchError ? sizeMismatch() : interrupted()
+    sha256 = body.sha256 ?? undefined
   }
 
   try {
@@ -325,6 +372,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     docId: input.docId,
     unionId: input.unionId,
     issuedAt: ctx.now(),
+    sha256,
   }
   return {
     resourceId: info.resourceId,
@@ -334,6 +382,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     mediaType: type.mediaType,
     size,
     kind: type.kind,
+    duplicateOf: await findDuplicate(ctx.duplicates, input.docId, sha256, ctx.now()),
   }
 }
 
