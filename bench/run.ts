@@ -4,6 +4,8 @@
  *   calls   — DingTalk open-API calls per photo, batches of 1/10/50, both layouts
  *   stream  — 1 GiB through the upload route vs straight to storage; server RSS growth
  *   attach  — the real H5 in headless Chromium on a 10 Mbit/s, 150 ms link vs naive uploads
+ *   takenAt — calls per photo with the taken-at caption line on every photo (batches of 10)
+ *   resume  — a 60 MB resumable (tus) upload on that link, cut at 30 % and 70 %: bytes sent, time
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
  * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
  * results.json is then left alone). See bench/README.md.
@@ -19,12 +21,14 @@ import { ensurePhotos } from './lib/fixtures'
 import { runAttach, type AttachResult } from './lib/phase-attach'
 import { runCalls, type CallsResult } from './lib/phase-calls'
 import { measureHealthReady } from './lib/phase-startup'
+import { runResume, type ResumeResult } from './lib/phase-resume'
 import { runStream, type StreamResult } from './lib/phase-stream'
+import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 
@@ -44,6 +48,8 @@ interface Results {
   attach: AttachResult | null
   stream: StreamResult | null
   calls: CallsResult | null
+  resume: ResumeResult | null
+  takenAtCalls: TakenAtCallsResult | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
 }
 
@@ -96,10 +102,14 @@ async function main(): Promise<void> {
   const emulatorUrl = emulator.url
   let calls: CallsResult | null = null
   let stream: StreamResult | null = null
+  let resume: ResumeResult | null = null
+  let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   try {
     if (runs('calls')) calls = await phase('calls', errors, () => runCalls(emulatorUrl, SERVER_ENV))
     if (runs('stream')) stream = await phase('stream', errors, () => runStream(emulatorUrl, SERVER_ENV))
+    if (runs('takenAt')) takenAtCalls = await phase('takenAt', errors, () => runTakenAtCalls(emulatorUrl, SERVER_ENV))
+    if (runs('resume')) resume = await phase('resume', errors, () => runResume(emulatorUrl, SERVER_ENV))
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
   } finally {
     await emulator.stop()
@@ -110,6 +120,8 @@ async function main(): Promise<void> {
     attach: browser?.attach ?? null,
     stream,
     calls,
+    resume,
+    takenAtCalls,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
   })
   if (selected.length === 0) writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n')
@@ -141,6 +153,13 @@ async function main(): Promise<void> {
           .map((v) => round(v, 2))
           .join(' | ')
       : 'failed',
+    'calls/photo with taken-at caption separate | together (10)': takenAtCalls
+      ? `${round(takenAtCalls.separate, 2)} | ${round(takenAtCalls.together, 2)}`
+      : 'failed',
+    'resume: MB on the link / file (ratio)': resume
+      ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
+      : 'failed',
+    'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : 'failed',
     'startup: health ready (ms)': healthReadyMs === null ? 'failed' : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : 'failed',
   })
@@ -156,6 +175,7 @@ async function main(): Promise<void> {
     target('stream.rssGrowthMB ≤ 64', stream?.rssGrowthMB ?? NaN, 'max', 64),
     target('calls.separate["10"] ≤ 2.05', calls?.separate['10'] ?? NaN, 'max', 2.05),
     target('calls.together["10"] ≤ 1.15', calls?.together['10'] ?? NaN, 'max', 1.15),
+    target('resume.bytesSentRatio ≤ 1.1', resume?.bytesSentRatio ?? NaN, 'max', 1.1),
   ]
   console.log('\nTargets')
   for (const c of checks) {
