@@ -52,6 +52,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token
 }
 
+/** The CSRF token requests carry now (for requests made outside axios, e.g. by tus-js-client). */
+export function currentCsrfToken(): string | null {
+  return csrfToken
+}
+
 http.interceptors.request.use((config) => {
   if (csrfToken !== null) config.headers.set(CSRF_HEADER, csrfToken)
   return config
