@@ -1,4 +1,4 @@
-import { ResourceResponseSchema, type ResourceResponse } from '@contract/api'
+import { CONTENT_SHA256_HEADER, ResourceResponseSchema, type ResourceResponse } from '@contract/api'
 import { request } from './http'
 
 export interface UploadResourceOptions {
@@ -6,6 +6,8 @@ export interface UploadResourceOptions {
   onProgress?: (loaded: number, total: number) => void
   /** Aborting rejects with ApiError code `cancelled`. */
   signal?: AbortSignal
+  /** SHA-256 (hex) of `blob`, sent as `X-Content-SHA256`: the server refuses bytes that differ. */
+  sha256?: string
 }
 
 /** Slowest link we still wait for (≈ 256 kbit/s) before calling an upload timed out. */
@@ -32,7 +34,10 @@ export function uploadResource(
     // Raw bytes, never transformed: axios would otherwise serialise anything it does not
     // recognise as a Blob (e.g. a Blob from another realm) into JSON.
     transformRequest: [(data: unknown) => data],
-    headers: { 'Content-Type': mediaType || 'application/octet-stream' },
+    headers: {
+      'Content-Type': mediaType || 'application/octet-stream',
+      ...(options.sha256 ? { [CONTENT_SHA256_HEADER]: options.sha256 } : {}),
+    },
     timeout: Math.max(MIN_UPLOAD_TIMEOUT_MS, Math.ceil((blob.size / MIN_BYTES_PER_SECOND) * 1000)),
     signal: options.signal,
     onUploadProgress: (event) => options.onProgress?.(event.loaded, event.total ?? blob.size),

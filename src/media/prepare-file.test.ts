@@ -169,3 +169,29 @@ describe('prepareFile', () => {
     }
   })
 })
+
+describe('prepareFile: when the photo was taken', () => {
+  it('keeps the capture time from the original while the sent bytes lose it and the location', async () => {
+    const input = new Uint8Array(
+      await sharp({ create: { width: 400, height: 300, channels: 3, background: 'green' } })
+        .jpeg()
+        .withExifMerge({ IFD2: { DateTimeOriginal: '2026:12:01 14:03:27', OffsetTimeOriginal: '+08:00' }, IFD3: GPS })
+        .toBuffer(),
+    )
+    const out = await prepareFile(file(input, 'IMG_0002.JPG', 'image/jpeg'), { ...DEFAULT_PREPARE_OPTIONS, original: true })
+    expect(out.takenAt).toEqual({ year: 2026, month: 12, day: 1, hour: 14, minute: 3, offsetMinutes: 480 })
+    const sent = await exifr.parse(await bytesOf(out.blob), { gps: true, exif: true, translateValues: false })
+    expect(sent?.DateTimeOriginal).toBeUndefined()
+    expect(sent?.latitude).toBeUndefined()
+  })
+
+  it('has no capture time for a photo without EXIF', async () => {
+    const plain = new Uint8Array(
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: 'blue' } })
+        .jpeg()
+        .toBuffer(),
+    )
+    const out = await prepareFile(file(plain, 'plain.jpg', 'image/jpeg'), { ...DEFAULT_PREPARE_OPTIONS, original: true })
+    expect(out.takenAt).toBeNull()
+  })
+})

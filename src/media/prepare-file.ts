@@ -22,6 +22,7 @@ import { JpegFormatError, readJpegMetadata } from './jpeg-metadata'
 import { stripLocationMetadata } from './metadata-strip'
 import { EncodeUnavailableError, type EncodeOutputType } from './canvas-encode'
 import { photoEncoder, type PhotoEncoder } from './photo-encoder'
+import { readTakenAt, type TakenAt } from './taken-at'
 
 export interface PrepareOptions {
   /** Send photos at full size without re-encoding (metadata is still removed). */
@@ -49,6 +50,8 @@ export interface PreparedFile {
   kind: 'image' | 'file'
   originalSize: number
   notice: PrepareNotice | null
+  /** When the photo was taken, read from the original before its metadata was removed (JPEG, HEIC). */
+  takenAt?: TakenAt | null
 }
 
 /** Converts HEIC/HEIF bytes to a JPEG blob; throws when it cannot. */
@@ -107,14 +110,16 @@ export async function prepareFile(
   const type = detectImageType(head)
   if (!type) return asFile(file, file.type || 'application/octet-stream')
   if (type === 'image/gif') return asImage(file, file.name, type, file.size, null)
+  // Read before preparation removes the metadata; only the capture time leaves this step, never the location.
+  const takenAt = await readTakenAt(file)
 
   const encoder = deps.encoder ?? photoEncoder()
   if (type === 'image/heic' || type === 'image/heif')
-    return prepareHeic(file, type, options, encoder, deps.convertHeic ?? heic2anyConverter)
+    return { ...(await prepareHeic(file, type, options, encoder, deps.convertHeic ?? heic2anyConverter)), takenAt }
 
   const bytes = new Uint8Array(await file.arrayBuffer())
   // The encoder gets the picked File itself (a slice only relabels it): no 5 MB copy on the main thread.
-  return prepareDecodable(bytes, file.slice(0, file.size, type), file.name, type, file.size, options, encoder)
+  return { ...(await prepareDecodable(bytes, file.slice(0, file.size, type), file.name, type, file.size, options, encoder)), takenAt }
 }
 
 /**
