@@ -114,13 +114,12 @@ describe('error envelope', () => {
   it('passes AppError details and headers through', async () => {
     t = await createTestApp()
     t.app.get('/api/partial', { config: { public: true } }, async () => {
-      throw new AppError(
-        'dingtalk_unavailable',
-        503,
-        'Some items are not in yet.',
-        { blocks: [], pendingResourceIds: ['r1'] },
-        { 'retry-after': '7' },
-      )
+      throw new AppError('dingtalk_unavailable', {
+        status: 503,
+        message: 'Some items are not in yet.',
+        details: { blocks: [], pendingResourceIds: ['r1'] },
+        headers: { 'retry-after': '7' },
+      })
     })
     const r = await t.inject({ method: 'GET', url: '/api/partial' })
     expect(r.statusCode).toBe(503)

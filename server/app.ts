@@ -90,8 +90,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', 429, 'Too many requests; wait a moment and try again.', undefined, {
-        'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+      new AppError('rate_limited', {
+        status: 429,
+        message: 'Too many requests; wait a moment and try again.',
+        headers: {
+          'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+        },
       }),
   })
   await registerSession(app, { config, clock })

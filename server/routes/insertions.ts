@@ -47,26 +47,32 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
   app.post('/api/documents/:docId/insertions', async (request, reply) => {
     const user = requireUser(request)
     const params = DocParamsSchema.safeParse(request.params)
-    if (!params.success) throw new AppError('invalid_request', 400, 'The document id is not valid.')
+    if (!params.success) throw new AppError('invalid_request', { status: 400, message: 'The document id is not valid.' })
     const docId = params.data.docId
 
     const key = request.headers[IDEMPOTENCY_KEY_HEADER]
     if (key === undefined || key === '') {
-      throw new AppError('idempotency_key_required', 428, 'Send an Idempotency-Key header so a retry cannot insert twice.')
+      throw new AppError('idempotency_key_required', {
+        status: 428,
+        message: 'Send an Idempotency-Key header so a retry cannot insert twice.',
+      })
     }
     if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-      throw new AppError('invalid_request', 400, 'Idempotency-Key must be 8–128 letters, digits, "-" or "_".')
+      throw new AppError('invalid_request', { status: 400, message: 'Idempotency-Key must be 8–128 letters, digits, "-" or "_".' })
     }
 
     const parsed = InsertionRequestSchema.safeParse(request.body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
-      throw new AppError('invalid_request', 400, `Invalid insertion request: ${where}${issue?.message ?? 'bad body'}`)
+      throw new AppError('invalid_request', { status: 400, message: `Invalid insertion request: ${where}${issue?.message ?? 'bad body'}` })
     }
     const body = parsed.data
     if (body.items.length > config.limits.maxFilesPerBatch) {
-      throw new AppError('invalid_request', 400, `At most ${config.limits.maxFilesPerBatch} items can be inserted at once.`)
+      throw new AppError('invalid_request', {
+        status: 400,
+        message: `At most ${config.limits.maxFilesPerBatch} items can be inserted at once.`,
+      })
     }
     // Only the exact value counts: anything else is a first attempt as far as the client knows.
     const clientRetry = request.headers[IDEMPOTENCY_RETRY_HEADER] === 'true'

@@ -33,9 +33,10 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (a
     async (request, reply) => {
       const user = requireUser(request)
       const params = DocParamsSchema.safeParse(request.params)
-      if (!params.success) throw new AppError('invalid_request', 400, 'The document id is not valid.')
+      if (!params.success) throw new AppError('invalid_request', { status: 400, message: 'The document id is not valid.' })
       const query = ResourceQuerySchema.safeParse(request.query)
-      if (!query.success) throw new AppError('invalid_request', 400, 'Give one file name of at most 1024 characters in ?name=.')
+      if (!query.success)
+        throw new AppError('invalid_request', { status: 400, message: 'Give one file name of at most 1024 characters in ?name=.' })
       const body = request.body instanceof Readable ? request.body : request.raw
       try {
         const resource = await uploadResource(

@@ -27,7 +27,7 @@ export function decodeCursor(kind: string, scope: string, cursor: string | undef
   }
   const parsed = CursorSchema.safeParse(payload)
   if (!parsed.success || parsed.data.k !== kind || parsed.data.s !== scope) {
-    throw new AppError('invalid_request', 400, 'The cursor is not valid for this list; start from the first page.')
+    throw new AppError('invalid_request', { status: 400, message: 'The cursor is not valid for this list; start from the first page.' })
   }
   return parsed.data.t
 }

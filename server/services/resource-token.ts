@@ -47,7 +47,7 @@ export function signResourceToken(secret: string, claims: ResourceClaims): strin
 }
 
 function invalid(message: string): AppError {
-  return new AppError('resource_invalid', 400, message)
+  return new AppError('resource_invalid', { status: 400, message })
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
