@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEED } from './emulator/seed'
 import { AppError } from './errors'
-import { ACCEPTED_MEDIA_TYPES } from './services/media-types'
+import { ACCEPTED_MEDIA_TYPES } from './services/upload/media-types'
 import { createTestApp, type TestApp } from './test-app'
 
 let t: TestApp

@@ -23,8 +23,8 @@ import { insertionRoutes } from './routes/insertions'
 import { resourceRoutes } from './routes/resources'
 import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
-import type { InsertionJournal } from './services/insertion-journal'
-import type { SandboxControl } from './services/sandbox'
+import type { InsertionJournal } from './services/insertion/insertion-journal'
+import type { SandboxControl } from './services/sandbox/sandbox-control'
 
 export type { RouteDeps } from './routes/deps'
 

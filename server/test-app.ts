@@ -12,7 +12,7 @@ import { createManualClock, type ManualClock } from './emulator/clock'
 import { startEmulator } from './emulator/index'
 import { SEED } from './emulator/seed'
 import { EMULATOR_CREDENTIALS, parseEnv } from './env'
-import { createSandboxControl } from './services/sandbox'
+import { createSandboxControl } from './services/sandbox/sandbox-control'
 
 export const LIVE_ENV = {
   DINGTALK_APP_KEY: EMULATOR_CREDENTIALS.appKey,

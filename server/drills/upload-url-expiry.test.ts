@@ -21,7 +21,7 @@ import {
 import { httpRequest } from './support/http'
 import { makePhotos } from './support/photos'
 import { startStack, type Stack } from './support/stack'
-import { SNIFF_BYTES } from '../services/sniff-type'
+import { SNIFF_BYTES } from '../services/upload/sniff-type'
 
 /** Long enough for the drill to see GetResourceUploadInfo answered and move the clock first. */
 const PUT_DELAY_MS = 2000

@@ -12,7 +12,7 @@ import {
   WorkspacesResponseSchema,
 } from '@contract/api'
 import { requireUser } from '../auth/guard'
-import { listBlocks, listDocuments, listNodes, listWorkspaces, resolveDocument } from '../services/browse'
+import { listBlocks, listDocuments, listNodes, listWorkspaces, resolveDocument } from '../services/browse/browse'
 import type { RouteDeps } from './deps'
 
 /** Choosing a document (DESIGN.md §2): workspaces, nodes, recent/search, resolve, blocks. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ConfigResponseSchema, HealthResponseSchema } from '@contract/api'
-import { ACCEPTED_MEDIA_TYPES } from '../services/media-types'
+import { ACCEPTED_MEDIA_TYPES } from '../services/upload/media-types'
 import type { RouteDeps } from './deps'
 
 /** `GET /api/health` and `GET /api/config` (DESIGN.md §2): public, no DingTalk calls. */

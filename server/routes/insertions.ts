@@ -3,7 +3,7 @@
  * inserts once per Idempotency-Key. In this process the idempotency store replays results, runs
  * concurrent duplicates once and refuses a reused key with another body; the insertion journal
  * (durable with a file journal) says whether an earlier attempt finished (replay), started (read the
- * document and insert only what is missing, services/insertion.ts) or never began (insert without
+ * document and insert only what is missing, services/insertion/insertion.ts) or never began (insert without
  * reading the document). A client's `Idempotency-Retry: true` (it sent this key before) also makes
  * it read the document first, for when the journal did not survive (ephemeral DATA_DIR, another instance).
  */
@@ -19,10 +19,10 @@ import {
 } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { IdempotencyStore } from '../services/idempotency-store'
-import { DocumentLocks, insertItems } from '../services/insertion'
-import { createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion-journal'
-import { verifyResourceToken } from '../services/resource-token'
+import { IdempotencyStore } from '../services/insertion/idempotency-store'
+import { DocumentLocks, insertItems } from '../services/insertion/insertion'
+import { createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion/insertion-journal'
+import { verifyResourceToken } from '../services/upload/resource-token'
 import type { RouteDeps } from './deps'
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { DocParamsSchema, ResourceQuerySchema } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { UploadRateLimiter, uploadResource } from '../services/upload'
+import { UploadRateLimiter, uploadResource } from '../services/upload/stream-upload'
 import type { RouteDeps } from './deps'
 
 export interface ResourceRouteOptions extends RouteDeps {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { SandboxAuthCodeRequestSchema, SandboxAuthCodeResponseSchema, SandboxUsersResponseSchema } from '@contract/api'
-import type { SandboxControl } from '../services/sandbox'
+import type { SandboxControl } from '../services/sandbox/sandbox-control'
 
 /**
  * Sandbox-only sign-in helpers (DESIGN.md §2). app.ts registers them only in sandbox mode, so in

@@ -11,12 +11,12 @@
  * duplicates, and keeps the order by placing each missing item right after the previous item's block.
  */
 import type { InsertedBlock, InsertionIncompleteDetails, Layout, Position } from '@contract/api'
-import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
-import type { BlockElement, DingTalkApi, InlineElement, StoredBlock } from '../dingtalk/types'
-import type { InsertBlockRequest } from '../dingtalk/schemas'
-import { AppError } from '../errors'
-import { toAppError } from '../errors'
-import type { ResourceClaims } from './resource-token'
+import { DingTalkError, INVALID_RESPONSE } from '../../dingtalk/errors'
+import type { BlockElement, DingTalkApi, InlineElement, StoredBlock } from '../../dingtalk/types'
+import type { InsertBlockRequest } from '../../dingtalk/schemas'
+import { AppError } from '../../errors'
+import { toAppError } from '../../errors'
+import type { ResourceClaims } from '../upload/resource-token'
 
 /** Attempts for one insert/append whose failure was retryable (503, timeouts, throttling). */
 const MAX_ATTEMPTS = 3

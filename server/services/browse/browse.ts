@@ -5,10 +5,10 @@
  * DingTalk APIs: dingtalk-open-api.md §6.2 (wiki v2), §6.3 (links), §6.5 (recent/search), §5.2 (blocks).
  */
 import type { BlockSummary, DocNode, DocumentsResponse, NodesResponse, ResolveResponse, WorkspacesResponse } from '@contract/api'
-import type { AppConfig } from '../config'
-import { DingTalkError } from '../dingtalk/errors'
-import type { DingTalkApi, StoredBlock, WikiNode, WikiWorkspace } from '../dingtalk/types'
-import { AppError } from '../errors'
+import type { AppConfig } from '../../config'
+import { DingTalkError } from '../../dingtalk/errors'
+import type { DingTalkApi, StoredBlock, WikiNode, WikiWorkspace } from '../../dingtalk/types'
+import { AppError } from '../../errors'
 import { decodeCursor, encodeCursor } from './cursor'
 
 /** DingTalk's page-size maxima (§6.2: workspaces 30, nodes 50). */

@@ -4,7 +4,7 @@
  * then signs in through the very same `POST /api/session` path as inside DingTalk.
  */
 import { z } from 'zod'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 
 export interface DemoUser {
   userId: string

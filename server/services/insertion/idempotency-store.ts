@@ -4,7 +4,7 @@
  * twice, and a key reused with another body is refused. In memory only: what must survive a
  * restart (started or finished attempts) is in the insertion journal (insertion-journal.ts).
  */
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 
 /** How long a finished result is replayed. Matches the resource-token lifetime. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000

@@ -3,7 +3,7 @@
  * so a cursor from one listing cannot be replayed against another and garbage is a clear 400.
  */
 import { z } from 'zod'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 
 const CursorSchema = z.object({ k: z.string(), s: z.string(), t: z.string().min(1) })
 
