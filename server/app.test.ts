@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { SEED } from './emulator/seed'
 import { AppError } from './errors'
 import { ACCEPTED_MEDIA_TYPES } from './services/upload/media-types'
-import { createTestApp, type TestApp } from './test-app'
+import { createTestApp, type TestApp } from '@testing/test-app'
 
 let t: TestApp
 afterEach(async () => {
