@@ -201,6 +201,11 @@ export function uploadUrlExpiresAt(uploadUrl: string): number | null {
   }
 }
 
+/** The upload's body as the route's pass-through parser left it (or the raw request when none ran). */
+export function requestBodyStream(parsed: unknown, raw: Readable): Readable {
+  return parsed instanceof Readable ? parsed : raw
+}
+
 export interface UploadInput {
   docId: string
   unionId: string
