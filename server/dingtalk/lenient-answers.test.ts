@@ -1,7 +1,7 @@
 /**
  * The client in front of answers shaped only as DingTalk's documentation shows them (no echoed
  * children, "Undefined" block types, bare `{"success":true}`, empty lists left out): every one is
- * read without a 502 (docs/dingtalk.md#lenient-parsing).
+ * read without a 502 (docs/dingtalk.md#answer-profiles).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakeClient, startFakeDingTalk, type FakeDingTalk } from './test-support'
