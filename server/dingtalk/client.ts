@@ -47,6 +47,12 @@ export interface DingTalkClientConfig {
    * legacy `/gettoken` one for good when oapi refuses it (docs/dingtalk.md#legacy-gettoken).
    */
   oapiToken?: OapiTokenChoice
+  /**
+   * Sees each successful answer as DingTalk sent it, before lenient parsing, keyed by
+   * `METHOD /path/{template}`; never the token endpoints' answers. `npm run smoke:live` uses it to
+   * tell which reading of DingTalk's documentation a real organisation matches.
+   */
+  onAnswer?: (api: string, body: unknown) => void
 }
 
 const noopLogger: DingTalkLogger = { debug() {}, warn() {} }
@@ -82,6 +88,7 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
     oapiToken: cfg.oapiToken ?? 'auto',
     fetchAppToken: (call) => fetchAppToken(call, app),
     fetchLegacyToken: (call) => fetchLegacyToken(call, app),
+    onAnswer: cfg.onAnswer,
   })
   return {
     ...authEndpoints(transport),

@@ -189,3 +189,13 @@ describe('doc_1_0 recent and search entries', () => {
     })
   })
 })
+
+describe('onAnswer', () => {
+  it('shows each answer as DingTalk sent it, but never a token answer', async () => {
+    fake.routes.set(`POST ${BLOCKS}`, { body: { success: true } })
+    const seen: [string, unknown][] = []
+    const { api } = fakeClient(fake.base, { onAnswer: (name, body) => seen.push([name, body]) })
+    await api.insertBlock('doc1', 'u1', paragraph)
+    expect(seen).toEqual([['POST /v1.0/doc/suites/documents/{docKey}/blocks', { success: true }]])
+  })
+})

@@ -67,6 +67,8 @@ export interface TransportSettings {
   fetchAppToken: (call: Transport['call']) => Promise<FetchedToken>
   /** The legacy oapi token (docs/dingtalk.md#legacy-gettoken). */
   fetchLegacyToken: (call: Transport['call']) => Promise<FetchedToken>
+  /** Sees each successful answer as DingTalk sent it (never the token endpoints'); for diagnostics. */
+  onAnswer?: (api: string, body: unknown) => void
 }
 
 export interface Transport {
@@ -213,6 +215,7 @@ export function createTransport(s: TransportSettings): Transport {
       throw new DingTalkError({ status: res.status, dingtalkCode: INVALID_RESPONSE, requestId, api })
     }
     s.log.debug(logLine, 'dingtalk call')
+    if (spec.auth !== 'none') s.onAnswer?.(api, json)
     return parsed.data
   }
 
