@@ -96,6 +96,19 @@ describe('DocBlocksQuery answers', () => {
     expect(blocks[1]?.children).toBeUndefined()
   })
 
+  it('takes a block without index at its place in the list, and drops one without id', async () => {
+    fake.routes.set(`GET ${BLOCKS}`, {
+      body: {
+        result: { data: [{ blockType: 'paragraph', id: 'a' }, { blockType: 'paragraph' }, { blockType: 'Undefined', id: 'c', index: 2 }] },
+      },
+    })
+    const blocks = await fakeClient(fake.base).api.queryBlocks('doc1', 'u1')
+    expect(blocks.map((b) => [b.id, b.index])).toEqual([
+      ['a', 0],
+      ['c', 2],
+    ])
+  })
+
   it('reads a document whose answer leaves the list out as empty', async () => {
     fake.routes.set(`GET ${BLOCKS}`, { body: { success: true } })
     await expect(fakeClient(fake.base).api.queryBlocks('doc1', 'u1')).resolves.toEqual([])

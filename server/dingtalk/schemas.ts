@@ -202,10 +202,12 @@ export const InsertBlockResponseSchema = z
     result: tolerant(z.object({ data: tolerant(StoredBlockSchema) }).loose()),
   })
   .loose()
+/** A root block in DocBlocksQuery's list, whose position in the list stands in for a missing `index`. */
+const QueriedBlockSchema = StoredBlockSchema.extend({ index: z.number().int().optional() })
 export const BlocksQueryResponseSchema = z
   .object({
     success: tolerant(z.boolean()),
-    result: tolerant(z.object({ data: lenientList(StoredBlockSchema) }).loose()),
+    result: tolerant(z.object({ data: lenientList(QueriedBlockSchema) }).loose()),
   })
   .loose()
 

@@ -108,7 +108,8 @@ export function documentEndpoints(transport: Transport): DocumentEndpoints {
         auth: 'header',
         idempotent: true,
       })
-      return res.result?.data ?? []
+      // Root blocks come in document order, so a block without `index` is where the list puts it.
+      return (res.result?.data ?? []).map((block, position) => ({ ...block, index: block.index ?? position }))
     },
   }
 }
