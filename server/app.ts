@@ -23,9 +23,9 @@ import { insertionRoutes } from './routes/insertions'
 import { resourceRoutes } from './routes/resources'
 import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
+import type { InsertionJournal } from './services/insertion/insertion-journal'
+import type { SandboxControl } from './services/sandbox/sandbox-control'
 import { uploadRoutes } from './routes/uploads'
-import type { InsertionJournal } from './services/insertion-journal'
-import type { SandboxControl } from './services/sandbox'
 import { createMemoryDuplicateIndex, type DuplicateIndex } from './services/upload/duplicate-index'
 
 export type { RouteDeps } from './routes/deps'
@@ -94,8 +94,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', 429, 'Too many requests; wait a moment and try again.', undefined, {
-        'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+      new AppError('rate_limited', {
+        status: 429,
+        message: 'Too many requests; wait a moment and try again.',
+        headers: {
+          'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+        },
       }),
   })
   await registerSession(app, { config, clock })

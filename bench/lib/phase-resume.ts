@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto'
 import { Upload } from 'tus-js-client'
 import { ResourceResponseSchema } from '../../server/contract/api'
-import { ApiClient } from '../../server/drills/support/api-client'
-import { editablePairs, getState, resetEmulator } from '../../server/drills/support/emulator-control'
-import { startChildServer } from '../../server/drills/support/processes'
+import { ApiClient } from '../../testing/drills/api-client'
+import { editablePairs, getState, resetEmulator } from '../../testing/emulator-control'
+import { startChildServer } from '../../testing/drills/processes'
 import { startShapedLink } from './link'
 import { progress } from './report'
 

@@ -4,11 +4,11 @@
  * (emulator call log, billed open-API calls only).
  */
 import type { Layout } from '../../server/contract/api'
-import { ApiClient } from '../../server/drills/support/api-client'
-import { mapLimit } from '../../server/drills/support/batches'
-import { editablePairs, getRequests, getState, isBilledApiCall, resetEmulator } from '../../server/drills/support/emulator-control'
-import { makePhotos } from '../../server/drills/support/photos'
-import { startChildServer } from '../../server/drills/support/processes'
+import { ApiClient } from '../../testing/drills/api-client'
+import { mapLimit } from '../../testing/drills/batches'
+import { editablePairs, getRequests, getState, isBilledApiCall, resetEmulator } from '../../testing/emulator-control'
+import { makePhotos } from '../../testing/sample-files'
+import { startChildServer } from '../../testing/drills/processes'
 import { progress } from './report'
 
 const BATCH = 10

@@ -64,6 +64,11 @@ export type Limits = z.infer<typeof LimitsSchema>
 export const ConfigResponseSchema = z.object({
   mode: ModeSchema,
   corpId: z.string(),
+  /**
+   * The app key, for `requestAuthCode({corpId, clientId})` (docs/dingtalk.md#silent-login).
+   * Optional when read, so a page talking to an older server still signs in with the older JSAPI.
+   */
+  clientId: z.string().optional(),
   limits: LimitsSchema,
 })
 export type ConfigResponse = z.infer<typeof ConfigResponseSchema>
@@ -183,6 +188,17 @@ export const Sha256HexSchema = z
   .regex(/^[0-9a-fA-F]{64}$/)
   .transform((s) => s.toLowerCase())
 
+/**
+ * The headers an upload is judged by (the body is the raw file). Content-Length is checked by the
+ * upload service, which answers 411 without it; Content-Type is only a hint between sibling types.
+ */
+export const ResourceHeadersSchema = z
+  .object({
+    'content-length': z.string().optional(),
+    'content-type': z.string().optional(),
+    [CONTENT_SHA256_HEADER]: Sha256HexSchema.optional(),
+  })
+  .loose()
 export const ResourceResponseSchema = z.object({
   resourceId: z.string(),
   resourceUrl: z.string(),
@@ -251,3 +267,10 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
  */
 export const IDEMPOTENCY_RETRY_HEADER = 'idempotency-retry'
 export const CSRF_HEADER = 'x-csrf-token'
+/**
+ * The headers of an insertion. The Idempotency-Key is required (428 without it, 400 when malformed);
+ * the route checks it before the body so that a missing key is named first.
+ */
+export const InsertionHeadersSchema = z
+  .object({ [IDEMPOTENCY_KEY_HEADER]: z.string().optional(), [IDEMPOTENCY_RETRY_HEADER]: z.string().optional() })
+  .loose()

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorBodySchema, ResourceResponseSchema } from '@contract/api'
 import { SEED } from '../emulator/seed'
-import { createTestApp, type SignedIn, type TestApp } from '../test-app'
-import { emulatorState, makePng } from './test-fixtures'
+import { createTestApp, type SignedIn, type TestApp } from '../../testing/test-app'
+import { EmulatorControl } from '../../testing/emulator-control'
+import { makePng } from '../../testing/sample-files'
 
 const DOC = SEED.docs.sitePhotos.docId
 const OTHER_DOC = SEED.docs.weeklyReport.docId
@@ -83,7 +84,7 @@ describe('X-Content-SHA256 and duplicateOf on POST /api/documents/:docId/resourc
     const body = ErrorBodySchema.parse(res.json())
     expect(body.error.code).toBe('checksum_mismatch')
     expect(JSON.stringify(res.json())).not.toContain('resourceToken')
-    const kept = (await emulatorState(t.emulatorUrl)).resources.filter((r) => r.resourceName === 'mismatch.png' && r.uploaded)
+    const kept = (await new EmulatorControl(t.emulatorUrl).state()).resources.filter((r) => r.resourceName === 'mismatch.png' && r.uploaded)
     expect(kept).toEqual([])
   })
 

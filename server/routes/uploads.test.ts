@@ -7,8 +7,9 @@ import { Upload } from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorBodySchema, ResourceResponseSchema, type ResourceResponse } from '@contract/api'
 import { SEED } from '../emulator/seed'
-import { createTestApp, type SignedIn, type TestApp } from '../test-app'
-import { emulatorState, makePdf } from './test-fixtures'
+import { createTestApp, type SignedIn, type TestApp } from '../../testing/test-app'
+import { EmulatorControl } from '../../testing/emulator-control'
+import { makePdf } from '../../testing/sample-files'
 
 const DOC = SEED.docs.sitePhotos.docId
 const MAX_FILE = 2 * 1024 * 1024
@@ -241,7 +242,7 @@ describe('resumable uploads (tus 1.0)', () => {
     const { status, body } = await resourceOf(t, owner, url)
     expect(status).toBe(400)
     expect(errorCode(body)).toBe('checksum_mismatch')
-    const resources = (await emulatorState(t.emulatorUrl)).resources.filter((r) => r.resourceName === 'tampered.pdf')
+    const resources = (await new EmulatorControl(t.emulatorUrl).state()).resources.filter((r) => r.resourceName === 'tampered.pdf')
     expect(resources.every((r) => !r.uploaded)).toBe(true)
   })
 

@@ -12,7 +12,7 @@ import { z } from 'zod'
 import { DocParamsSchema, Sha256HexSchema } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { UploadRateLimiter } from '../services/upload'
+import { UploadRateLimiter } from '../services/upload/stream-upload'
 import { createMemoryCompletionState, type UploadCompletion, type UploadCompletionState } from '../services/upload/completion-state'
 import { createResumableUploads, publicMetadata, UPLOAD_ID, type ResumableUploads } from '../services/upload/resumable'
 import { Metadata, type Locker } from '@tus/server'
@@ -58,8 +58,12 @@ export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, 
     const { docId } = docParams(request)
     checkCreation(request, config.limits.maxFileBytes)
     if (!rateLimiter.take(user.unionId)) {
-      throw new AppError('rate_limited', 429, 'Too many uploads in a minute; wait a moment.', undefined, {
-        'retry-after': String(rateLimiter.retryAfterSeconds(user.unionId)),
+      throw new AppError('rate_limited', {
+        status: 429,
+        message: 'Too many uploads in a minute; wait a moment.',
+        headers: {
+          'retry-after': String(rateLimiter.retryAfterSeconds(user.unionId)),
+        },
       })
     }
     return forward(request, reply, await uploads.handle(webRequest(request), { docId, unionId: user.unionId }))
@@ -97,7 +101,10 @@ export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, 
       const staged = await uploads.find(uploadId)
       if (!staged || staged.owner.docId !== docId || staged.owner.unionId !== user.unionId) throw notFound()
       if (staged.offset < staged.size) {
-        throw new AppError('upload_incomplete', 409, `Only ${staged.offset} of ${staged.size} bytes have arrived; finish the upload first.`)
+        throw new AppError('upload_incomplete', {
+          status: 409,
+          message: `Only ${staged.offset} of ${staged.size} bytes have arrived; finish the upload first.`,
+        })
       }
       // Finished, but no transfer on record (this process restarted, or a transient failure was reported).
       await uploads.complete(staged)
@@ -108,25 +115,25 @@ export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, 
     const { failure } = recorded
     // A transient failure is reported once; the next poll sends the staged file again.
     if (failure.status >= 500 || failure.status === 429) await completions.forget(uploadId)
-    throw new AppError(failure.code, failure.status, failure.message, undefined, failure.headers)
+    throw new AppError(failure.code, { status: failure.status, message: failure.message, headers: failure.headers })
   })
 }
 
 function docParams(request: FastifyRequest) {
   const params = DocParamsSchema.safeParse(request.params)
-  if (!params.success) throw new AppError('invalid_request', 400, 'The document id is not valid.')
+  if (!params.success) throw new AppError('invalid_request', { status: 400, message: 'The document id is not valid.' })
   return params.data
 }
 
 function uploadParams(request: FastifyRequest) {
   const params = UploadParamsSchema.safeParse(request.params)
-  if (!params.success) throw new AppError('invalid_request', 400, 'The document id is not valid.')
+  if (!params.success) throw new AppError('invalid_request', { status: 400, message: 'The document id is not valid.' })
   if (!UPLOAD_ID.test(params.data.uploadId)) throw notFound()
   return params.data
 }
 
 function notFound(): AppError {
-  return new AppError('not_found', 404, 'No such upload.')
+  return new AppError('not_found', { status: 404, message: 'No such upload.' })
 }
 
 /**
@@ -136,12 +143,13 @@ function notFound(): AppError {
  */
 function checkCreation(request: FastifyRequest, maxFileBytes: number): void {
   if (request.headers['upload-defer-length'] !== undefined) {
-    throw new AppError('invalid_request', 400, 'Send Upload-Length; uploads of unknown length are not accepted.')
+    throw new AppError('invalid_request', { status: 400, message: 'Send Upload-Length; uploads of unknown length are not accepted.' })
   }
   const length = request.headers['upload-length']
   if (typeof length === 'string' && /^\d{1,16}$/.test(length)) {
-    if (Number(length) > maxFileBytes) throw new AppError('file_too_large', 413, `Files can be at most ${maxFileBytes} bytes.`)
-    if (Number(length) === 0) throw new AppError('unsupported_type', 415, 'The file is empty.')
+    if (Number(length) > maxFileBytes)
+      throw new AppError('file_too_large', { status: 413, message: `Files can be at most ${maxFileBytes} bytes.` })
+    if (Number(length) === 0) throw new AppError('unsupported_type', { status: 415, message: 'The file is empty.' })
   }
   const metadata = request.headers['upload-metadata']
   if (typeof metadata !== 'string') return
@@ -152,7 +160,7 @@ function checkCreation(request: FastifyRequest, maxFileBytes: number): void {
     return
   }
   if (sha256 != null && !Sha256HexSchema.safeParse(sha256).success) {
-    throw new AppError('invalid_request', 400, 'Upload-Metadata sha256 must be 64 hex digits (base64-encoded).')
+    throw new AppError('invalid_request', { status: 400, message: 'Upload-Metadata sha256 must be 64 hex digits (base64-encoded).' })
   }
 }
 

@@ -12,9 +12,8 @@
 import { FileStore } from '@tus/file-store'
 import { MemoryLocker, Metadata, Server, type Locker, type Upload } from '@tus/server'
 import { Sha256HexSchema } from '@contract/api'
-import { AppError } from '../../errors'
-import { toAppError } from '../dingtalk-failure'
-import { uploadResource, type UploadContext } from '../upload'
+import { AppError, toAppError } from '../../errors'
+import { uploadResource, type UploadContext } from './stream-upload'
 import type { CompletionSubject, RecordedFailure, UploadCompletionState, UploadOwner } from './completion-state'
 
 /** Upload-Metadata keys the browser may set; everything else it sends is dropped. */
@@ -107,7 +106,7 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
     const upload = await datastore.getUpload(staged.id).catch(() => null)
     const meta = upload?.metadata ?? {}
     try {
-      if (!upload) throw new AppError('not_found', 404, 'The upload is gone; send the file again.')
+      if (!upload) throw new AppError('not_found', { status: 404, message: 'The upload is gone; send the file again.' })
       const sha256 = meta.sha256 ? Sha256HexSchema.parse(meta.sha256) : undefined
       const resource = await uploadResource(
         { ...opts.upload, rateLimiter: UNLIMITED },
