@@ -26,6 +26,8 @@ import { sessionRoutes } from './routes/session'
 import type { InsertionJournal } from './services/insertion/insertion-journal'
 import type { SandboxControl } from './services/sandbox/sandbox-control'
 import { uploadRoutes } from './routes/uploads'
+import type { Locker } from '@tus/server'
+import type { UploadCompletionState } from './services/upload/completion-state'
 import { createMemoryDuplicateIndex, type DuplicateIndex } from './services/upload/duplicate-index'
 
 export type { RouteDeps } from './routes/deps'
@@ -47,6 +49,8 @@ export interface BuildAppDeps {
   insertionJournal?: InsertionJournal
   /** What went into each document, by content, for `duplicateOf`; default in memory (this process). */
   duplicateIndex?: DuplicateIndex
+  /** Resumable uploads: the per-upload lock and the finished uploads' outcomes; default in this process. */
+  resumable?: { locker?: Locker; completions?: UploadCompletionState }
 }
 
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
@@ -114,7 +118,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   const now = () => clock.now()
   await app.register(resourceRoutes, { ...routeDeps, now })
   await app.register(insertionRoutes, { ...routeDeps, now, insertionJournal: deps.insertionJournal })
-  await app.register(uploadRoutes, { ...routeDeps, now })
+  await app.register(uploadRoutes, { ...routeDeps, now, ...deps.resumable })
 
   const staticRoot = deps.staticRoot === undefined ? builtH5(DEFAULT_STATIC_ROOT) : deps.staticRoot
   if (staticRoot) await serveH5(app, staticRoot)
