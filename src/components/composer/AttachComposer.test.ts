@@ -8,7 +8,7 @@ import { createAppI18n } from '@/i18n'
 import { http } from '@/api/http'
 import { setPlatform, type Platform } from '@/platform'
 import { QUEUE_SETTINGS, useUploadsStore } from '@/stores/uploads'
-import { clearQueue } from '@/stores/upload-queue-db'
+import { clearQueue } from '@/stores/uploads/persistence/idb'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
 
 const DOC = { docId: 'docA1', name: '现场照片', url: 'https://alidocs.dingtalk.com/i/nodes/docA1' }

@@ -5,8 +5,8 @@ import sharp from 'sharp'
 import exifr from 'exifr'
 import { ApiError, http } from '@/api/http'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
-import { QUEUE_SETTINGS, backoffDelay, useUploadsStore, type QueueItem } from './uploads'
-import { clearQueue, loadQueueState, loadSource } from './upload-queue-db'
+import { QUEUE_SETTINGS, backoffDelay, useUploadsStore, type QueueItem } from '.'
+import { clearQueue, loadQueueState, loadSource } from './persistence/idb'
 
 // ---- a fake server behind axios's adapter (the store and api modules run unchanged) ----------
 

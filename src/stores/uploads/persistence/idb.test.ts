@@ -1,5 +1,5 @@
 import { beforeEach, expect, it } from 'vitest'
-import { clearQueue, deleteBlob, loadBlob, loadQueueState, saveBlob, saveQueueState } from './upload-queue-db'
+import { clearQueue, deleteBlob, loadBlob, loadQueueState, saveBlob, saveQueueState } from './idb'
 
 beforeEach(() => clearQueue())
 
