@@ -2,10 +2,9 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import sharp from 'sharp'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
-import { AxiosError, AxiosHeaders, type InternalAxiosRequestConfig } from 'axios'
 import AttachComposer from './AttachComposer.vue'
 import { createAppI18n } from '@/i18n'
-import { http } from '@/api/http'
+import { installFakeApi, type FakeApi, type FakeReply } from '@/testing/fake-api'
 import { setPlatform, type Platform } from '@/platform'
 import { QUEUE_SETTINGS, useUploadsStore } from '@/stores/uploads'
 import { clearQueue } from '@/stores/uploads/persistence/idb'
@@ -17,7 +16,8 @@ const zh = createAppI18n('zh-CN').global.t
 let seq = 0
 let uploadReply: (name: string) => { status: number; data: unknown } | Promise<{ status: number; data: unknown }>
 let insertReply: ((tokens: string[]) => { status: number; data: unknown }) | null = null
-const requests: InternalAxiosRequestConfig[] = []
+let api: FakeApi
+const asFakeReply = (reply: { status: number; data: unknown }): FakeReply => ({ status: reply.status, body: reply.data })
 
 function okUpload(name: string) {
   const id = `res-${++seq}`
@@ -38,45 +38,29 @@ function okUpload(name: string) {
 beforeEach(async () => {
   await clearQueue()
   seq = 0
-  requests.length = 0
   uploadReply = okUpload
   insertReply = null
-  http.defaults.adapter = async (config) => {
-    requests.push(config)
-    const url = config.url ?? ''
-    let reply: { status: number; data: unknown }
-    if (url === '/config') {
-      reply = {
-        status: 200,
-        data: {
-          mode: 'sandbox',
-          corpId: 'c',
-          limits: { maxFileBytes: 1000, maxImageBytes: 1000, maxFilesPerBatch: 10, acceptedTypes: [] },
-        },
-      }
-    } else if (url.endsWith('/resources')) {
-      reply = await uploadReply(String(config.params?.name))
-    } else if (insertReply) {
-      reply = insertReply(
-        (JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items.map((i) => i.resourceToken),
-      )
-    } else {
-      const items = (JSON.parse(String(config.data)) as { items: Array<{ resourceToken: string }> }).items
-      reply = {
-        status: 201,
-        data: { blocks: items.map((it, i) => ({ blockId: `b${i}`, resourceId: it.resourceToken.slice(4) })), documentUrl: DOC.url },
-      }
+  api = installFakeApi()
+  api.on('GET /config', {
+    status: 200,
+    body: { mode: 'sandbox', corpId: 'c', limits: { maxFileBytes: 1000, maxImageBytes: 1000, maxFilesPerBatch: 10, acceptedTypes: [] } },
+  })
+  api.on(`POST /documents/${DOC.docId}/resources`, async (request) => asFakeReply(await uploadReply(String(request.params.name))))
+  api.on(`POST /documents/${DOC.docId}/insertions`, (request) => {
+    const tokens = (request.body as { items: Array<{ resourceToken: string }> }).items.map((i) => i.resourceToken)
+    if (insertReply) return asFakeReply(insertReply(tokens))
+    return {
+      status: 201,
+      body: { blocks: tokens.map((token, i) => ({ blockId: `b${i}`, resourceId: token.slice(4) })), documentUrl: DOC.url },
     }
-    const response = { data: reply.data, status: reply.status, statusText: '', headers: new AxiosHeaders(), config }
-    if (reply.status >= 400) throw new AxiosError('failed', AxiosError.ERR_BAD_REQUEST, config, null, response)
-    return response
-  }
+  })
 })
 const mounted: Pinia[] = []
 afterEach(async () => {
   // Stop this test's queue so its late IndexedDB writes cannot reach the next test.
   for (const pinia of mounted.splice(0)) await useUploadsStore(pinia).acknowledge()
   setPlatform(null)
+  api.restore()
   Object.assign(QUEUE_SETTINGS, savedSettings)
 })
 const savedSettings = { ...QUEUE_SETTINGS }
@@ -131,8 +115,11 @@ it('shows picked items with name and status, sends them, and shows the receipt w
 
   await wrapper.get('[data-testid="send-button"]').trigger('click')
   await until(wrapper, () => wrapper.find('[data-testid="receipt"]').exists())
-  const sent = JSON.parse(String(requests.find((r) => r.url?.endsWith('/insertions'))?.data))
-  expect(sent.items).toEqual([{ resourceToken: 'tok:res-2', caption: 'second' }, { resourceToken: 'tok:res-1' }])
+  const sent = api.calls.find((r) => r.path.endsWith('/insertions'))?.body
+  expect((sent as { items: unknown[] } | undefined)?.items).toEqual([
+    { resourceToken: 'tok:res-2', caption: 'second' },
+    { resourceToken: 'tok:res-1' },
+  ])
   const rows = wrapper.findAll('[data-testid="receipt-item"]')
   expect(rows.map((r) => [r.attributes('data-name'), r.attributes('data-status')])).toEqual([
     ['b.pdf', 'inserted'],
@@ -213,7 +200,7 @@ it('a partly failed insertion shows what went in, why the rest did not, and retr
   insertReply = null
   await rows[1]!.get('button').trigger('click')
   await until(wrapper, () => wrapper.findAll('[data-testid="receipt-item"][data-status="inserted"]').length === 2)
-  const keys = requests.filter((r) => r.url?.endsWith('/insertions')).map((r) => AxiosHeaders.from(r.headers).get('Idempotency-Key'))
+  const keys = api.calls.filter((r) => r.path.endsWith('/insertions')).map((r) => r.headers['idempotency-key'])
   expect(keys).toHaveLength(2)
   expect(keys[1]).toBe(keys[0])
 })

@@ -1,12 +1,12 @@
-import { beforeEach, expect, it } from 'vitest'
+import { afterEach, beforeEach, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { AxiosError, AxiosHeaders } from 'axios'
 import PositionPicker from './PositionPicker.vue'
 import { createAppI18n } from '@/i18n'
-import { http } from '@/api/http'
+import { installFakeApi, type FakeApi } from '@/testing/fake-api'
 
 const zh = createAppI18n('zh-CN').global.t
 let blocksReply: { status: number; data: unknown }
+let api: FakeApi
 
 beforeEach(() => {
   blocksReply = {
@@ -18,13 +18,11 @@ beforeEach(() => {
       ],
     },
   }
-  http.defaults.adapter = async (config) => {
-    expect(config.url).toBe('/documents/docA1/blocks')
-    const response = { data: blocksReply.data, status: blocksReply.status, statusText: '', headers: new AxiosHeaders(), config }
-    if (blocksReply.status >= 400) throw new AxiosError('failed', AxiosError.ERR_BAD_REQUEST, config, null, response)
-    return response
-  }
+  // Any other request answers 404 and fails the test visibly.
+  api = installFakeApi()
+  api.on('GET /documents/docA1/blocks', () => ({ status: blocksReply.status, body: blocksReply.data }))
 })
+afterEach(() => api.restore())
 
 function mountPicker() {
   return mount(PositionPicker, {
