@@ -1,5 +1,5 @@
 /**
- * IndexedDB persistence of the upload queue (DESIGN.md §1 step 5: the queue and its blobs survive a
+ * IndexedDB persistence of the upload queue (docs/upload-pipeline.md: the queue and its blobs survive a
  * reload or a killed webview). The queue state is one JSON-safe record; each prepared blob is a
  * separate record (see saveBlob for how it is stored). A write that fails (quota, private mode)
  * only costs resumability: the queue keeps working from memory.
