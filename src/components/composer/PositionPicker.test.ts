@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import PositionPicker from './PositionPicker.vue'
 import { createAppI18n } from '@/i18n'
-import { installFakeApi, type FakeApi } from '@/testing/fake-api'
+import { installFakeApi, type FakeApi } from '@testing/fake-api'
 
 const zh = createAppI18n('zh-CN').global.t
 let blocksReply: { status: number; data: unknown }

@@ -23,7 +23,7 @@ export type FakeReply =
 
 export type FakeHandler = (request: FakeRequest) => FakeReply | Promise<FakeReply>
 
-/** Our error envelope (docs/api.md, Conventions), for handlers that answer with an error. */
+/** Our error envelope (docs/api.md#conventions), for handlers that answer with an error. */
 export function errorReply(
   status: number,
   code: string,
