@@ -151,22 +151,30 @@ export async function settle(rounds = 30): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r))
 }
 
-let photoBytes: Uint8Array | undefined
-/** A small JPEG as a phone takes it: rotated (orientation 6) and with a GPS position. */
+const photoBytes = new Map<string, Uint8Array>()
+/** A small JPEG as a phone takes it (orientation 6, GPS); each name gets its own colour, so different picks are different content. */
 export async function photo(name: string): Promise<File> {
-  photoBytes ??= new Uint8Array(
-    await sharp({ create: { width: 64, height: 48, channels: 3, background: 'green' } })
-      .jpeg()
-      .withMetadata({ orientation: 6 })
-      .withExifMerge({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '121/1 28/1 0/1' } })
-      .toBuffer(),
-  )
-  return new File([new Uint8Array(photoBytes)], name, { type: 'image/jpeg' })
+  let bytes = photoBytes.get(name)
+  if (!bytes) {
+    const shade = [...name].reduce((n, c) => (n * 31 + c.charCodeAt(0)) % 200, 7)
+    bytes = new Uint8Array(
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 20, g: 55 + shade, b: 40 } } })
+        .jpeg()
+        .withMetadata({ orientation: 6 })
+        .withExifMerge({
+          IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '121/1 28/1 0/1' },
+        })
+        .toBuffer(),
+    )
+    photoBytes.set(name, bytes)
+  }
+  return new File([new Uint8Array(bytes)], name, { type: 'image/jpeg' })
 }
 
+/** A PDF-looking file; the name is in its bytes, so different names are different content. */
 export function pdf(name: string, size = 100): File {
   const bytes = new Uint8Array(size)
-  bytes.set(new TextEncoder().encode('%PDF-1.7\n'))
+  bytes.set(new TextEncoder().encode(`%PDF-1.7\n%${name}\n`).subarray(0, size))
   return new File([bytes], name, { type: 'application/pdf' })
 }
 

@@ -8,7 +8,7 @@
 export interface ContentOf {
   id: string
   /** SHA-256 (hex) of the prepared bytes; null until known. */
-  sha256: string | null
+  sha256?: string | null
   /** The person chose to keep this copy although it repeats an earlier item. */
   keepDuplicate?: boolean
 }

@@ -65,9 +65,10 @@ afterEach(async () => {
 })
 const savedSettings = { ...QUEUE_SETTINGS }
 
-function pdf(name: string, size = 9): File {
+/** A PDF-looking file whose bytes include its name (different names, different content). */
+function pdf(name: string, size = 9 + name.length): File {
   const bytes = new Uint8Array(size)
-  bytes.set(new TextEncoder().encode('%PDF-1.7'))
+  bytes.set(new TextEncoder().encode(`%PDF-1.7${name}`).subarray(0, size))
   return new File([bytes], name, { type: 'application/pdf' })
 }
 

@@ -8,3 +8,4 @@ export type { Batch, ItemError, ItemStatus, PendingInsertion, QueueItem, TargetD
 export { DEFAULT_LIMITS } from './restrictions'
 export { QUEUE_SETTINGS } from './settings'
 export { backoffDelay } from './uploader'
+export { alreadyInDocument } from './decisions'

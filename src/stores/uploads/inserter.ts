@@ -28,6 +28,10 @@ export interface InserterDeps {
   persist(): Promise<void>
   /** Starts uploads of ready items (after tokens were renewed or items retried). */
   pump(): void
+  /** The person still has to answer a question about some item (decisions.ts): wait. */
+  held?: ComputedRef<boolean>
+  /** The caption sent for an item (its own text, with the taken-at line when that is on). */
+  captionOf?(item: QueueItem): string
 }
 
 export function createInserter(deps: InserterDeps) {
@@ -42,7 +46,7 @@ export function createInserter(deps: InserterDeps) {
       insertAgain = true
       return
     }
-    if (!batch.value.submitted || batch.value.receipt || deps.busy.value) return
+    if (!batch.value.submitted || batch.value.receipt || deps.busy.value || deps.held?.value) return
     void runInsertion()
   }
 
@@ -55,7 +59,7 @@ export function createInserter(deps: InserterDeps) {
     const position: Position = lastInserted?.blockId ? { where: 'after', blockId: lastInserted.blockId } : batch.value.position
     const body: InsertionRequest = {
       items: ready.map((i) => {
-        const caption = i.caption.trim()
+        const caption = deps.captionOf ? deps.captionOf(i) : i.caption.trim()
         return caption ? { resourceToken: i.resource?.resourceToken ?? '', caption } : { resourceToken: i.resource?.resourceToken ?? '' }
       }),
       position,

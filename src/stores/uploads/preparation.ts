@@ -11,6 +11,7 @@ import type { Ref } from 'vue'
 import type { Limits } from '@contract/api'
 import { DEFAULT_PREPARE_OPTIONS, prepareFile, type PrepareDeps, type PrepareOptions, type PreparedFile } from '@/media/prepare-file'
 import { createTaskPool } from '@/media/prepare-pool'
+import { contentHash } from '@/media/content-hash'
 import { canMoveTo, setStatus, type ItemError, type QueueItem } from './queue-item'
 import { rejectReason } from './restrictions'
 import { QUEUE_SETTINGS } from './settings'
@@ -89,6 +90,7 @@ export function createPreparation(deps: PreparationDeps) {
       size: prepared.blob.size,
       originalSize: prepared.originalSize,
       notice: prepared.notice,
+      takenAt: prepared.takenAt ?? null,
     })
     const rejected = rejectReason(prepared, deps.limits.value)
     if (rejected) {
@@ -97,6 +99,10 @@ export function createPreparation(deps: PreparationDeps) {
       void forgetSource(id)
       return
     }
+    // The hash of exactly what will be sent (in a worker): the server checks it, the queue compares it.
+    const sha256 = await contentHash(prepared.blob).catch(() => null)
+    if (!deps.find(id)) return
+    item.sha256 = sha256
     deps.blobs.set(id, prepared.blob)
     // Bytes first, then the state that says they exist: a reload in between finds no "ready" item without bytes.
     await deps.storage.saveBlob(id, prepared.blob).catch(() => undefined)

@@ -8,6 +8,7 @@
 import type { InsertionRequest, Layout, Position, ResourceResponse } from '@contract/api'
 import { ApiError, isRetryable } from '@/api/http'
 import type { PrepareNotice } from '@/media/prepare-file'
+import type { TakenAt } from '@/media/taken-at'
 import { newId } from '@/lib/ids'
 
 export type ItemStatus = 'preparing' | 'ready' | 'uploading' | 'uploaded' | 'inserting' | 'inserted' | 'failed'
@@ -51,6 +52,14 @@ export interface QueueItem {
   attempts: number
   /** Set once the item is in the document. */
   blockId: string | null
+  /** SHA-256 (hex) of the prepared bytes: sent with the upload, compared to flag the same content twice. */
+  sha256?: string | null
+  /** When the photo was taken (from the original's EXIF), for the optional caption line. */
+  takenAt?: TakenAt | null
+  /** Repeats an earlier item's content, and the person chose to keep both. */
+  keepDuplicate?: boolean
+  /** Already in the document (the upload answered `duplicateOf`), and the person chose to attach it again. */
+  attachAgain?: boolean
 }
 
 export interface TargetDocument {

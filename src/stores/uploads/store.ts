@@ -24,6 +24,8 @@ import { createOnlineGate } from './online-gate'
 import { createQueueStorage } from './persistence/queue-storage'
 import { CURRENT_VERSION, type SavedQueue } from './persistence/saved-queue'
 import { resumeItems } from './persistence/resume'
+import { createDecisions } from './decisions'
+import { createCaptions } from './captions'
 
 /** A saved queue this build could not read: kept untouched in IndexedDB, and shown as such. */
 export interface KeptQueue {
@@ -39,6 +41,7 @@ export const useUploadsStore = defineStore('uploads', () => {
   const limits = ref<Limits>({ ...DEFAULT_LIMITS })
   const owner = ref<string | null>(null)
   const keptQueue = ref<KeptQueue | null>(null)
+  const captions = createCaptions()
   /** Dependencies of photo preparation; tests inject a fake canvas. */
   const prepareDeps: PrepareDeps = {}
   /** Prepared bytes by item id; shallow so thumbnails update when bytes arrive, without proxying Blobs. */
@@ -80,7 +83,20 @@ export const useUploadsStore = defineStore('uploads', () => {
       inserter.maybeInsert()
     },
   })
-  const inserter = createInserter({ items, find, batch, blobs, busy, online, whenOnline: gate.whenOnline, persist, pump: uploader.pump })
+  const decisions = createDecisions({ items, find, persist, onDecided: () => inserter.maybeInsert() })
+  const inserter = createInserter({
+    items,
+    find,
+    batch,
+    blobs,
+    busy,
+    online,
+    whenOnline: gate.whenOnline,
+    persist,
+    pump: uploader.pump,
+    held: decisions.pending,
+    captionOf: captions.captionOf,
+  })
   const preparation = createPreparation({
     find,
     limits,
@@ -336,6 +352,15 @@ export const useUploadsStore = defineStore('uploads', () => {
     totalProgress,
     keptQueue,
     prepareDeps,
+    /** Photos get the "Taken 2026-12-01 14:03" caption line (remembered on this device, off by default). */
+    takenAtCaption: captions.takenAtOn,
+    setTakenAtCaption: captions.setTakenAtOn,
+    /** The page's translation of that line, e.g. `(time) => t('upload.takenAt.line', { time })`. */
+    setTakenAtLine: captions.setLine,
+    /** Items repeating an earlier item's content in this batch → that item's id. */
+    sameContentAs: decisions.sameAs,
+    keepBoth: decisions.keepBoth,
+    attachAgain: decisions.attachAgain,
     restore,
     open,
     targetsOther,

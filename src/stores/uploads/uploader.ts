@@ -7,6 +7,9 @@
 import { reactive, type Ref } from 'vue'
 import { ApiError, isRetryable } from '@/api/http'
 import { uploadResource } from '@/api/resources'
+import { RESUMABLE_THRESHOLD_BYTES, uploadResumable } from '@/api/resumable-uploads'
+import { contentHash } from '@/media/content-hash'
+import { createResumableUrlStorage } from './persistence/resumable-url-storage'
 import { Cancelled, sleep } from '@/lib/sleep'
 import { setStatus, toItemError, type Batch, type QueueItem } from './queue-item'
 import { QUEUE_SETTINGS } from './settings'
@@ -31,6 +34,25 @@ export interface UploaderDeps {
   /** An upload ended (uploaded or failed): start the next, and insert when everything is up. */
   onSettled(): void
 }
+
+/**
+ * Sends one prepared file: above RESUMABLE_THRESHOLD_BYTES through tus (continues after a dropped
+ * connection or a reload from the last byte the server has), else in one request. Both carry the
+ * SHA-256 of the bytes, so the server refuses anything that changed on the way.
+ */
+function send(
+  docId: string,
+  blob: Blob,
+  item: QueueItem,
+  options: { sha256: string | null; signal: AbortSignal; onProgress: (loaded: number, total: number) => void },
+) {
+  if (blob.size > RESUMABLE_THRESHOLD_BYTES && options.sha256) {
+    return uploadResumable(docId, blob, item.name, item.mediaType, { ...options, sha256: options.sha256, urlStorage: resumeUrls })
+  }
+  return uploadResource(docId, blob, item.name, item.mediaType, { ...options, sha256: options.sha256 ?? undefined })
+}
+
+const resumeUrls = createResumableUrlStorage()
 
 export function createUploader(deps: UploaderDeps) {
   /** Abort controllers of running uploads (and their backoffs) by item id. */
@@ -71,7 +93,10 @@ export function createUploader(deps: UploaderDeps) {
         controller.signal.addEventListener('abort', abortRequest)
         requestControllers.add(request)
         try {
-          const resource = await uploadResource(docId, blob, current.name, current.mediaType, {
+          // A queue saved by an earlier version has no hash yet.
+          current.sha256 ??= await contentHash(blob).catch(() => null)
+          const resource = await send(docId, blob, current, {
+            sha256: current.sha256,
             signal: request.signal,
             onProgress: (loaded, total) => {
               sent.set(id, loaded)

@@ -50,6 +50,21 @@ const SavedItemSchema = z.object({
   resource: ResourceResponseSchema.nullable(),
   attempts: z.number(),
   blockId: z.string().nullable(),
+  // Added without a version bump: optional, so queues saved before them read as they were.
+  sha256: z.string().nullable().optional(),
+  takenAt: z
+    .object({
+      year: z.number(),
+      month: z.number(),
+      day: z.number(),
+      hour: z.number(),
+      minute: z.number(),
+      offsetMinutes: z.number().nullable(),
+    })
+    .nullable()
+    .optional(),
+  keepDuplicate: z.boolean().optional(),
+  attachAgain: z.boolean().optional(),
 })
 
 const TargetDocumentSchema = z.object({ docId: z.string(), name: z.string(), url: z.string() })

@@ -11,7 +11,7 @@ const PREFIX = 'tus:'
 
 let db: UseStore | null = null
 function store(): UseStore {
-  // The same database and object store as the queue (stores/upload-queue-db.ts).
+  // The same database and object store as the queue (./idb.ts).
   db ??= createStore('doc-attach-uploads', 'queue')
   return db
 }
