@@ -53,7 +53,8 @@ describe('content already in the document (duplicateOf)', () => {
     serve({
       upload: (request) => {
         const reply = uploaded(request)
-        const body = reply.body as Record<string, unknown>
+        if (!('body' in reply)) return reply
+        const body = { ...(reply.body as Record<string, unknown>) }
         return { ...reply, body: { ...body, duplicateOf: String(request.params.name).startsWith('dup') ? duplicateOf : null } }
       },
     })
