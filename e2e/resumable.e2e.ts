@@ -48,7 +48,8 @@ test('a reload in the middle of a large upload continues from the bytes the serv
   await openApp(page, e2e.appUrl)
   await signInAsDemoUser(page, user)
   await chooseDocumentBySearch(page, '现场', doc)
-  const created = page.waitForResponse((r) => isCreation(r.request()) && r.status() === 201)
+  // Preparing the file first (saved to IndexedDB, hashed) takes a while on a busy machine.
+  const created = page.waitForResponse((r) => isCreation(r.request()) && r.status() === 201, { timeout: 120_000 })
   await pick(page, [], [big])
   await page.locator(byTestId('send-button')).click()
   const location = (await created).headers()['location'] ?? ''
