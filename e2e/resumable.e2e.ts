@@ -5,7 +5,7 @@ import { expect, test } from 'vitest'
 import type { Request } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
 import { throttleUplink } from './browser'
-import { minimalPdf } from './fixtures'
+import { minimalPdf } from '../testing/phone-photos'
 import {
   blockIds,
   byTestId,

@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { useQueueHarness, bodyOf, photo, pdf, statuses, uploaded } from '@/testing/uploads-harness'
-import type { FakeRequest } from '@/testing/fake-api'
+import { useQueueHarness, bodyOf, photo, pdf, statuses, uploaded } from '@testing/uploads-harness'
+import type { FakeRequest } from '@testing/fake-api'
 
 const queue = useQueueHarness()
 const { serve, openStoreWith, uploadCalls, insertCalls, until } = queue
