@@ -41,15 +41,28 @@ export function pathFamily(path: string): PathFamily {
   return 'other'
 }
 
-/** Sends a v1.0/v2.0 error body; also sets `x-acs-request-id` like the real gateway. */
-export function sendApiError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  const requestid = apiRequestId()
-  return reply.code(status).header('x-acs-request-id', requestid).send({ code, message, requestid })
+/** An error answer as data, so it can replace an answer already produced (a fault with `apply`). */
+export interface ErrorAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
 }
 
-/** Sends an oapi error envelope (HTTP `status`, 200 unless a fault says otherwise). */
-export function sendOapiError(reply: FastifyReply, errcode: number, errmsg: string, status = 200): FastifyReply {
-  return reply.code(status).send({ errcode, errmsg, request_id: oapiRequestId() })
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** A v1.0/v2.0 error: `{code, message, requestid}` with `x-acs-request-id`, like the real gateway. */
+export function apiErrorAnswer(status: number, code: string, message: string): ErrorAnswer {
+  const requestid = apiRequestId()
+  return {
+    status,
+    headers: { 'content-type': JSON_TYPE, 'x-acs-request-id': requestid },
+    body: JSON.stringify({ code, message, requestid }),
+  }
+}
+
+/** An oapi error envelope (HTTP `status`, 200 unless a fault says otherwise). */
+export function oapiErrorAnswer(errcode: number, errmsg: string, status = 200): ErrorAnswer {
+  return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ errcode, errmsg, request_id: oapiRequestId() }) }
 }
 
 function escapeXml(s: string): string {
@@ -57,16 +70,10 @@ function escapeXml(s: string): string {
 }
 
 /**
- * Sends an OSS-style XML error (`<Error><Code>…</Code><Message>…</Message>…</Error>`), the shape an
- * OSS V1 presigned URL answers with (dingtalk-open-api.md §4.2).
+ * An OSS-style XML error (`<Error><Code>…</Code><Message>…</Message>…</Error>`), the shape an
+ * OSS V1 presigned URL answers with (https://help.aliyun.com/zh/oss/user-guide/error-responses).
  */
-export function sendOssError(
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  message: string,
-  extra: Record<string, string> = {},
-): FastifyReply {
+export function ossErrorAnswer(status: number, code: string, message: string, extra: Record<string, string> = {}): ErrorAnswer {
   const requestId = apiRequestId().replace(/-/g, '').slice(0, 24)
   const fields = Object.entries(extra)
     .map(([k, v]) => `  <${k}>${escapeXml(v)}</${k}>\n`)
@@ -75,7 +82,33 @@ export function sendOssError(
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${escapeXml(code)}</Code>\n` +
     `  <Message>${escapeXml(message)}</Message>\n  <RequestId>${requestId}</RequestId>\n` +
     `  <HostId>emulator-oss.dingtalk.local</HostId>\n${fields}</Error>\n`
-  return reply.code(status).header('content-type', 'application/xml').header('x-oss-request-id', requestId).send(xml)
+  return { status, headers: { 'content-type': 'application/xml', 'x-oss-request-id': requestId }, body: xml }
+}
+
+/** Sends an error answer. */
+export function sendAnswer(reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(answer.body)
+}
+
+/** Sends a v1.0/v2.0 error body; also sets `x-acs-request-id` like the real gateway. */
+export function sendApiError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return sendAnswer(reply, apiErrorAnswer(status, code, message))
+}
+
+/** Sends an oapi error envelope (HTTP `status`, 200 unless a fault says otherwise). */
+export function sendOapiError(reply: FastifyReply, errcode: number, errmsg: string, status = 200): FastifyReply {
+  return sendAnswer(reply, oapiErrorAnswer(errcode, errmsg, status))
+}
+
+/** Sends an OSS-style XML error. */
+export function sendOssError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): FastifyReply {
+  return sendAnswer(reply, ossErrorAnswer(status, code, message, extra))
 }
 
 /** A one-line human message from a zod error: `size: Invalid input: expected number; mediaType: …`. */

@@ -13,6 +13,9 @@ const TOKEN_TTL_SECONDS = 7200
 /** H5 auth codes live 5 minutes and are single-use (§3.1). */
 const AUTH_CODE_TTL_MS = 5 * 60_000
 
+/** Which endpoint minted a token: `/v1.0/oauth2/accessToken` (app) or oapi `/gettoken` (legacy). */
+export type TokenKind = 'app' | 'legacy'
+
 export type User = SeedUser
 export type Workspace = SeedWorkspace
 /** A block as stored: the element as inserted plus its `id` (its `index` is its position). */
@@ -78,9 +81,9 @@ export class EmulatorState {
   private childIds = new Map<string, string[]>()
   resources = new Map<string, Resource>()
   private authCodes = new Map<string, { userId: string; expiresAt: number }>()
-  /** Every token ever issued → its expiry, so an expired token can be told from a forged one. */
-  private tokens = new Map<string, number>()
-  private currentToken: string | null = null
+  /** Every token ever issued → its expiry and kind, so an expired token can be told from a forged one. */
+  private tokens = new Map<string, { expiresAt: number; kind: TokenKind }>()
+  private currentTokens: Record<TokenKind, string | null> = { app: null, legacy: null }
 
   constructor(readonly clock: Clock) {
     this.loadSeed()
@@ -124,29 +127,31 @@ export class EmulatorState {
   // ---- tokens (§2) ------------------------------------------------------------
 
   /**
-   * The app's access token. A call inside the TTL returns the same token and extends its life
-   * (dingtalk-open-api.md §2.1); after expiry a new one is minted.
+   * The app's access token of `kind`. A call inside the TTL returns the same token and extends its
+   * life (https://open.dingtalk.com/document/development/obtain-the-access-token-of-an-internal-app);
+   * after expiry a new one is minted. Tokens of the two kinds are distinct values.
    */
-  issueToken(): { accessToken: string; expireIn: number } {
+  issueToken(kind: TokenKind = 'app'): { accessToken: string; expireIn: number } {
     const now = this.clock.now()
-    const current = this.currentToken
+    const current = this.currentTokens[kind]
     const expiresAt = now + TOKEN_TTL_SECONDS * 1000
-    if (current && (this.tokens.get(current) ?? 0) > now) {
-      this.tokens.set(current, expiresAt)
+    if (current && (this.tokens.get(current)?.expiresAt ?? 0) > now) {
+      this.tokens.set(current, { expiresAt, kind })
       return { accessToken: current, expireIn: TOKEN_TTL_SECONDS }
     }
     const token = randomToken()
-    this.tokens.set(token, expiresAt)
-    this.currentToken = token
+    this.tokens.set(token, { expiresAt, kind })
+    this.currentTokens[kind] = token
     return { accessToken: token, expireIn: TOKEN_TTL_SECONDS }
   }
 
-  /** Judges a presented token on the clock. */
-  checkToken(token: string | undefined): 'ok' | 'missing' | 'unknown' | 'expired' {
+  /** Judges a presented token on the clock; with `only`, a token of another kind is `wrongKind`. */
+  checkToken(token: string | undefined, only?: TokenKind): 'ok' | 'missing' | 'unknown' | 'expired' | 'wrongKind' {
     if (!token) return 'missing'
-    const expiresAt = this.tokens.get(token)
-    if (expiresAt === undefined) return 'unknown'
-    return expiresAt > this.clock.now() ? 'ok' : 'expired'
+    const entry = this.tokens.get(token)
+    if (entry === undefined) return 'unknown'
+    if (only !== undefined && entry.kind !== only) return 'wrongKind'
+    return entry.expiresAt > this.clock.now() ? 'ok' : 'expired'
   }
 
   // ---- auth codes (§3) --------------------------------------------------------

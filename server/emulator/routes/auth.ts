@@ -24,7 +24,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     if (query['appkey'] !== config.appKey || query['appsecret'] !== config.appSecret) {
       throw new OapiError(40001, '获取access_token时Secret错误，或者access_token无效')
     }
-    const { accessToken, expireIn } = state.issueToken()
+    // In `legacy` mode oapi tokens are their own kind, so a v1.0 token can be refused there.
+    const { accessToken, expireIn } = state.issueToken(config.oapiToken === 'legacy' ? 'legacy' : 'app')
     return { errcode: 0, errmsg: 'ok', access_token: accessToken, expires_in: expireIn }
   })
 

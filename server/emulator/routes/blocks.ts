@@ -15,7 +15,8 @@ import {
 import type { EmulatorContext } from '../context'
 import { ApiError, zodMessage } from '../errors'
 import { randomBlockId } from '../ids'
-import { blockView, canEdit, canRead, type EmulatorState, type Node } from '../state'
+import { appendAnswer, insertAnswer, queriedBlock } from '../profiles'
+import { canEdit, canRead, type EmulatorState, type Node } from '../state'
 import { parseBody, queryInt, queryString, requireOperatorId, type Query } from './params'
 
 /** Blocks whose children are inline elements (§5.1). */
@@ -120,20 +121,19 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
       throw new ApiError(400, 'paramError', `endIndex (${endIndex}) is less than startIndex (${startIndex})`)
     }
     const blockType = queryString(query, 'blockType')
-    if (blockType !== undefined && !(BLOCK_TYPES as readonly string[]).includes(blockType)) {
+    if (blockType !== undefined && blockType !== 'Undefined' && !(BLOCK_TYPES as readonly string[]).includes(blockType)) {
       throw new ApiError(400, 'paramError', `blockType "${blockType}" is not a known block type`)
     }
     const doc = openDocument(ctx, request.params.docKey, operatorId, 'read')
+    // The filters see the blocks as this profile shows them (an `attachment` is "Undefined" in `documented`).
     const data = doc.blocks
-      .map((block, index) => blockView(block, index))
-      .filter((b) => {
-        const index = b['index'] as number
-        return (
+      .map((block, index) => queriedBlock(ctx.config.profile, block, index))
+      .filter(
+        (b, index) =>
           (startIndex === undefined || index >= startIndex) &&
           (endIndex === undefined || index <= endIndex) &&
-          (blockType === undefined || b['blockType'] === blockType)
-        )
-      })
+          (blockType === undefined || b['blockType'] === blockType),
+      )
     return { success: true, result: { data } }
   })
 
@@ -169,7 +169,7 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
       position = body.index === count ? count : body.where === 'before' ? body.index : body.index + 1
     }
     const stored = state.insertBlock(doc, element as Record<string, unknown>, position, operatorId)
-    return { success: true, result: { data: blockView(stored, position) } }
+    return insertAnswer(ctx.config.profile, stored, position)
   })
 
   app.post<{ Params: { docKey: string; blockId: string } }>(
@@ -189,18 +189,13 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
       children.push(body)
       block['children'] = children
       state.recordEdit(doc, operatorId)
-      return {
-        success: true,
-        result: {
-          data: {
-            elementId: randomBlockId(),
-            elementType: body.elementType,
-            [body.elementType]: body.properties,
-            index: children.length - 1,
-            parentId: blockId,
-          },
-        },
-      }
+      return appendAnswer(ctx.config.profile, {
+        elementId: randomBlockId(),
+        elementType: body.elementType,
+        [body.elementType]: body.properties,
+        index: children.length - 1,
+        parentId: blockId,
+      })
     },
   )
 }

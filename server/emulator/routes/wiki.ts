@@ -7,6 +7,7 @@ import { NodeByUrlRequestSchema } from '../../dingtalk/schemas'
 import type { EmulatorContext } from '../context'
 import { ApiError } from '../errors'
 import { blockText } from '../html-view'
+import { listField } from '../profiles'
 import { nodeUrl, workspaceUrl } from '../seed'
 import { canRead, type Node, type Workspace } from '../state'
 import { decodePageToken, paginate, parseBody, queryBool, queryInt, queryString, requireOperatorId, wikiTime, type Query } from './params'
@@ -96,7 +97,14 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     if (orderBy === 'MODIFIED_TIME_DESC' || orderBy === 'VIEW_TIME_DESC')
       list = list.sort((a, b) => workspaceModified(b) - workspaceModified(a))
     const { page, nextToken } = paginate(list, offset, maxResults)
-    return { workspaces: page.map((ws) => workspaceView(ws, operatorId, withRole)), ...(nextToken ? { nextToken } : {}) }
+    return {
+      ...listField(
+        ctx.config.profile,
+        'workspaces',
+        page.map((ws) => workspaceView(ws, operatorId, withRole)),
+      ),
+      ...(nextToken ? { nextToken } : {}),
+    }
   })
 
   app.get('/v2.0/wiki/mineWorkspaces', async (request) => {
@@ -117,7 +125,14 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     visibleNode(parentNodeId, operatorId, 'parentNodeNotExist')
     const visible = state.children(parentNodeId).filter((n) => canRead(state.roleOf(n.nodeId, operatorId)))
     const { page, nextToken } = paginate(visible, offset, maxResults)
-    return { nodes: page.map((n) => nodeView(n, operatorId, { withRole, withStats: false })), ...(nextToken ? { nextToken } : {}) }
+    return {
+      ...listField(
+        ctx.config.profile,
+        'nodes',
+        page.map((n) => nodeView(n, operatorId, { withRole, withStats: false })),
+      ),
+      ...(nextToken ? { nextToken } : {}),
+    }
   })
 
   app.get<{ Params: { nodeId: string } }>('/v2.0/wiki/nodes/:nodeId', async (request) => {
