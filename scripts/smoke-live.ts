@@ -183,9 +183,9 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
       })
       findings.push({
         check: 'image paragraph (src = resourceUrl as returned)',
-        result: `accepted, block ${block.id} at index ${block.index}`,
+        result: block ? `accepted, block ${block.id} at index ${block.index}` : 'accepted, answer names no block',
       })
-      const stored = (await api.queryBlocks(cfg.docId, cfg.unionId)).find((b) => b.id === block.id)
+      const stored = (await api.queryBlocks(cfg.docId, cfg.unionId)).find((b) => b.id === block?.id)
       const src = JSON.stringify(stored?.children ?? []).match(/"src":"([^"]*)"/)?.[1]
       findings.push({
         check: 'src as DocBlocksQuery returns it',
@@ -213,7 +213,7 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
             attachment: { resourceId: uploaded.resourceId, type: 'txt', name: 'doc-attach-smoke.txt', viewType: 'preview' },
           },
         })
-        return `accepted, block ${block.id}`
+        return block ? `accepted, block ${block.id}` : 'accepted, answer names no block'
       } catch (err) {
         if (err instanceof DingTalkError && err.appCode === 'invalid_request')
           return `refused (${err.dingtalkCode}): the link fallback will be used`

@@ -317,7 +317,8 @@ describe('retries', () => {
     })
     const block = await api.insertBlock(WEEKLY.docId, ZHANG.unionId, { element: { blockType: 'paragraph', paragraph: { text: 'once' } } })
     const blocks = await api.queryBlocks(WEEKLY.docId, ZHANG.unionId)
-    expect(blocks.filter((b) => b.paragraph?.text === 'once').map((b) => b.id)).toEqual([block.id])
+    expect(block).not.toBeNull()
+    expect(blocks.filter((b) => b.paragraph?.text === 'once').map((b) => b.id)).toEqual([block?.id])
   })
 })
 
@@ -403,6 +404,7 @@ describe('document and wiki calls', () => {
     expect(recent.items.length).toBeLessThanOrEqual(5)
     for (const d of recent.items)
       expect(d).toEqual({
+        docId: d.url.split('/i/nodes/')[1],
         nodeId: expect.any(String),
         name: expect.any(String),
         url: expect.any(String),
@@ -410,7 +412,7 @@ describe('document and wiki calls', () => {
         workspaceName: expect.any(String),
       })
     const found = await api.searchDocs(ZHANG.unionId, WEEKLY.name, {})
-    expect(found.items.find((d) => d.nodeId === WEEKLY.docId)).toMatchObject({
+    expect(found.items.find((d) => d.docId === WEEKLY.docId)).toMatchObject({
       name: WEEKLY.name,
       workspaceName: SEED.workspaces.product.name,
     })
@@ -423,6 +425,7 @@ describe('document and wiki calls', () => {
     const block = await api.insertBlock(WEEKLY.docId, ZHANG.unionId, {
       element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'image', properties: { src: info.resourceUrl } }] },
     })
+    if (!block) throw new Error('the rich emulator answers the stored block')
     await api.appendParagraphElement(WEEKLY.docId, block.id, ZHANG.unionId, {
       elementType: 'link',
       properties: { href: WEEKLY.url },

@@ -39,6 +39,7 @@ import {
 } from './schemas'
 import { createTokenCache } from './token-cache'
 import type { DingTalkApi, Page, RecentDoc } from './types'
+import { docIdFromNodeUrl } from './node-url'
 
 export { DingTalkError, mapDingTalkError } from './errors'
 export { redactUrl } from './http'
@@ -375,11 +376,10 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
      * https://open.dingtalk.com/document/development/api-docinsertblocks (§5.3)
      */
     async insertBlock(docKey, operatorId, req) {
-      const template = '/v1.0/doc/suites/documents/{docKey}/blocks'
       const res = await call({
         method: 'POST',
         host: 'api',
-        template,
+        template: '/v1.0/doc/suites/documents/{docKey}/blocks',
         params: { docKey },
         query: { operatorId },
         body: req,
@@ -387,8 +387,7 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
         auth: 'header',
         idempotent: false,
       })
-      if (!res.result) throw invalidResponse(`POST ${template}`)
-      return res.result.data
+      return res.result?.data ?? null
     },
 
     /**
@@ -396,7 +395,7 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
      * https://open.dingtalk.com/document/development/api-docappendparagraph (§5.4)
      */
     async appendParagraphElement(docKey, blockId, operatorId, element) {
-      await call({
+      const res = await call({
         method: 'POST',
         host: 'api',
         template: '/v1.0/doc/suites/documents/{docKey}/blocks/{blockId}/paragraph/appendElement',
@@ -407,6 +406,7 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
         auth: 'header',
         idempotent: false,
       })
+      return res.result?.data ?? null
     },
 
     /**
@@ -424,7 +424,7 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
         auth: 'header',
         idempotent: true,
       })
-      return res.result.data
+      return res.result?.data ?? []
     },
 
     /**
@@ -542,13 +542,7 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
         auth: 'header',
         idempotent: true,
       })
-      const items: RecentDoc[] = res.recentList.map((r) => ({
-        nodeId: r.nodeBO.nodeId,
-        name: r.nodeBO.nodeName,
-        url: r.nodeBO.url,
-        workspaceId: r.workspaceBO.workspaceId,
-        workspaceName: r.workspaceBO.workspaceName,
-      }))
+      const items = res.recentList.flatMap((r) => recentDoc(r.nodeBO.nodeId, r.nodeBO.nodeName, r.nodeBO.url, r.workspaceBO))
       return page(items, res.nextToken)
     },
 
@@ -568,13 +562,7 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
         auth: 'header',
         idempotent: true,
       })
-      const items: RecentDoc[] = res.docs.map((d) => ({
-        nodeId: d.nodeBO.nodeId,
-        name: d.nodeBO.name,
-        url: d.nodeBO.url,
-        workspaceId: d.workspaceBO.workspaceId,
-        workspaceName: d.workspaceBO.name,
-      }))
+      const items = res.docs.flatMap((d) => recentDoc(d.nodeBO.nodeId, d.nodeBO.name, d.nodeBO.url, d.workspaceBO))
       return page(items, res.hasMore === false ? null : res.nextToken)
     },
   }
@@ -604,6 +592,30 @@ function isHttpUrl(value: string): boolean {
 
 function invalidResponse(api: string): DingTalkError {
   return new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api })
+}
+
+/**
+ * One doc_1_0 list entry as a RecentDoc. Its `nodeId` is not confirmed to be the dentryUuid the
+ * document APIs need; the `/i/nodes/{dentryUuid}` URL is (docs/dingtalk.md#doc-1-0-lists), so the
+ * docId comes from the URL. An entry with neither is of no use and is dropped.
+ */
+function recentDoc(
+  nodeId: string | undefined,
+  name: string | undefined,
+  url: string | undefined,
+  workspace: { workspaceId?: string; workspaceName?: string; name?: string },
+): RecentDoc[] {
+  if (!url) return []
+  return [
+    {
+      docId: docIdFromNodeUrl(url),
+      nodeId: nodeId ?? '',
+      name: name ?? '',
+      url,
+      workspaceId: workspace.workspaceId ?? '',
+      workspaceName: workspace.workspaceName ?? workspace.name ?? '',
+    },
+  ]
 }
 
 function clampPageSize(requested: number | undefined, max: number): number {
