@@ -9,7 +9,7 @@ import type { AppConfig } from './config'
 import { createDingTalkClient } from './dingtalk/client'
 import type { DingTalkApi } from './dingtalk/types'
 import { createManualClock, type ManualClock } from './emulator/clock'
-import { startEmulator } from './emulator/index'
+import { startEmulator, type Profile } from './emulator/index'
 import { SEED } from './emulator/seed'
 import { EMULATOR_CREDENTIALS, parseEnv } from './env'
 import { createSandboxControl } from './services/sandbox'
@@ -63,9 +63,9 @@ export function emulatorDingTalkClient(emulatorUrl: string): DingTalkApi {
  * absent) while still talking to the emulator, so live-only behaviour is testable offline.
  */
 export async function createTestApp(
-  opts: { mode?: 'sandbox' | 'live'; env?: Record<string, string>; trustProxy?: boolean; staticRoot?: string } = {},
+  opts: { mode?: 'sandbox' | 'live'; env?: Record<string, string>; trustProxy?: boolean; staticRoot?: string; profile?: Profile } = {},
 ): Promise<TestApp> {
-  const emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
+  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', profile: opts.profile })
   const live = opts.mode === 'live'
   const parsed = parseEnv({ ...(live ? LIVE_ENV : {}), ...opts.env })
   const config: AppConfig = {

@@ -103,7 +103,7 @@ export async function insertItems(
   } catch (err) {
     // Our own refusals (a vanished position, an uncertain step) are thrown as they are.
     if (!(err instanceof DingTalkError)) throw err
-    throw toAppError(err, batch.incompleteDetails())
+    throw toAppError(err, await batch.incompleteDetailsSettled())
   }
 }
 
@@ -344,6 +344,22 @@ class Batch {
       if (!r) throw new Error('insertion finished without a block for every item')
       return r
     })
+  }
+
+  /**
+   * incompleteDetails, after learning the block ids of steps whose answers were bare (one read),
+   * so the person sees what is in; if even that read fails, what is known.
+   */
+  async incompleteDetailsSettled(): Promise<InsertionIncompleteDetails> {
+    if (this.record.steps?.some((p) => p?.state === 'in' && p.blockId === null) && !this.needsWriteSettling()) {
+      const n = this.landed()
+      await this.settle([n], n).catch(() => undefined)
+    }
+    return this.incompleteDetails()
+  }
+
+  private needsWriteSettling(): boolean {
+    return this.record.steps?.some((p) => p?.state === 'writing') ?? false
   }
 
   /** What is in (with block ids) and what is not, for a failure answer. */
