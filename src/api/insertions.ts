@@ -3,7 +3,10 @@ import {
   IDEMPOTENCY_RETRY_HEADER,
   InsertionIncompleteDetailsSchema,
   InsertionResponseSchema,
+  InsertionUncertainDetailsSchema,
+  ResourceUsedDetailsSchema,
   type InsertionIncompleteDetails,
+  type InsertionUncertainDetails,
   type InsertionRequest,
   type InsertionResponse,
 } from '@contract/api'
@@ -44,4 +47,20 @@ export function incompleteDetails(error: unknown): InsertionIncompleteDetails | 
   if (!(error instanceof ApiError)) return null
   const parsed = InsertionIncompleteDetailsSchema.safeParse(error.details)
   return parsed.success ? parsed.data : null
+}
+
+/** `409 insertion_uncertain`: which items may already be in the document (the person is asked). */
+export function uncertainDetails(error: unknown): InsertionUncertainDetails | null {
+  if (!(error instanceof ApiError) || error.code !== 'insertion_uncertain') return null
+  const parsed = InsertionUncertainDetailsSchema.safeParse(error.details)
+  return parsed.success ? parsed.data : null
+}
+
+/** `409 resource_used`: items already in the document from an earlier batch, with their blocks. */
+export function usedBlocks(error: unknown): Array<{ blockId: string; resourceId: string }> | null {
+  if (!(error instanceof ApiError) || error.code !== 'resource_used') return null
+  const parsed = ResourceUsedDetailsSchema.safeParse(error.details)
+  if (!parsed.success) return null
+  const { items, resourceId, blockId } = parsed.data
+  return items ?? (resourceId ? [{ resourceId, blockId }] : [])
 }

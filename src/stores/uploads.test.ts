@@ -733,6 +733,62 @@ describe('uploads store: insertion failures', () => {
     expect(store.items.map((i) => i.status)).toEqual(['inserted', 'inserted'])
   })
 
+  it('an item already in the document (409 resource_used) is shown as in, and the rest go in under a new key', async () => {
+    let n = 0
+    const resourceIdOf = (call: Call, i: number) => (JSON.parse(call.data as string).items[i].resourceToken as string).split(':')[1]
+    handler = normalServer({
+      insert: (call) =>
+        ++n === 1
+          ? errorReply(409, 'resource_used', {
+              details: { blockId: 'blk-old', insertedAt: '2026-01-01T00:00:00.000Z', resourceId: resourceIdOf(call, 0) },
+            })
+          : inserted(call),
+    })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf'), pdf('b.pdf')])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(store.items.map((i) => [i.name, i.status, i.blockId])).toEqual([
+      ['a.pdf', 'inserted', 'blk-old'],
+      ['b.pdf', 'inserted', 'blk-0'],
+    ])
+    const [first, second] = insertCalls()
+    expect(second!.headers.get('Idempotency-Key')).not.toBe(first!.headers.get('Idempotency-Key'))
+    expect(JSON.parse(second!.data as string).items).toHaveLength(1)
+    expect(JSON.parse(second!.data as string).position).toEqual({ where: 'after', blockId: 'blk-old' })
+    expect(uploadCalls()).toHaveLength(2)
+  })
+
+  it('409 insertion_uncertain asks about the items that may be in; "retry failed items" sends them as a new batch', async () => {
+    let n = 0
+    handler = normalServer({
+      insert: (call) => {
+        if (++n > 1) return inserted(call)
+        const ids = (JSON.parse(call.data as string).items as Array<{ resourceToken: string }>).map((it) => it.resourceToken.split(':')[1])
+        return errorReply(409, 'insertion_uncertain', {
+          details: { blocks: [{ blockId: 'blk-a', resourceId: ids[0] }], uncertainResourceIds: [ids[1]], pendingResourceIds: [ids[2]] },
+        })
+      },
+    })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf'), pdf('b.pdf'), pdf('c.pdf')])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(insertCalls()).toHaveLength(1)
+    expect(store.items.map((i) => [i.name, i.status, i.error?.code])).toEqual([
+      ['a.pdf', 'inserted', undefined],
+      ['b.pdf', 'failed', 'insertion_uncertain'],
+      ['c.pdf', 'failed', 'not_inserted'],
+    ])
+
+    store.retryFailed()
+    await until(() => store.done && store.items.every((i) => i.status === 'inserted'), 'all inserted')
+    const [first, second] = insertCalls()
+    expect(second!.headers.get('Idempotency-Key')).not.toBe(first!.headers.get('Idempotency-Key'))
+    expect(JSON.parse(second!.data as string).items).toHaveLength(2)
+    expect(JSON.parse(second!.data as string).position).toEqual({ where: 'after', blockId: 'blk-a' })
+  })
+
   it('a second resource_invalid ends in the receipt with the reason', async () => {
     handler = normalServer({ insert: () => errorReply(400, 'resource_invalid') })
     const store = await openStore()

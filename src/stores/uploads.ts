@@ -16,7 +16,7 @@ import { MAX_CAPTION_LENGTH } from '@contract/api'
 import { ApiError, isRetryable } from '@/api/http'
 import { getConfig } from '@/api/config'
 import { uploadResource } from '@/api/resources'
-import { incompleteDetails, insertResources } from '@/api/insertions'
+import { incompleteDetails, insertResources, uncertainDetails, usedBlocks } from '@/api/insertions'
 import {
   DEFAULT_PREPARE_OPTIONS,
   prepareFile,
@@ -762,8 +762,15 @@ export const useUploadsStore = defineStore('uploads', () => {
           response = await insertResources(doc.docId, insertion.body, insertion.idempotencyKey, { retry })
           break
         } catch (err) {
-          const details = incompleteDetails(err)
+          const details = incompleteDetails(err) ?? uncertainDetails(err)
           if (details) applyBlocks(insertion, details.blocks)
+          // Already in from an earlier batch: shown as in, never uploaded or inserted again.
+          const used = usedBlocks(err)
+          if (used) applyBlocks(insertion, used)
+          if (used || uncertainDetails(err)) {
+            failure = err
+            break
+          }
           if (!online.value) continue
           if (!isRetryable(err) && !(err instanceof ApiError && err.status >= 500)) {
             failure = err
@@ -784,6 +791,25 @@ export const useUploadsStore = defineStore('uploads', () => {
           if (item?.status === 'inserting') Object.assign(item, { status: 'failed', error: { code: 'not_inserted', retryable: false } })
         }
         finish(response.documentUrl)
+      } else if (failure instanceof ApiError && failure.code === 'resource_used') {
+        // The rest go in as a new batch (new key), right after what is in.
+        batch.value.insertion = null
+        for (const id of insertion.itemIds) {
+          const item = find(id)
+          if (item?.status === 'inserting') Object.assign(item, { status: 'uploaded', error: null })
+        }
+        insertAgain = true
+      } else if (failure instanceof ApiError && failure.code === 'insertion_uncertain') {
+        // A question for the person: those items may be in. "Retry failed items" sends them as a new batch.
+        const unsure = new Set(uncertainDetails(failure)?.uncertainResourceIds ?? [])
+        batch.value.insertion = null
+        for (const id of insertion.itemIds) {
+          const item = find(id)
+          if (!item || item.status === 'inserted') continue
+          const code = item.resource && unsure.has(item.resource.resourceId) ? 'insertion_uncertain' : 'not_inserted'
+          Object.assign(item, { status: 'failed', error: { code, retryable: true } })
+        }
+        batch.value.receipt = { documentUrl: doc.url }
       } else if (failure instanceof ApiError && failure.code === 'resource_invalid' && !batch.value.tokensRenewed) {
         // Resource tokens expire (the queue may resume a day later): upload those items again and
         // insert them with a new key. Only once, so a real mismatch still ends in the receipt.
@@ -828,6 +854,9 @@ export const useUploadsStore = defineStore('uploads', () => {
       for (const item of items.value) {
         if (item.status === 'failed' && !item.resource && blobs.has(item.id)) {
           Object.assign(item, { status: 'ready', error: null, attempts: 0, progress: 0 })
+        } else if (item.status === 'failed' && item.resource && item.error?.retryable) {
+          // Uploaded but not (surely) in: the person chose to insert it again, as a new batch.
+          Object.assign(item, { status: 'uploaded', error: null })
         }
       }
     }
