@@ -1,5 +1,5 @@
 /**
- * The emulator's Fastify app: DingTalk's real paths at the root of its own origin (DESIGN.md §4),
+ * The emulator's Fastify app: DingTalk's real paths at the root of its own origin (README),
  * plus the `/__emulator/` control API. Never listens; see index.ts for that.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
@@ -107,7 +107,7 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     logger: opts.logger
       ? {
           serializers: {
-            // Never log tokens, auth codes or upload signatures (TEAM.md).
+            // Never log tokens, auth codes or upload signatures.
             req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
           },
         }
@@ -118,7 +118,7 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     forceCloseConnections: true,
   })
 
-  // getuserinfo also takes a form body (dingtalk-open-api.md §3.2: the docs' curl sends one).
+  // getuserinfo also takes a form body (docs/dingtalk.md#silent-login: the docs' curl sends one).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65_536 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
   })
@@ -126,7 +126,7 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
   registerControlGuard(app, context)
   const faultHooks = registerFaultHooks(app, context)
 
-  // Token checks (§1.1, §1.2) for matched routes; 404s stay 404s.
+  // Token checks (docs/dingtalk.md#errors) for matched routes; 404s stay 404s.
   app.addHook('onRequest', async (request, reply) => {
     if (reply.sent || request.routeOptions.url === undefined) return
     const path = pathOf(request)
@@ -153,7 +153,7 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     }
   })
 
-  // The API gateway tags every answer with a request id (ref §1.1), not only errors.
+  // The API gateway tags every answer with a request id (docs/dingtalk.md#errors), not only errors.
   app.addHook('onSend', async (request, reply) => {
     if (pathFamily(pathOf(request)) === 'api' && !reply.hasHeader('x-acs-request-id')) reply.header('x-acs-request-id', apiRequestId())
   })

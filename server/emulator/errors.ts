@@ -1,12 +1,12 @@
 /**
- * Error envelopes as DingTalk sends them (dingtalk-open-api.md §1.1, §1.2) and OSS's XML errors
- * (§4.2). Route code throws `ApiError` / `OapiError`; the app's error handler renders them.
+ * Error envelopes as DingTalk sends them (docs/dingtalk.md#errors) and OSS's XML errors
+ * (docs/dingtalk.md#upload-url). Route code throws `ApiError` / `OapiError`; the app's error handler renders them.
  */
 import type { FastifyReply } from 'fastify'
 import type { ZodError } from 'zod'
 import { apiRequestId, oapiRequestId } from './ids'
 
-/** A v1.0/v2.0 error: `{code, message, requestid}` with an HTTP status (§1.1). */
+/** A v1.0/v2.0 error: `{code, message, requestid}` with an HTTP status. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -18,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-/** An oapi error: HTTP 200 with `{errcode, errmsg, request_id}` (§1.2). */
+/** An oapi error: HTTP 200 with `{errcode, errmsg, request_id}`. */
 export class OapiError extends Error {
   constructor(
     readonly errcode: number,
@@ -121,7 +121,7 @@ export function zodMessage(error: ZodError, prefix = 'body'): string {
     .join('; ')
 }
 
-/** Default HTTP status for a DingTalk error code (reference §4.1, §5.2, §6.2, §1.3). */
+/** Default HTTP status for a DingTalk error code (docs/dingtalk.md#errors, #docblocksquery, #wiki, #throttling). */
 export function statusForCode(code: string): number {
   if (code.startsWith('Forbidden.AccessDenied')) return 403
   if (code.startsWith('forbidden.') || code === 'permissionDenied') return 403

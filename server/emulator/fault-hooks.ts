@@ -53,10 +53,11 @@ export function registerFaultHooks(app: FastifyInstance, ctx: EmulatorContext): 
   const applied = new WeakMap<FastifyRequest, FaultEffect>()
   const dropped = new WeakSet<FastifyRequest>()
 
-  const dropConnection = (request: FastifyRequest): void => {
+  // Destroying the response destroys its socket (and, under `inject`, fails the call the same way).
+  const dropConnection = (request: FastifyRequest, reply: FastifyReply): void => {
     dropped.add(request)
     ctx.requests.record(request.method, request.url, 0, ctx.clock.now())
-    request.raw.socket.destroy()
+    reply.raw.destroy()
   }
 
   app.addHook('onRequest', async (request, reply: FastifyReply) => {
@@ -74,7 +75,7 @@ export function registerFaultHooks(app: FastifyInstance, ctx: EmulatorContext): 
       // The whole request arrives, then the connection closes: the caller cannot tell whether it was seen.
       await drain(request)
       reply.hijack()
-      dropConnection(request)
+      dropConnection(request, reply)
       return reply
     }
     if (effect.error) {
@@ -89,9 +90,10 @@ export function registerFaultHooks(app: FastifyInstance, ctx: EmulatorContext): 
     applied.delete(request)
     discard(payload)
     if (effect.drop) {
-      // Fastify's write after this goes nowhere: the socket is already closed.
-      dropConnection(request)
-      return ''
+      dropConnection(request, reply)
+      // A body that never yields: Fastify waits on it, writes nothing, and destroys it once it sees
+      // the response closed.
+      return new Readable({ read() {} })
     }
     const answer = faultAnswer(pathOf(request), effect.error ?? { status: undefined, code: undefined, message: undefined })
     for (const name of REAL_ANSWER_HEADERS) reply.removeHeader(name)

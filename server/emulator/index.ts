@@ -1,5 +1,5 @@
 /**
- * The DingTalk emulator's programmatic API (TEAM.md conventions): `startEmulator` listens,
+ * The DingTalk emulator's programmatic API : `startEmulator` listens,
  * `buildEmulator` does not, `createManualClock` lets tests move time.
  */
 import type { AddressInfo } from 'node:net'

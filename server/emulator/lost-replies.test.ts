@@ -3,13 +3,15 @@
  * error; with `drop` the connection closes with no answer (after the write when `apply` is set).
  * Each is checked against `/__emulator/state`, the truth, and the emulator keeps serving afterwards.
  */
+import { readdirSync, readlinkSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from './index'
+import { buildEmulator, startEmulator, type RunningEmulator } from './index'
 import { SEED } from './seed'
 import { getJson, postJson, type Json } from './test-support'
 
 const zhang = SEED.users.zhangwei.unionId
+const CREDENTIALS = { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' }
 const sitePhotos = SEED.docs.sitePhotos.docId
 const blocksUrl = () => `${emu.url}/v1.0/doc/suites/documents/${sitePhotos}/blocks?operatorId=${zhang}`
 const uploadInfoUrl = () => `${emu.url}/v1.0/doc/docs/resources/${sitePhotos}/uploadInfos/query?operatorId=${zhang}`
@@ -20,13 +22,23 @@ const headers = () => ({ 'x-acs-dingtalk-access-token': token })
 
 beforeAll(async () => {
   emu = await startEmulator({ profile: 'documented' })
-  token = (await postJson(`${emu.url}/v1.0/oauth2/accessToken`, { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' })).body
-    .accessToken
+  token = (await postJson(`${emu.url}/v1.0/oauth2/accessToken`, CREDENTIALS)).body.accessToken
 })
 afterAll(() => emu.close())
 beforeEach(async () => {
   await postJson(`${emu.url}/__emulator/reset`, {})
 })
+
+/** How many of this process's open file descriptors point at `path`. */
+function openHandlesTo(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path
+    } catch {
+      return false // closed while listing
+    }
+  }).length
+}
 
 async function addFault(spec: Record<string, unknown>): Promise<void> {
   const res = await postJson(`${emu.url}/__emulator/faults`, spec)
@@ -175,5 +187,20 @@ describe('drop: no answer at all', () => {
     const served = await fetch(`${emu.url}${info.resourceUrl}`)
     expect(served.status).toBe(200)
     expect((await served.arrayBuffer()).byteLength).toBe(4)
+    // Every dropped download's file was closed (the streams close asynchronously).
+    const filePath = emu.state.resources.get(info.resourceId)?.filePath ?? ''
+    await expect.poll(() => openHandlesTo(filePath)).toBe(0)
+  })
+
+  it('fails an in-process `inject` call the way a closed connection fails a real one', async () => {
+    const { app } = buildEmulator()
+    await app.inject({ method: 'POST', url: '/__emulator/faults', payload: { path: '/gettoken', drop: true, times: 1 } })
+    await app.inject({ method: 'POST', url: '/__emulator/faults', payload: { path: '/v1.0/oauth2/', drop: true, apply: true, times: 1 } })
+    await expect(app.inject({ method: 'GET', url: '/gettoken?appkey=ding-emulator-app&appsecret=emulator-secret' })).rejects.toThrow(
+      /destroyed/,
+    )
+    await expect(app.inject({ method: 'POST', url: '/v1.0/oauth2/accessToken', payload: CREDENTIALS })).rejects.toThrow(/destroyed/)
+    expect((await app.inject({ method: 'POST', url: '/v1.0/oauth2/accessToken', payload: CREDENTIALS })).statusCode).toBe(200)
+    await app.close()
   })
 })

@@ -184,6 +184,18 @@ describe.each(PROFILES)('profile %s', (profile: Profile) => {
     }
     expect(answers.docs.body.hasMore).toBe(false)
 
+    const workspaces = await clients.wiki.listWorkspacesWithOptions(
+      new wiki.ListWorkspacesRequest({ operatorId: zhang, nextToken: empty }),
+      wikiHeaders,
+      runtime(),
+    )
+    expect(workspaces.body?.workspaces ?? []).toEqual([])
+    const recent = await clients.doc.getRecentEditDocsWithOptions(
+      new doc.GetRecentEditDocsRequest({ operatorId: zhang, maxResults: 10, nextToken: empty }),
+      new doc.GetRecentEditDocsHeaders({ xAcsDingtalkAccessToken: token }),
+      runtime(),
+    )
+    expect(recent.body?.recentList ?? []).toEqual([])
     const nodes = await clients.wiki.listNodesWithOptions(
       new wiki.ListNodesRequest({ operatorId: zhang, parentNodeId: sitePhotos }),
       wikiHeaders,

@@ -1,16 +1,16 @@
 /**
  * The emulator's mutable world: the seeded organisation (users, knowledge bases, nodes, roles,
  * blocks), tokens, auth codes and uploaded resources. Routes read and change it only through
- * these methods, and `/__emulator/state` is a snapshot of it (DESIGN.md §4).
+ * these methods, and `/__emulator/state` is a snapshot of it (README).
  */
 import type { PermissionRole } from '../dingtalk/schemas'
 import type { Clock } from './clock'
 import { randomBlockId, randomToken, stableBlockId } from './ids'
 import { createSeedOrg, nodeUrl, type SeedNode, type SeedUser, type SeedWorkspace } from './seed'
 
-/** App tokens live 7200 s (dingtalk-open-api.md §2.1). */
+/** App tokens live 7200 s (docs/dingtalk.md#access-token). */
 const TOKEN_TTL_SECONDS = 7200
-/** H5 auth codes live 5 minutes and are single-use (§3.1). */
+/** H5 auth codes live 5 minutes and are single-use (docs/dingtalk.md#silent-login). */
 const AUTH_CODE_TTL_MS = 5 * 60_000
 
 /** Which endpoint minted a token: `/v1.0/oauth2/accessToken` (app) or oapi `/gettoken` (legacy). */
@@ -40,7 +40,7 @@ export interface Resource {
   filePath: string | null
 }
 
-/** The `/__emulator/state` body (DESIGN.md §4, exactly these fields). */
+/** The `/__emulator/state` body (README "Control API", exactly these fields). */
 export interface EmulatorStateSnapshot {
   users: Array<{ userId: string; unionId: string; name: string }>
   documents: Array<{
@@ -57,7 +57,7 @@ export interface EmulatorStateSnapshot {
 const EDIT_ROLES: ReadonlySet<PermissionRole> = new Set(['OWNER', 'MANAGER', 'EDITOR'])
 const READ_ROLES: ReadonlySet<PermissionRole> = new Set(['OWNER', 'MANAGER', 'EDITOR', 'DOWNLOADER', 'READER'])
 
-/** Whether a role may change a document (GetResourceUploadInfo, inserting: DESIGN.md §4). */
+/** Whether a role may change a document (GetResourceUploadInfo, inserting: README). */
 export function canEdit(role: PermissionRole): boolean {
   return EDIT_ROLES.has(role)
 }
@@ -124,7 +124,7 @@ export class EmulatorState {
     return this.users.get(unionId)
   }
 
-  // ---- tokens (§2) ------------------------------------------------------------
+  // ---- tokens ---------------------------------------------------------------
 
   /**
    * The app's access token of `kind`. A call inside the TTL returns the same token and extends its
@@ -154,7 +154,7 @@ export class EmulatorState {
     return entry.expiresAt > this.clock.now() ? 'ok' : 'expired'
   }
 
-  // ---- auth codes (§3) --------------------------------------------------------
+  // ---- auth codes -----------------------------------------------------------
 
   /** A fresh single-use auth code for a seeded user, or null if there is no such user. */
   createAuthCode(userId: string): string | null {
@@ -253,7 +253,7 @@ export class EmulatorState {
 
   // ---- snapshot ---------------------------------------------------------------
 
-  /** Everything `/__emulator/state` shows, in the DESIGN.md §4 shape. */
+  /** Everything `/__emulator/state` shows, in the README's shape. */
   snapshot(): EmulatorStateSnapshot {
     const users = [...this.users.values()].map(({ userId, unionId, name }) => ({ userId, unionId, name }))
     const documents = this.documents().map((doc) => {

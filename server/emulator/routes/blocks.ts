@@ -1,7 +1,7 @@
 /**
- * Document blocks: DocBlocksQuery (§5.2), DocInsertBlocks (§5.3), DocAppendParagraph (§5.4) of
- * dingtalk-open-api.md, with the §5.2 error table. Reading needs any role; writing needs
- * OWNER, MANAGER or EDITOR (DESIGN.md §4).
+ * Document blocks: DocBlocksQuery, DocInsertBlocks, DocAppendParagraph (docs/dingtalk.md#docblocksquery and
+ * the sections after it), with their shared error table. Reading needs any role; writing needs
+ * OWNER, MANAGER or EDITOR (README). What the answers show depends on the profile (profiles.ts).
  */
 import type { FastifyInstance } from 'fastify'
 import {
@@ -19,9 +19,9 @@ import { appendAnswer, insertAnswer, queriedBlock } from '../profiles'
 import { canEdit, canRead, type EmulatorState, type Node } from '../state'
 import { parseBody, queryInt, queryString, requireOperatorId, type Query } from './params'
 
-/** Blocks whose children are inline elements (§5.1). */
+/** Blocks whose children are inline elements (docs/dingtalk.md#block-data-structure). */
 const TEXT_BLOCKS = new Set(['paragraph', 'heading', 'blockquote', 'orderedList', 'unorderedList'])
-/** Blocks whose children are blocks (§5.1). */
+/** Blocks whose children are blocks (docs/dingtalk.md#block-data-structure). */
 const CONTAINER_BLOCKS = new Set(['callout', 'columns', 'tableRow', 'tableCell'])
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -66,7 +66,7 @@ function checkBlock(state: EmulatorState, doc: Node, raw: unknown, where: string
   }
   if (props !== undefined && !isObject(props)) throw new ApiError(400, 'paramError', `${where}.${type} must be an object`)
   if (type === 'heading' && element.heading?.level !== undefined) {
-    // DocBlocksQuery returns `"level":"heading-1"` (ref §5.1 FAQ) while inserts may send a number.
+    // DocBlocksQuery returns `"level":"heading-1"` (docs/dingtalk.md#block-data-structure) while inserts may send a number.
     const level = element.heading.level
     const n = typeof level === 'number' ? level : Number(/^heading-([1-6])$/.exec(level)?.[1])
     if (!Number.isInteger(n) || n < 1 || n > 6)

@@ -1,5 +1,5 @@
 /**
- * doc_1_0 listings (dingtalk-open-api.md §6.5, SDK shapes): GetRecentEditDocs and
+ * doc_1_0 listings (docs/dingtalk.md#recent-and-search-lists, SDK shapes): GetRecentEditDocs and
  * SearchWorkspaceDocs. Here a doc_1_0 `nodeId` is the dentryUuid, as it is everywhere in the emulator.
  */
 import type { FastifyInstance } from 'fastify'

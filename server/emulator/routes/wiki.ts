@@ -1,5 +1,5 @@
 /**
- * Wiki v2 browsing (dingtalk-open-api.md §6.2): bare response objects, no `success` wrapper.
+ * Wiki v2 browsing (docs/dingtalk.md#wiki): bare response objects, no `success` wrapper.
  * Only what the operator may see is listed.
  */
 import type { FastifyInstance } from 'fastify'
@@ -14,7 +14,7 @@ import { decodePageToken, paginate, parseBody, queryBool, queryInt, queryString,
 
 const ORDER_BY = ['VIEW_TIME_DESC', 'CREATE_TIME_DESC', 'MODIFIED_TIME_DESC'] as const
 
-/** The alidocs link forms GetNodeByUrl understands: `…/i/nodes/{dentryUuid}` (§6.3). */
+/** The alidocs link forms GetNodeByUrl understands: `…/i/nodes/{dentryUuid}` (docs/dingtalk.md#document-links). */
 const NODE_URL =
   /^https?:\/\/(?:alidocs\.dingtalk\.(?:com|io)|127\.0\.0\.1(?::\d+)?|localhost(?::\d+)?)\/i\/nodes\/([A-Za-z0-9]+)\/?(?:[?#].*)?$/
 
