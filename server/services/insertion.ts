@@ -234,15 +234,16 @@ class Batch {
       }
     })
     const found = locate({ outward: near, steps, candidates, far: this.record.far })
-    let n = found.consistent.length === 1 ? found.consistent[0] : undefined
+    let settled = found.settled
     // A caption is only words: if its write may have gone in and the words are there, take them.
     const lastCandidate = candidates.at(-1) ?? 0
     const captionAt = this.steps[this.order[lastCandidate - 1] ?? -1]
-    if (n === undefined && captionAt?.part === 'caption' && found.consistent.length === 2 && found.consistent.includes(lastCandidate)) {
-      n = lastCandidate
+    if (!settled && captionAt?.part === 'caption' && candidates.length === 2 && found.consistent.includes(lastCandidate)) {
+      const ids = found.reading(lastCandidate)
+      if (ids) settled = { n: lastCandidate, ids }
     }
-    if (n === undefined) throw this.uncertain(found.consistent, candidates, certain)
-    const ids = found.idsFor(n)
+    if (!settled) throw this.uncertain(found.consistent, candidates, certain)
+    const { n, ids } = settled
     for (let w = 0; w < this.order.length; w++) {
       const p = this.progress(w)
       if (w < n) {
