@@ -4,7 +4,7 @@
  * read without a 502 (docs/dingtalk.md#lenient-parsing).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { fakeClient, startFakeDingTalk, type FakeDingTalk } from './test-support'
+import { fakeClient, startFakeDingTalk, type FakeDingTalk } from '@testing/dingtalk-client'
 
 const BLOCKS = '/v1.0/doc/suites/documents/doc1/blocks'
 const APPEND = '/v1.0/doc/suites/documents/doc1/blocks/b1/paragraph/appendElement'

@@ -6,12 +6,12 @@
  * emulator plays (rich, documented, minimal).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ApiClient } from './support/api-client'
-import { appendedSources, attachBatch } from './support/batches'
+import { ApiClient } from '@testing/drills/api-client'
+import { appendedSources, attachBatch } from '@testing/drills/batches'
+import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc, type FaultSpec } from '@testing/emulator-control'
+import { makePhotos } from '@testing/sample-files'
+import { startStack, type Stack } from '@testing/drills/stack'
 import { PROFILES } from '../emulator/index'
-import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc, type FaultSpec } from './support/emulator-control'
-import { makePhotos } from './support/photos'
-import { startStack, type Stack } from './support/stack'
 
 /** Per profile; three profiles keep the whole drill near what one profile of 10 batches cost. */
 const BATCHES = 4

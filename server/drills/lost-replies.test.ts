@@ -8,11 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Layout } from '../contract/api'
 import { PROFILES } from '../emulator/index'
-import { ApiClient, H5_LIKE_RETRY } from './support/api-client'
-import { attachBatch } from './support/batches'
-import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc } from './support/emulator-control'
-import { makePhotos } from './support/photos'
-import { startStack, type Stack } from './support/stack'
+import { ApiClient, H5_LIKE_RETRY } from '@testing/drills/api-client'
+import { attachBatch } from '@testing/drills/batches'
+import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc } from '@testing/emulator-control'
+import { makePhotos } from '@testing/sample-files'
+import { startStack, type Stack } from '@testing/drills/stack'
 
 const PHOTOS_PER_BATCH = 10
 const LAYOUTS: Layout[] = ['separate', 'together', 'separate']

@@ -4,8 +4,8 @@
  * unit (one photo, a file, or with `together` a run of photos sharing a paragraph) or its caption.
  */
 import type { Layout } from '@contract/api'
-import type { BlockElement, InlineElement, StoredBlock } from '../dingtalk/types'
-import type { ResourceClaims } from './resource-token'
+import type { BlockElement, InlineElement, StoredBlock } from '../../dingtalk/types'
+import type { ResourceClaims } from '../upload/resource-token'
 
 /** One item of a batch, its token already verified. */
 export interface InsertionItem {

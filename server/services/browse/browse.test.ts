@@ -4,9 +4,9 @@
  * DingTalk is a stub here; the same flows against the emulator are in server/routes/documents.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { DingTalkError } from '../dingtalk/errors'
-import type { DingTalkApi, RecentDoc, StoredBlock, WikiNode } from '../dingtalk/types'
-import { parseEnv } from '../env'
+import { DingTalkError } from '../../dingtalk/errors'
+import type { DingTalkApi, RecentDoc, StoredBlock, WikiNode } from '../../dingtalk/types'
+import { parseEnv } from '../../env'
 import { listBlocks, listDocuments } from './browse'
 
 /** A DingTalkApi that answers with `impl` and fails the test on any other call. */

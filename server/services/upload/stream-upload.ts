@@ -6,11 +6,10 @@
  */
 import { Readable } from 'node:stream'
 import type { ResourceResponse } from '@contract/api'
-import type { AppConfig } from '../config'
-import { AppError } from '../errors'
-import { DingTalkError, UPLOAD_URL_EXPIRED } from '../dingtalk/errors'
-import type { DingTalkApi } from '../dingtalk/types'
-import { toAppError } from './dingtalk-failure'
+import type { AppConfig } from '../../config'
+import { AppError, toAppError } from '../../errors'
+import { DingTalkError, UPLOAD_URL_EXPIRED } from '../../dingtalk/errors'
+import type { DingTalkApi } from '../../dingtalk/types'
 import { extensionOf, sanitizeFileName } from './file-name'
 import { signResourceToken } from './resource-token'
 import { SNIFF_BYTES, sniffType } from './sniff-type'
@@ -182,11 +181,14 @@ class UploadBody extends Readable {
 }
 
 function sizeMismatch(): AppError {
-  return new AppError('size_mismatch', 400, 'The upload did not have the number of bytes its Content-Length announced.')
+  return new AppError('size_mismatch', {
+    status: 400,
+    message: 'The upload did not have the number of bytes its Content-Length announced.',
+  })
 }
 
 function interrupted(): AppError {
-  return new AppError('invalid_request', 400, 'The upload was interrupted before it was complete.')
+  return new AppError('invalid_request', { status: 400, message: 'The upload was interrupted before it was complete.' })
 }
 
 /** Deadline of an OSS-style presigned URL (`Expires` = Unix seconds), or null when it has none. */
@@ -197,6 +199,11 @@ export function uploadUrlExpiresAt(uploadUrl: string): number | null {
   } catch {
     return null
   }
+}
+
+/** The upload's body as the route's pass-through parser left it (or the raw request when none ran). */
+export function requestBodyStream(parsed: unknown, raw: Readable): Readable {
+  return parsed instanceof Readable ? parsed : raw
 }
 
 export interface UploadInput {
@@ -229,19 +236,23 @@ export interface UploadContext {
 export async function uploadResource(ctx: UploadContext, input: UploadInput): Promise<ResourceResponse> {
   const { config, dingtalk } = ctx
   if (input.contentLength === undefined) {
-    throw new AppError('length_required', 411, 'Send the file with a Content-Length header.')
+    throw new AppError('length_required', { status: 411, message: 'Send the file with a Content-Length header.' })
   }
   if (!/^\d{1,16}$/.test(input.contentLength)) {
-    throw new AppError('invalid_request', 400, 'Content-Length is not a number.')
+    throw new AppError('invalid_request', { status: 400, message: 'Content-Length is not a number.' })
   }
   const size = Number(input.contentLength)
   if (size > config.limits.maxFileBytes) {
-    throw new AppError('file_too_large', 413, `Files can be at most ${config.limits.maxFileBytes} bytes.`)
+    throw new AppError('file_too_large', { status: 413, message: `Files can be at most ${config.limits.maxFileBytes} bytes.` })
   }
-  if (size === 0) throw new AppError('unsupported_type', 415, 'The file is empty.')
+  if (size === 0) throw new AppError('unsupported_type', { status: 415, message: 'The file is empty.' })
   if (!ctx.rateLimiter.take(input.unionId)) {
-    throw new AppError('rate_limited', 429, 'Too many uploads in a minute; wait a moment.', undefined, {
-      'retry-after': String(ctx.rateLimiter.retryAfterSeconds(input.unionId)),
+    throw new AppError('rate_limited', {
+      status: 429,
+      message: 'Too many uploads in a minute; wait a moment.',
+      headers: {
+        'retry-after': String(ctx.rateLimiter.retryAfterSeconds(input.unionId)),
+      },
     })
   }
 
@@ -261,10 +272,13 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     declaredType: input.declaredType,
   })
   if (!type) {
-    throw new AppError('unsupported_type', 415, 'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP and MP4 can.')
+    throw new AppError('unsupported_type', {
+      status: 415,
+      message: 'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP and MP4 can.',
+    })
   }
   if (type.isImage && size > config.limits.maxImageBytes) {
-    throw new AppError('file_too_large', 413, `Photos can be at most ${config.limits.maxImageBytes} bytes.`)
+    throw new AppError('file_too_large', { status: 413, message: `Photos can be at most ${config.limits.maxImageBytes} bytes.` })
   }
   const name = sanitizeFileName(input.name, type, ctx.now())
 
@@ -344,8 +358,12 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
  */
 function putFailure(err: unknown): unknown {
   if (isSlotRefused(err)) {
-    return new AppError('dingtalk_unavailable', 503, 'The upload slot expired; send the file again.', undefined, {
-      'retry-after': String(EXPIRED_RETRY_AFTER_S),
+    return new AppError('dingtalk_unavailable', {
+      status: 503,
+      message: 'The upload slot expired; send the file again.',
+      headers: {
+        'retry-after': String(EXPIRED_RETRY_AFTER_S),
+      },
     })
   }
   return toAppError(err)

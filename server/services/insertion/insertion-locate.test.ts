@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { StoredBlock } from '../dingtalk/types'
+import type { StoredBlock } from '../../dingtalk/types'
 import { locate, outward, type LocatedStep } from './insertion-locate'
 import type { Match } from './insertion-plan'
 

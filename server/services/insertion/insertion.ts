@@ -13,11 +13,10 @@
  * `409 insertion_uncertain`, a question to the person, never a guess.
  */
 import type { InsertedBlock, InsertionIncompleteDetails, InsertionUncertainDetails, Layout, Position } from '@contract/api'
-import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
-import type { DingTalkApi, StoredBlock } from '../dingtalk/types'
-import type { InsertBlockRequest } from '../dingtalk/schemas'
-import { AppError } from '../errors'
-import { toAppError } from './dingtalk-failure'
+import { DingTalkError, INVALID_RESPONSE } from '../../dingtalk/errors'
+import type { DingTalkApi, StoredBlock } from '../../dingtalk/types'
+import type { InsertBlockRequest } from '../../dingtalk/schemas'
+import { AppError, toAppError } from '../../errors'
 import type { BatchRecord, InsertionJournal, Reference, StepProgress, TokenUse } from './insertion-journal'
 import { locate, outward, type LocatedStep } from './insertion-locate'
 import { matchStep, planSteps, referencesIn, refersTo, showsContent, stepElement, type InsertionItem, type Step } from './insertion-plan'
@@ -403,15 +402,15 @@ class Batch {
       uncertainResourceIds,
       pendingResourceIds: pendingResourceIds.filter((id) => !uncertainResourceIds.includes(id)),
     }
-    return new AppError(
-      'insertion_uncertain',
-      409,
-      'Some items may already be in the document (DingTalk did not confirm them and the document cannot tell): open it to check, then insert them again as a new batch if they are missing.',
+    return new AppError('insertion_uncertain', {
+      status: 409,
+      message:
+        'Some items may already be in the document (DingTalk did not confirm them and the document cannot tell): open it to check, then insert them again as a new batch if they are missing.',
       details,
-    )
+    })
   }
 }
 
 function positionGone(): AppError {
-  return new AppError('invalid_request', 400, 'The chosen position is no longer in the document; choose it again.')
+  return new AppError('invalid_request', { status: 400, message: 'The chosen position is no longer in the document; choose it again.' })
 }

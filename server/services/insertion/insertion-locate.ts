@@ -6,7 +6,7 @@
  * someone else's blocks in between. Comparing block ids there tells whether a write whose answer was
  * lost went in, and which block a bare answer made, without DingTalk echoing our content.
  */
-import type { StoredBlock } from '../dingtalk/types'
+import type { StoredBlock } from '../../dingtalk/types'
 import type { Reference } from './insertion-journal'
 import type { Match } from './insertion-plan'
 
