@@ -15,7 +15,7 @@ import { ApiError, request } from './http'
 const INSERTION_TIMEOUT_MS = 120_000
 
 /**
- * `POST /api/documents/:docId/insertions` (DESIGN.md §2). The same `idempotencyKey` with the same
+ * `POST /api/documents/:docId/insertions` (docs/api.md). The same `idempotencyKey` with the same
  * body may be sent any number of times: the server inserts once and replays the result; after a
  * failure it finishes what is still missing. A different body under the same key is refused, so
  * callers persist the body together with the key.

@@ -4,7 +4,7 @@
  * block, a file's block, a caption) whether it is being written or is in, with its block id as
  * soon as DingTalk gave it — and, per resource, which block it went into (a token goes into its
  * document once). docs/architecture.md "Exactly-once insertion" explains how services/insertion.ts
- * uses it; DESIGN.md §2 "the same key again returns the same result and inserts nothing".
+ * uses it; docs/api.md "the same key again returns the same result without inserting anything".
  *
  * That is only safe if "no record" really means "never started", so:
  * - every `put` is awaited and durable (temp file + fsync + rename + directory fsync) before the

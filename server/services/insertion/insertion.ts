@@ -1,5 +1,5 @@
 /**
- * Puts uploaded resources into a document in the order picked, exactly once (DESIGN.md §2
+ * Puts uploaded resources into a document in the order picked, exactly once (docs/api.md
  * `POST /api/documents/:docId/insertions`; docs/architecture.md "Exactly-once insertion").
  *
  * Every step (a unit's block, a caption) is one DocInsertBlocks against a fixed reference (the end,
