@@ -1,7 +1,7 @@
 /**
  * The client in front of answers shaped only as DingTalk's documentation shows them (no echoed
  * children, "Undefined" block types, bare `{"success":true}`, empty lists left out): every one is
- * read without a 502 (docs/dingtalk.md#lenient-parsing).
+ * read without a 502 (docs/dingtalk.md#answer-profiles).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fakeClient, startFakeDingTalk, type FakeDingTalk } from '@testing/dingtalk-client'
@@ -96,6 +96,19 @@ describe('DocBlocksQuery answers', () => {
     expect(blocks[1]?.children).toBeUndefined()
   })
 
+  it('takes a block without index at its place in the list, and drops one without id', async () => {
+    fake.routes.set(`GET ${BLOCKS}`, {
+      body: {
+        result: { data: [{ blockType: 'paragraph', id: 'a' }, { blockType: 'paragraph' }, { blockType: 'Undefined', id: 'c', index: 2 }] },
+      },
+    })
+    const blocks = await fakeClient(fake.base).api.queryBlocks('doc1', 'u1')
+    expect(blocks.map((b) => [b.id, b.index])).toEqual([
+      ['a', 0],
+      ['c', 2],
+    ])
+  })
+
   it('reads a document whose answer leaves the list out as empty', async () => {
     fake.routes.set(`GET ${BLOCKS}`, { body: { success: true } })
     await expect(fakeClient(fake.base).api.queryBlocks('doc1', 'u1')).resolves.toEqual([])
@@ -187,5 +200,15 @@ describe('doc_1_0 recent and search entries', () => {
       ],
       nextToken: null,
     })
+  })
+})
+
+describe('onAnswer', () => {
+  it('shows each answer as DingTalk sent it, but never a token answer', async () => {
+    fake.routes.set(`POST ${BLOCKS}`, { body: { success: true } })
+    const seen: [string, unknown][] = []
+    const { api } = fakeClient(fake.base, { onAnswer: (name, body) => seen.push([name, body]) })
+    await api.insertBlock('doc1', 'u1', paragraph)
+    expect(seen).toEqual([['POST /v1.0/doc/suites/documents/{docKey}/blocks', { success: true }]])
   })
 })

@@ -1,7 +1,7 @@
 /**
  * DingTalk document links. A document's link is `https://alidocs.dingtalk.com/i/nodes/{dentryUuid}`
  * (`.io` for the other deployment), and the dentryUuid is the id every document API takes
- * (docs/dingtalk.md#ids).
+ * (docs/dingtalk.md#document-links).
  */
 
 /** `https://alidocs.dingtalk.(com|io)/i/nodes/{dentryUuid}`, optionally followed by a path, query or fragment. */

@@ -1,12 +1,12 @@
 /**
  * Shapes of the DingTalk open API as we use it. Strict on what we send (the emulator validates
  * every request with the same request shapes), lenient on what DingTalk answers: any `blockType`,
- * optional fields optional, a missing list read as empty (docs/dingtalk.md#lenient-parsing).
+ * optional fields optional, a missing list read as empty (docs/dingtalk.md#answer-profiles).
  * Sources: docs/dingtalk.md (one anchor per API) and the official `@alicloud/dingtalk` models.
  */
 import { z } from 'zod'
 
-// ---- error envelopes (§1.1, §1.2) -----------------------------------------
+// ---- error envelopes (docs/dingtalk.md#errors) -----------------------------------------
 
 /** v1.0/v2.0 error body; gateway errors use capitalised keys (`Code`, `Message`, `RequestId`). */
 export const ApiErrorBodySchema = z
@@ -26,7 +26,7 @@ export const OapiEnvelopeSchema = z
   .object({ errcode: z.number(), errmsg: z.string().optional(), request_id: z.string().optional() })
   .loose()
 
-// ---- tokens and login (§2, §3) --------------------------------------------
+// ---- tokens and login (#access-token, #silent-login) --------------------------------------------
 
 export const AccessTokenRequestSchema = z.object({ appKey: z.string().min(1), appSecret: z.string().min(1) })
 export const AccessTokenResponseSchema = z.object({ accessToken: z.string().min(1), expireIn: z.number().int().positive() })
@@ -49,7 +49,7 @@ export const GetUserInfoResponseSchema = OapiEnvelopeSchema.extend({
     .optional(),
 })
 
-// ---- resources (§4) --------------------------------------------------------
+// ---- resources (#getresourceuploadinfo) --------------------------------------------------------
 
 export const ResourceUploadInfoRequestSchema = z.object({
   size: z.number().int().positive(),
@@ -69,7 +69,7 @@ export const ResourceUploadInfoResponseSchema = z.object({
   result: ResourceUploadInfoSchema,
 })
 
-// ---- document blocks (§5) --------------------------------------------------
+// ---- document blocks (#block-data-structure) --------------------------------------------------
 
 export const BLOCK_TYPES = [
   'paragraph',
@@ -82,7 +82,7 @@ export const BLOCK_TYPES = [
   'table',
   'tableRow',
   'tableCell',
-  // Not in the public BlockType list; DingTalk's own tools send it (DESIGN.md §1.6).
+  // Not in the public BlockType list; DingTalk's own tools send it (docs/dingtalk.md#attachment-block).
   'attachment',
 ] as const
 export const BlockTypeSchema = z.enum(BLOCK_TYPES)
@@ -148,7 +148,7 @@ export const InsertBlockRequestSchema = z.object({
 })
 export type InsertBlockRequest = z.infer<typeof InsertBlockRequestSchema>
 
-// ---- what DingTalk answers: parsed leniently (docs/dingtalk.md#lenient-parsing) ----------------
+// ---- what DingTalk answers: parsed leniently (docs/dingtalk.md#answer-profiles) ----------------
 
 /**
  * A list field DingTalk may leave out when it is empty (every list in the SDK models is optional):
@@ -202,10 +202,12 @@ export const InsertBlockResponseSchema = z
     result: tolerant(z.object({ data: tolerant(StoredBlockSchema) }).loose()),
   })
   .loose()
+/** A root block in DocBlocksQuery's list, whose position in the list stands in for a missing `index`. */
+const QueriedBlockSchema = StoredBlockSchema.extend({ index: z.number().int().optional() })
 export const BlocksQueryResponseSchema = z
   .object({
     success: tolerant(z.boolean()),
-    result: tolerant(z.object({ data: lenientList(StoredBlockSchema) }).loose()),
+    result: tolerant(z.object({ data: lenientList(QueriedBlockSchema) }).loose()),
   })
   .loose()
 
@@ -223,7 +225,7 @@ export const AppendElementResponseSchema = z
   })
   .loose()
 
-// ---- wiki v2 (§6.2) --------------------------------------------------------
+// ---- wiki v2 (#wiki) --------------------------------------------------------
 
 export const PermissionRoleSchema = z.enum(['OWNER', 'MANAGER', 'EDITOR', 'DOWNLOADER', 'READER', 'NONE'])
 export type PermissionRole = z.infer<typeof PermissionRoleSchema>
@@ -271,9 +273,9 @@ export const NodeByUrlRequestSchema = z.object({
   option: z.object({ withStatisticalInfo: z.boolean().optional(), withPermissionRole: z.boolean().optional() }).optional(),
 })
 
-// ---- doc_1_0 listings (§6.5) ----------------------------------------------
+// ---- doc_1_0 listings (#recent-and-search-lists) ----------------------------------------------
 
-/** A doc_1_0 list entry's node: `url` is what we trust for the docId (docs/dingtalk.md#doc-1-0-lists). */
+/** A doc_1_0 list entry's node: `url` is what we trust for the docId (docs/dingtalk.md#recent-and-search-lists). */
 const DocNodeBOSchema = z
   .object({
     nodeId: tolerant(z.string()),

@@ -26,7 +26,7 @@ export interface Page<T> {
   nextToken: string | null
 }
 
-/** One entry of the doc_1_0 recent or search list (docs/dingtalk.md#doc-1-0-lists). */
+/** One entry of the doc_1_0 recent or search list (docs/dingtalk.md#recent-and-search-lists). */
 export interface RecentDoc {
   /**
    * The dentryUuid the document APIs take, read from the node URL `/i/nodes/{dentryUuid}`; null

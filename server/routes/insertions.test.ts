@@ -57,7 +57,7 @@ describe.each(PROFILES)('POST /api/documents/:docId/insertions (%s answers)', (p
   let photoSeed = 100
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { MAX_FILES_PER_BATCH: '10' }, profile })
+    t = await createTestApp({ env: { MAX_FILES_PER_BATCH: '10' }, emulator: { profile } })
     owner = await t.signIn('zhangwei')
     editor = await t.signIn('lina')
     reader = await t.signIn('wangfang')

@@ -1,8 +1,8 @@
 /**
  * Choosing a document: knowledge bases → folders → documents, recent and search, resolving a
  * pasted link, and a document's top-level blocks for choosing a position. Every call runs as the
- * signed-in person (`operatorId` = session unionId). DingTalk APIs: docs/dingtalk.md#wiki-v2,
- * #doc-1-0-lists (recent/search), #docblocksquery (blocks).
+ * signed-in person (`operatorId` = session unionId). DingTalk APIs: docs/dingtalk.md#wiki,
+ * #recent-and-search-lists (recent/search), #docblocksquery (blocks).
  */
 import type { BlockSummary, DocNode, DocumentsResponse, NodesResponse, ResolveResponse, WorkspacesResponse } from '@contract/api'
 import type { AppConfig } from '../../config'
@@ -13,7 +13,7 @@ import type { DingTalkApi, RecentDoc, StoredBlock, WikiNode, WikiWorkspace } fro
 import { AppError } from '../../errors'
 import { decodeCursor, encodeCursor } from './cursor'
 
-/** DingTalk's page-size maxima (docs/dingtalk.md#wiki-v2: workspaces 30, nodes 50). */
+/** DingTalk's page-size maxima (docs/dingtalk.md#wiki: workspaces 30, nodes 50). */
 const WORKSPACE_PAGE = 30
 const NODE_PAGE = 50
 const DOCUMENT_PAGE = 20
@@ -65,7 +65,7 @@ export async function listNodes(ctx: Ctx, parentId: string, cursor: string | und
   }
 }
 
-/** FILE+ALIDOC is a DingTalk document (the only thing we can insert into)(docs/dingtalk.md#wiki-v2). */
+/** FILE+ALIDOC is a DingTalk document (the only thing we can insert into)(docs/dingtalk.md#wiki). */
 function kindOf(node: WikiNode): DocNode['kind'] {
   if (node.type === 'FOLDER') return 'folder'
   return node.category === 'ALIDOC' ? 'document' : 'other'
@@ -103,7 +103,7 @@ export async function listDocuments(ctx: Ctx, q: string | undefined, cursor: str
 /**
  * The dentryUuid of a recent/search entry: from its `/i/nodes/{id}` URL when it has that shape,
  * else resolved with GetNodeByUrl. doc_1_0's `nodeId` is never trusted as a docId
- * (docs/dingtalk.md#doc-1-0-lists). An entry that cannot be resolved is left out (null).
+ * (docs/dingtalk.md#recent-and-search-lists). An entry that cannot be resolved is left out (null).
  */
 async function docIdOf(ctx: Ctx, doc: RecentDoc): Promise<string | null> {
   if (doc.docId) return doc.docId
