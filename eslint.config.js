@@ -13,8 +13,29 @@ export default tseslint.config(
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },
   },
+  // Globals scoped like the TypeScript configs (tsconfig.app.json, tsconfig.node.json, tsconfig.e2e.json):
+  // the H5 sees the browser's, everything else Node's. For .ts files TypeScript itself enforces this
+  // (typescript-eslint turns no-undef off there); for .vue, .js and .mjs files ESLint does.
   {
+    files: ['src/**/*.{ts,vue}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['server/**', 'scripts/**', 'testing/**', 'bench/**', 'e2e/**', '*.{js,mjs,ts}'],
+    ignores: ['testing/fake-api.ts'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The client tests' fake API runs in the happy-dom client project, beside the H5.
+    files: ['testing/fake-api.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Browser drivers: their page.evaluate / waitForFunction / init-script callbacks run in Chromium.
+    files: ['e2e/**/*.ts', 'bench/lib/phase-attach.ts'],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'vue/max-attributes-per-line': 'off',
