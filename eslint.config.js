@@ -26,6 +26,21 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // No Node in the H5. TypeScript cannot fully enforce this for src/ (the client tests import vitest,
+    // whose types pull in @types/node), so ESLint names the Node globals a phone's browser lacks.
+    files: ['src/**/*.{ts,vue}'],
+    ignores: ['**/*.test.ts', 'src/test-setup.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['Buffer', 'process', 'global', 'require', '__dirname', '__filename', 'setImmediate', 'clearImmediate'].map((name) => ({
+          name,
+          message: `${name} is Node's: the H5 runs in a phone's browser (tsconfig.app.json).`,
+        })),
+      ],
+    },
+  },
+  {
     // The client tests' fake API runs in the happy-dom client project, beside the H5.
     files: ['testing/fake-api.ts'],
     languageOptions: { globals: { ...globals.browser } },
