@@ -17,8 +17,7 @@ interface Running {
 async function main(): Promise<void> {
   const running: Running =
     process.argv[2] === 'emulator'
-      ? // EMULATOR_PROFILE / EMULATOR_OAPI_TOKEN choose its answers, as for `npm run emulator`.
-        await startEmulator({ ...emulatorOptionsFromEnv(process.env), port: 0, host: '127.0.0.1' }).then((e) => ({
+      ? await startEmulator({ port: 0, host: '127.0.0.1', ...emulatorOptionsFromEnv(process.env) }).then((e) => ({
           url: e.url,
           emulatorUrl: e.url,
           close: e.close,
