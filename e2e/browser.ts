@@ -39,9 +39,22 @@ export function chromiumPath(): string {
   return path
 }
 
-/** Launches headless system Chromium with a fresh temporary profile. */
+/** How long Chromium may take to start before the launch fails (playwright's own default is 3 minutes). */
+export const CHROMIUM_LAUNCH_TIMEOUT_MS = 30_000
+
+/**
+ * Launches headless system Chromium with a fresh temporary profile. Fails within
+ * CHROMIUM_LAUNCH_TIMEOUT_MS with one clear message when it cannot start; playwright kills the browser
+ * process it started when this process exits or is interrupted.
+ */
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS })
+  const executablePath = chromiumPath()
+  try {
+    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: CHROMIUM_LAUNCH_TIMEOUT_MS })
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw new Error(`Chromium at ${executablePath} did not start: ${detail}`, { cause: error })
+  }
 }
 
 /** What the fake DingTalk bridge was asked, recorded in the page as `window.__fakeDingTalkCalls`. */

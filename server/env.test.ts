@@ -118,6 +118,10 @@ describe('parseEnv', () => {
     expect(parseEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT/)
     expect(problemsOf({ TRUST_PROXY: 'yes' })[0]).toMatch(/^TRUST_PROXY/)
+    expect(problemsOf({ EMULATOR_PROFILE: 'generous', EMULATOR_OAPI_TOKEN: 'v2' })).toEqual([
+      'EMULATOR_PROFILE: must be one of rich, documented, minimal',
+      'EMULATOR_OAPI_TOKEN: must be one of any, legacy',
+    ])
   })
 })
 
