@@ -25,6 +25,11 @@ import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
 import type { InsertionJournal } from './services/insertion-journal'
 import type { SandboxControl } from './services/sandbox'
+import { BODY_IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, watchBodyIdle } from './limits/body-idle'
+import { rateLimitStoreClass } from './limits/rate-limit-store'
+import { observeRequests } from './metrics/http'
+import { createLocalStore } from './store/local'
+import type { SharedStore } from './store/types'
 
 export type { RouteDeps } from './routes/deps'
 
@@ -35,14 +40,25 @@ export interface BuildAppDeps {
   sandbox?: SandboxControl
   /** `false` for silence; otherwise pino level and an optional destination (tests capture logs this way). */
   logger?: false | { level?: string; stream?: DestinationStream }
-  /** Trust `X-Forwarded-*` from this many proxies (or all with `true`); see Fastify `trustProxy`. */
-  trustProxy?: boolean | number
+  /** Trust `X-Forwarded-*` from this many proxies or these addresses (tests may say `true`); see Fastify `trustProxy`. */
+  trustProxy?: boolean | number | string[]
   /** Time source for session lifetimes (tests use a manual clock). */
   clock?: Clock
   /** Folder with the built H5 (`index.html` + hashed `assets/`); default `dist/` when it was built. */
   staticRoot?: string | null
   /** Records insertion attempts and results across restarts (server.ts: a file journal in DATA_DIR); default in memory. */
   insertionJournal?: InsertionJournal
+  /** Shared state: limits, revocations, locks (server.ts: Redis with REDIS_URL); default this process's memory. */
+  store?: SharedStore
+  /** Readiness: `draining` turns `/api/health/ready` to 503 while the process shuts down. */
+  lifecycle?: Lifecycle
+  /** Headers must arrive within `headersMs` (default 30 s); a body idle for `bodyIdleMs` (default 60 s) gets 408. */
+  timeouts?: { headersMs?: number; bodyIdleMs?: number }
+}
+
+/** Process state the health routes report. */
+export interface Lifecycle {
+  draining: boolean
 }
 
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
@@ -57,6 +73,10 @@ const SECRET_QUERY_PARAMS = /([?&](?:signature|access_token|code|authcode|token)
 export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   const { config, dingtalk } = deps
   const clock = deps.clock ?? { now: () => Date.now() }
+  const store = deps.store ?? createLocalStore({ now: () => clock.now() })
+  const lifecycle = deps.lifecycle ?? { draining: false }
+  const headersMs = deps.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS
+  const bodyIdleMs = deps.timeouts?.bodyIdleMs ?? BODY_IDLE_TIMEOUT_MS
 
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(deps.logger ?? {}),
@@ -66,6 +86,13 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: trustProxyOption(deps.trustProxy ?? false),
     bodyLimit: JSON_BODY_LIMIT,
+    // Headers must arrive within 30 s (408 through clientErrorHandler); no limit on a whole request,
+    // since a slow upload that keeps moving is fine (bodies have an idle timer instead, watchBodyIdle).
+    http: { headersTimeout: headersMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, headersMs) },
+    requestTimeout: 0,
+    // While draining, requests still arriving on open connections are served (with Connection: close)
+    // rather than answered with Fastify's own 503 body, which is not our error shape.
+    return503OnClosing: false,
     // Requests refused before routing (bad URL encoding, over-long ids) or before parsing (bad
     // bytes, huge headers) answer in our error shape too (DESIGN.md §2: errors are always that shape).
     frameworkErrors: (error, request, reply) => {
@@ -83,20 +110,28 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // Our answers are per person and per moment: no browser or proxy may keep them.
+    if (request.url.startsWith('/api/') || request.url === '/api') reply.header('cache-control', 'no-store')
+    watchBodyIdle(request, reply, bodyIdleMs)
   })
+  observeRequests(app)
 
   await app.register(helmet, { contentSecurityPolicy: { directives: cspDirectives(config) }, xFrameOptions: false })
-  // Limits are per route (`config.rateLimit`); nothing is limited by default.
+  // Limits are per route (`config.rateLimit`); nothing is limited by default. Counted in the shared
+  // store (every replica sees the same counts); checked after the session hook, so routes can
+  // count per person.
   await app.register(rateLimit, {
     global: false,
+    hook: 'preHandler',
+    store: rateLimitStoreClass(store),
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', 429, 'Too many requests; wait a moment and try again.', undefined, {
         'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
       }),
   })
-  await registerSession(app, { config, clock })
+  await registerSession(app, { config, clock, store })
 
-  const routeDeps: RouteDeps = { config, dingtalk }
+  const routeDeps: RouteDeps = { config, dingtalk, store, lifecycle }
   await app.register(healthRoutes, routeDeps)
   if (config.mode === 'sandbox' && deps.sandbox) await app.register(sandboxRoutes, { sandbox: deps.sandbox })
   await app.register(sessionRoutes, { ...routeDeps, clock })
@@ -112,7 +147,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
 }
 
 /** A hop count means "trust that many proxies in front of us" (Fastify accepts it only as a function in its types). */
-function trustProxyOption(trust: boolean | number): boolean | ((address: string, hop: number) => boolean) {
+function trustProxyOption(trust: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 

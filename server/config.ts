@@ -14,6 +14,10 @@ export interface AppConfig {
     maxFilesPerBatch: number
     loginsPerMinutePerAddress: number
     uploadsPerMinutePerUser: number
+    /** Uploads one person may have in flight at once (MAX_CONCURRENT_UPLOADS_PER_PERSON, ≥ 3). */
+    concurrentUploadsPerUser: number
+    /** Insertion requests per minute per person (INSERT_RATE_PER_MINUTE). */
+    insertionsPerMinutePerUser: number
   }
   /** Where a person can open a document: the emulator's HTML view in sandbox, alidocs in live mode. */
   documentUrl(docId: string): string

@@ -52,7 +52,11 @@ const EnvSchema = z.object({
   TRUST_PROXY: optionalString.pipe(
     z
       .string()
-      .regex(/^(true|false|\d{1,2})$/, 'must be true, false or a number of proxy hops')
+      .refine(
+        (s) => s.trim() !== 'true',
+        'never "true" (any client could claim any address): give the number of proxy hops or the proxies\' addresses',
+      )
+      .refine(isTrustProxyValue, 'must be false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs')
       .optional(),
   ),
   MAX_IMAGE_BYTES: positiveInt(20 * MiB),
@@ -60,9 +64,36 @@ const EnvSchema = z.object({
   MAX_FILES_PER_BATCH: intInRange(1, 200, 50),
   LOGIN_RATE_PER_MINUTE: positiveInt(60),
   UPLOAD_RATE_PER_MINUTE: positiveInt(120),
+  // Never below the H5's own 3 parallel uploads, or a well-behaved phone would be refused.
+  MAX_CONCURRENT_UPLOADS_PER_PERSON: intInRange(3, 1000, 6),
+  INSERT_RATE_PER_MINUTE: positiveInt(60),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((s) => /^rediss?:\/\//i.test(s) && URL.canParse(s), 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+      .optional(),
+  ),
+  METRICS_PORT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a port number')
+      .transform(Number)
+      .refine((n) => n <= 65535, 'must be a port number')
+      .optional(),
+  ),
+  METRICS_HOST: optionalString,
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional()),
   DATA_DIR: optionalString,
 })
+
+/** A hop count, or addresses/CIDRs of the proxies in front (what proxy-addr accepts). */
+function isTrustProxyValue(value: string): boolean {
+  const v = value.trim()
+  if (v === 'false' || /^\d{1,2}$/.test(v)) return true
+  return v
+    .split(',')
+    .every((part) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part.trim()) || /^(loopback|linklocal|uniquelocal)$/.test(part.trim()))
+}
 
 /** Every variable the app reads (documented one by one in .env.example). */
 export const ENV_VARS: readonly string[] = Object.keys(EnvSchema.shape)
@@ -74,8 +105,12 @@ export interface Env {
   config: AppConfig
   port: number
   host: string
-  /** Reverse-proxy trust for `X-Forwarded-*` (Fastify `trustProxy`). */
-  trustProxy: boolean | number
+  /** Reverse-proxy trust for `X-Forwarded-*` (Fastify `trustProxy`): off, a hop count, or proxy addresses. */
+  trustProxy: false | number | string[]
+  /** Shared store for several replicas; null = this process's memory and DATA_DIR. */
+  redisUrl: string | null
+  /** Where `/metrics` listens; null = nowhere. */
+  metrics: { port: number; host: string } | null
   logLevel: LogLevel
   dingtalk: { apiBase: string; oapiBase: string; appKey: string; appSecret: string }
   /** Sandbox only: where to find or start the emulator. */
@@ -138,6 +173,8 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       maxFilesPerBatch: e.MAX_FILES_PER_BATCH,
       loginsPerMinutePerAddress: e.LOGIN_RATE_PER_MINUTE,
       uploadsPerMinutePerUser: e.UPLOAD_RATE_PER_MINUTE,
+      concurrentUploadsPerUser: e.MAX_CONCURRENT_UPLOADS_PER_PERSON,
+      insertionsPerMinutePerUser: e.INSERT_RATE_PER_MINUTE,
     },
     // Replaced by server.ts in sandbox mode, where documents are viewed on the emulator.
     documentUrl: (docId) => `${alidocsOrigin}/i/nodes/${encodeURIComponent(docId)}`,
@@ -147,7 +184,9 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
     config,
     port: e.PORT,
     host: e.HOST ?? (live ? '0.0.0.0' : '127.0.0.1'),
-    trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : Number(e.TRUST_PROXY),
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
+    redisUrl: e.REDIS_URL ?? null,
+    metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST ?? '127.0.0.1' },
     logLevel: e.LOG_LEVEL ?? 'info',
     dingtalk: live
       ? { apiBase, oapiBase, appKey: e.DINGTALK_APP_KEY ?? '', appSecret: e.DINGTALK_APP_SECRET ?? '' }
@@ -155,4 +194,11 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
     emulator: live ? null : { url: e.EMULATOR_URL ?? null, port: e.EMULATOR_PORT },
     dataDir: resolve(e.DATA_DIR ?? '.data'),
   }
+}
+
+function trustProxyOf(value: string | undefined): false | number | string[] {
+  const v = value?.trim()
+  if (v === undefined || v === 'false') return false
+  if (/^\d{1,2}$/.test(v)) return Number(v)
+  return v.split(',').map((part) => part.trim())
 }

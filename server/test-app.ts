@@ -63,7 +63,14 @@ export function emulatorDingTalkClient(emulatorUrl: string): DingTalkApi {
  * absent) while still talking to the emulator, so live-only behaviour is testable offline.
  */
 export async function createTestApp(
-  opts: { mode?: 'sandbox' | 'live'; env?: Record<string, string>; trustProxy?: boolean; staticRoot?: string } = {},
+  opts: {
+    mode?: 'sandbox' | 'live'
+    env?: Record<string, string>
+    trustProxy?: boolean
+    staticRoot?: string
+    timeouts?: { headersMs?: number; bodyIdleMs?: number }
+    lifecycle?: { draining: boolean }
+  } = {},
 ): Promise<TestApp> {
   const emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
   const live = opts.mode === 'live'
@@ -88,6 +95,8 @@ export async function createTestApp(
     trustProxy: opts.trustProxy,
     clock,
     staticRoot: opts.staticRoot ?? null,
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
   })
 
   const inject = (o: InjectOptions) => app.inject(o)

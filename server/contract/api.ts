@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'idempotency_key_required',
   'resource_invalid',
   'internal_error',
+  'request_timeout',
+  'service_unavailable',
 ] as const
 export const ErrorCodeSchema = z.enum(ERROR_CODES)
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>
@@ -46,7 +48,13 @@ export type Mode = z.infer<typeof ModeSchema>
 
 // ---- health & config -------------------------------------------------------
 
-export const HealthResponseSchema = z.object({ status: z.literal('ok'), mode: ModeSchema })
+/** `status` is `degraded` while the shared store is unreachable (DESIGN.md §7 "Replicas"). */
+export const HealthResponseSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  mode: ModeSchema,
+  store: z.enum(['redis', 'local']),
+  storeReachable: z.boolean(),
+})
 export type HealthResponse = z.infer<typeof HealthResponseSchema>
 
 export const LimitsSchema = z.object({

@@ -37,7 +37,7 @@ import {
   ResourceUploadInfoResponseSchema,
   SearchDocsResponseSchema,
 } from './schemas'
-import { createTokenCache } from './token-cache'
+import { createTokenCache, type TokenCache, type TokenCacheOptions } from './token-cache'
 import type { DingTalkApi, Page, RecentDoc } from './types'
 
 export { DingTalkError, mapDingTalkError } from './errors'
@@ -76,6 +76,10 @@ export interface DingTalkClientConfig {
   uploadTimeoutMs?: number
   /** Randomness for backoff jitter; injectable for tests. */
   random?: () => number
+  /** The per-API budget; default one token bucket per API in this process (replicas share one in Redis). */
+  limiter?: { acquire(key: string): Promise<void> }
+  /** Builds the app token cache; default in this process (replicas share one token in Redis). */
+  tokenCache?: (opts: TokenCacheOptions) => TokenCache
 }
 
 type QueryValue = string | number | boolean | undefined
@@ -130,13 +134,15 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
   }
   // Validated here so a bad setting fails at start-up rather than on the first call.
   createTokenBucket({ ratePerSecond: cfg.requestsPerSecond ?? 18, burst: cfg.burst ?? 2, clock })
-  const limiter = createRateLimiter({
-    requestsPerSecond: cfg.requestsPerSecond ?? 18,
-    burst: cfg.burst ?? 2,
-    clock,
-    sleep,
-  })
-  const tokens = createTokenCache({
+  const limiter =
+    cfg.limiter ??
+    createRateLimiter({
+      requestsPerSecond: cfg.requestsPerSecond ?? 18,
+      burst: cfg.burst ?? 2,
+      clock,
+      sleep,
+    })
+  const tokens = (cfg.tokenCache ?? createTokenCache)({
     clock,
     // https://open.dingtalk.com/document/development/obtain-the-access-token-of-an-internal-app (§2.1)
     fetchToken: () =>

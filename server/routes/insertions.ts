@@ -8,7 +8,7 @@
  * it read the document first, for when the journal did not survive (ephemeral DATA_DIR, another instance).
  */
 import { createHash } from 'node:crypto'
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import {
   DocParamsSchema,
   IDEMPOTENCY_KEY_HEADER,
@@ -19,10 +19,11 @@ import {
 } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { IdempotencyStore } from '../services/idempotency-store'
-import { DocumentLocks, insertItems } from '../services/insertion'
+import { IDEMPOTENCY_TTL_MS, IdempotencyStore } from '../services/idempotency-store'
+import { insertItems } from '../services/insertion'
 import { createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion-journal'
 import { verifyResourceToken } from '../services/resource-token'
+import { fencedDingTalk, fencedJournal } from '../store/fencing'
 import type { RouteDeps } from './deps'
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/
@@ -38,13 +39,16 @@ export interface InsertionRouteOptions extends RouteDeps {
 
 /** Registers the insertion route with its own idempotency store and per-document lock. */
 export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async (app, opts) => {
-  const { config, dingtalk } = opts
+  const { config, dingtalk: unfencedDingTalk } = opts
   const now = opts.now ?? Date.now
+  const { store: shared } = opts
   const store = new IdempotencyStore<InsertionResponse>({ now })
-  const locks = new DocumentLocks()
-  const journal = opts.insertionJournal ?? createMemoryInsertionJournal({ now })
+  const sharedJournal = opts.insertionJournal ?? createMemoryInsertionJournal({ now })
 
-  app.post('/api/documents/:docId/insertions', async (request, reply) => {
+  const perPerson = (request: FastifyRequest) => request.user?.unionId ?? request.ip
+  const rateLimit = { max: config.limits.insertionsPerMinutePerUser, timeWindow: 60_000, keyGenerator: perPerson }
+
+  app.post('/api/documents/:docId/insertions', { config: { rateLimit } }, async (request, reply) => {
     const user = requireUser(request)
     const params = DocParamsSchema.safeParse(request.params)
     if (!params.success) throw new AppError('invalid_request', 400, 'The document id is not valid.')
@@ -84,8 +88,20 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
       .update(JSON.stringify([body.items.map((i) => [i.resourceToken, i.caption ?? null]), position, layout]))
       .digest('hex')
     const scope = { unionId: user.unionId, docId, key }
+    // The key's first body wins on every replica (the in-process store below only sees this one).
+    const claimed = await shared.claim(`idempotency:${JSON.stringify([scope.unionId, docId, key])}`, fingerprint, IDEMPOTENCY_TTL_MS)
+    if (claimed !== null && claimed !== fingerprint) {
+      throw new AppError(
+        'invalid_request',
+        400,
+        'This Idempotency-Key was already used for a different request; use a new key for new content.',
+      )
+    }
     const { result } = await store.run(scope, fingerprint, () =>
-      locks.run(docId, async (): Promise<InsertionResponse> => {
+      // One insertion per document at a time across replicas; the lease fences every write.
+      shared.withLock(`doc:${docId}`, async (lease): Promise<InsertionResponse> => {
+        const journal = fencedJournal(sharedJournal, lease)
+        const dingtalk = fencedDingTalk(unfencedDingTalk, lease)
         const id = journalId(scope, fingerprint)
         const entry = await journal.get(id)
         // The link is configuration, not history: give today's (the sandbox emulator may have moved).
@@ -100,8 +116,10 @@ export const insertionRoutes: FastifyPluginAsync<InsertionRouteOptions> = async 
         try {
           await journal.markDone(id, fingerprint, response)
         } catch (err) {
-          // The blocks are in; the entry stays "started", so a retry reads the document and still inserts nothing.
+          // The blocks are in, but success is only reported once it is recorded: the entry stays
+          // "started", so the client's retry reads the document, inserts nothing and gets the result.
           request.log.warn({ err }, 'insertion journal: could not record the result')
+          throw err
         }
         return response
       }),

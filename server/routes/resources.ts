@@ -7,7 +7,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { DocParamsSchema, ResourceQuerySchema } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { UploadRateLimiter, uploadResource } from '../services/upload'
+import { createUploadRateLimiter } from '../limits/rate-limit-store'
+import { withUploadSlot } from '../limits/upload-slots'
+import { uploadResource } from '../services/upload'
 import type { RouteDeps } from './deps'
 
 export interface ResourceRouteOptions extends RouteDeps {
@@ -17,9 +19,9 @@ export interface ResourceRouteOptions extends RouteDeps {
 
 /** Registers the upload route; its raw-body parser applies inside this plugin only. */
 export const resourceRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (app, opts) => {
-  const { config, dingtalk } = opts
+  const { config, dingtalk, store } = opts
   const now = opts.now ?? Date.now
-  const rateLimiter = new UploadRateLimiter(config.limits.uploadsPerMinutePerUser, now)
+  const rateLimiter = createUploadRateLimiter(store, config.limits.uploadsPerMinutePerUser)
 
   // Every Content-Type (JSON included, since the declared type is only a hint) reaches the handler
   // as the untouched request stream; nothing is buffered.
@@ -38,17 +40,20 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (a
       if (!query.success) throw new AppError('invalid_request', 400, 'Give one file name of at most 1024 characters in ?name=.')
       const body = request.body instanceof Readable ? request.body : request.raw
       try {
-        const resource = await uploadResource(
-          { dingtalk, config, rateLimiter, now },
-          {
-            docId: params.data.docId,
-            unionId: user.unionId,
-            // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
-            contentLength: request.headers['content-length'],
-            declaredType: request.headers['content-type'],
-            name: query.data.name,
-            body,
-          },
+        // At most MAX_CONCURRENT_UPLOADS_PER_PERSON at once (429 with Retry-After beyond).
+        const resource = await withUploadSlot(store, user.unionId, config.limits.concurrentUploadsPerUser, () =>
+          uploadResource(
+            { dingtalk, config, rateLimiter, now },
+            {
+              docId: params.data.docId,
+              unionId: user.unionId,
+              // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
+              contentLength: request.headers['content-length'],
+              declaredType: request.headers['content-type'],
+              name: query.data.name,
+              body,
+            },
+          ),
         )
         return reply.code(201).send(resource)
       } catch (err) {

@@ -5,7 +5,7 @@ import { type Clock, endSession, sessionCsrfToken, startSession } from '../auth/
 import type { RouteDeps } from './deps'
 
 /** Sign-in, who-am-I and sign-out (DESIGN.md §1.2, §2). */
-export const sessionRoutes: FastifyPluginAsyncZod<RouteDeps & { clock: Clock }> = async (app, { config, dingtalk, clock }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<RouteDeps & { clock: Clock }> = async (app, { config, dingtalk, clock, store }) => {
   app.post(
     '/api/session',
     {
@@ -33,7 +33,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteDeps & { clock: Clock }> 
   }))
 
   app.delete('/api/session', async (request, reply) => {
-    endSession(request)
+    await endSession(request, store)
     return reply.code(204).send()
   })
 }

@@ -56,6 +56,12 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
   { mediaType: 'text/csv', ext: 'csv', aliases: [], kind: 'file', isImage: false },
   { mediaType: 'application/zip', ext: 'zip', aliases: [], kind: 'file', isImage: false },
   { mediaType: 'video/mp4', ext: 'mp4', aliases: ['m4v'], kind: 'file', isImage: false },
+  { mediaType: 'video/quicktime', ext: 'mov', aliases: ['qt'], kind: 'file', isImage: false },
+  { mediaType: 'video/webm', ext: 'webm', aliases: [], kind: 'file', isImage: false },
+  { mediaType: 'audio/mpeg', ext: 'mp3', aliases: [], kind: 'file', isImage: false },
+  { mediaType: 'audio/mp4', ext: 'm4a', aliases: ['m4b', 'mp4'], kind: 'file', isImage: false },
+  { mediaType: 'audio/aac', ext: 'aac', aliases: [], kind: 'file', isImage: false },
+  { mediaType: 'audio/wav', ext: 'wav', aliases: ['wave'], kind: 'file', isImage: false },
 ]
 
 /** The accepted MIME types, for `GET /api/config` `limits.acceptedTypes`. */

@@ -10,60 +10,29 @@ import type { AppConfig } from '../config'
 import { AppError } from '../errors'
 import { DingTalkError, UPLOAD_URL_EXPIRED } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
+import type { UploadRateLimiter } from '../limits/rate-limit-store'
 import { toAppError } from './dingtalk-failure'
 import { extensionOf, sanitizeFileName } from './file-name'
 import { signResourceToken } from './resource-token'
-import { SNIFF_BYTES, sniffType } from './sniff-type'
+import { bytesRelayedTotal } from '../metrics/registry'
+import { PlainTextScanner, SNIFF_BYTES, sniffType } from './sniff-type'
 
 /** An upload URL that expires within this margin is not worth starting a PUT on. */
 const UPLOAD_URL_MARGIN_MS = 5_000
 /** The browser resends after this many seconds when the upload slot expired mid-PUT. */
 const EXPIRED_RETRY_AFTER_S = 1
-const WINDOW_MS = 60_000
 
 /** The body ended before, or ran past, its declared Content-Length. */
 class SizeMismatchError extends Error {
   override readonly name = 'SizeMismatchError'
 }
+/** Text whose later part turned out to carry markup (DESIGN.md §7: no markup anywhere in it). */
+class MarkupFoundError extends Error {
+  override readonly name = 'MarkupFoundError'
+}
 /** The browser went away (or its stream failed) before the body was complete. */
 class ClientAbortedError extends Error {
   override readonly name = 'ClientAbortedError'
-}
-
-/** Sliding one-minute window of upload starts per person (DESIGN.md §2: uploads 120/min per person). */
-export class UploadRateLimiter {
-  private readonly starts = new Map<string, number[]>()
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Records an upload start for `unionId`; false when that person is over the limit. */
-  take(unionId: string): boolean {
-    const now = this.now()
-    const recent = (this.starts.get(unionId) ?? []).filter((t) => now - t < WINDOW_MS)
-    if (recent.length >= this.perMinute) {
-      this.starts.set(unionId, recent)
-      return false
-    }
-    recent.push(now)
-    this.starts.set(unionId, recent)
-    if (this.starts.size > 10_000) this.forgetIdle(now)
-    return true
-  }
-
-  /** Seconds until the oldest counted start leaves the window. */
-  retryAfterSeconds(unionId: string): number {
-    const oldest = this.starts.get(unionId)?.[0] ?? this.now()
-    return Math.max(1, Math.ceil((oldest + WINDOW_MS - this.now()) / 1000))
-  }
-
-  private forgetIdle(now: number): void {
-    for (const [id, times] of this.starts) {
-      if (times.every((t) => now - t >= WINDOW_MS)) this.starts.delete(id)
-    }
-  }
 }
 
 /**
@@ -120,10 +89,13 @@ class UploadBody extends Readable {
     head: Buffer,
     headEnded: boolean,
     private readonly size: number,
+    /** For text: checks every further chunk before it is passed on, so markup never reaches DingTalk whole. */
+    private readonly textScanner?: PlainTextScanner,
   ) {
     super({ highWaterMark: 64 * 1024 })
     this.received = head.length
     this.push(head)
+    bytesRelayedTotal.inc(head.length)
     if (headEnded || source.readableEnded) {
       if (head.length === size) this.push(null)
       else this.fail(new SizeMismatchError('body shorter than Content-Length'))
@@ -150,12 +122,18 @@ class UploadBody extends Readable {
       this.fail(new SizeMismatchError('body longer than Content-Length'))
       return
     }
+    if (this.textScanner && !this.textScanner.push(chunk)) {
+      this.fail(new MarkupFoundError('text carries markup'))
+      return
+    }
+    bytesRelayedTotal.inc(chunk.length)
     if (!this.push(chunk)) this.source.pause()
   }
 
   private readonly onEnd = () => {
     this.detach()
     if (this.received !== this.size) this.fail(new SizeMismatchError('body shorter than Content-Length'))
+    else if (this.textScanner && !this.textScanner.end()) this.fail(new MarkupFoundError('text carries markup'))
     else this.push(null)
   }
 
@@ -183,6 +161,10 @@ class UploadBody extends Readable {
 
 function sizeMismatch(): AppError {
   return new AppError('size_mismatch', 400, 'The upload did not have the number of bytes its Content-Length announced.')
+}
+
+function markupFound(): AppError {
+  return new AppError('unsupported_type', 415, 'This text file contains web page or script markup, which cannot be attached.')
 }
 
 function interrupted(): AppError {
@@ -239,9 +221,10 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     throw new AppError('file_too_large', 413, `Files can be at most ${config.limits.maxFileBytes} bytes.`)
   }
   if (size === 0) throw new AppError('unsupported_type', 415, 'The file is empty.')
-  if (!ctx.rateLimiter.take(input.unionId)) {
+  const allowance = await ctx.rateLimiter.take(input.unionId)
+  if (!allowance.allowed) {
     throw new AppError('rate_limited', 429, 'Too many uploads in a minute; wait a moment.', undefined, {
-      'retry-after': String(ctx.rateLimiter.retryAfterSeconds(input.unionId)),
+      'retry-after': String(allowance.retryAfterSeconds),
     })
   }
 
@@ -261,7 +244,11 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     declaredType: input.declaredType,
   })
   if (!type) {
-    throw new AppError('unsupported_type', 415, 'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP and MP4 can.')
+    throw new AppError(
+      'unsupported_type',
+      415,
+      'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP, audio (MP3, M4A, WAV) and video (MP4, MOV, WebM) can.',
+    )
   }
   if (type.isImage && size > config.limits.maxImageBytes) {
     throw new AppError('file_too_large', 413, `Photos can be at most ${config.limits.maxImageBytes} bytes.`)
@@ -283,13 +270,20 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
   }
 
   const put = async (uploadUrl: string): Promise<void> => {
-    const body = new UploadBody(input.body, head, headEnded, size)
+    // Text was checked in its head; the rest is checked as it streams (markup anywhere refuses it).
+    let scanner: PlainTextScanner | undefined
+    if (type.mediaType.startsWith('text/') && !headEnded) {
+      scanner = new PlainTextScanner()
+      scanner.push(head)
+    }
+    const body = new UploadBody(input.body, head, headEnded, size, scanner)
     const controller = new AbortController()
     body.once('error', () => controller.abort())
     try {
       await dingtalk.putResource(uploadUrl, body, { mediaType: type.mediaType, size, signal: controller.signal })
     } catch (err) {
       if (body.failure instanceof SizeMismatchError) throw sizeMismatch()
+      if (body.failure instanceof MarkupFoundError) throw markupFound()
       if (body.failure instanceof ClientAbortedError) {
         input.body.destroy()
         throw interrupted()
@@ -298,6 +292,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     } finally {
       if (!body.destroyed) body.destroy()
     }
+    if (body.failure instanceof MarkupFoundError) throw markupFound()
     if (body.failure) throw body.failure instanceof SizeMismatchError ? sizeMismatch() : interrupted()
   }
 

@@ -86,6 +86,7 @@ function fallbackCode(status: number): string {
   if (status === 401) return 'unauthenticated'
   if (status === 403) return 'forbidden'
   if (status === 404) return 'not_found'
+  if (status === 408) return 'request_timeout'
   if (status === 413) return 'payload_too_large'
   if (status === 429) return 'rate_limited'
   if (status === 502 || status === 503 || status === 504) return 'dingtalk_unavailable'
@@ -137,12 +138,12 @@ export function toApiError(error: unknown): ApiError {
 
 /**
  * Whether trying the same call again later may succeed: no response (network, timeout), or the
- * server said 429 / 502 / 503.
+ * server said 408 (the connection stalled) / 429 / 502 / 503.
  */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ApiError)) return false
   if (error.code === 'network_error' || error.code === 'timeout') return true
-  return error.status === 429 || error.status === 502 || error.status === 503
+  return error.status === 408 || error.status === 429 || error.status === 502 || error.status === 503
 }
 
 /**
