@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
   lockLeaseMs?: number
   /** Longest wait for a document's lock before answering 503; default 120 s. */
   lockWaitMs?: number
+  /** Renew held locks while their work runs; default true (false only simulates a frozen holder in tests). */
+  renewLocks?: boolean
   logger?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void }
 }
 
@@ -164,6 +166,7 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
       const held = lease
       // Renew well inside the lease; a failed renewal only means check() will refuse the next write.
       const renewal = setInterval(() => {
+        if (opts.renewLocks === false) return
         run((c) => c.eval(LOCK_RENEW, 1, held.lockKey, held.holder, String(leaseMs))).catch(() => undefined)
       }, leaseMs / 3)
       renewal.unref()
