@@ -56,9 +56,11 @@ export interface BuildAppDeps {
   timeouts?: { headersMs?: number; bodyIdleMs?: number }
 }
 
-/** Process state the health routes report. */
+/** Process state the health routes report and a graceful stop waits on. */
 export interface Lifecycle {
   draining: boolean
+  /** Requests being answered right now (a graceful stop waits for them). */
+  inFlight?: number
 }
 
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
@@ -110,6 +112,10 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    lifecycle.inFlight = (lifecycle.inFlight ?? 0) + 1
+    reply.raw.once('close', () => {
+      lifecycle.inFlight = (lifecycle.inFlight ?? 1) - 1
+    })
     // Our answers are per person and per moment: no browser or proxy may keep them.
     if (request.url.startsWith('/api/') || request.url === '/api') reply.header('cache-control', 'no-store')
     watchBodyIdle(request, reply, bodyIdleMs)

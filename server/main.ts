@@ -7,6 +7,8 @@ import { startServer } from './server'
 const SHUTDOWN_GRACE_MS = 20_000
 /** A shutdown still not done by then is cut short. */
 const SHUTDOWN_HARD_LIMIT_MS = 25_000
+/** Readiness answers 503 this long before the listener closes, so health-checking balancers move away first. */
+const SHUTDOWN_ANNOUNCE_MS = 1_000
 
 // A local `.env` (see .env.example) fills in what the shell did not set.
 if (existsSync('.env')) process.loadEnvFile('.env')
@@ -35,7 +37,7 @@ try {
       console.error('Shutdown took too long; exiting.')
       process.exit(1)
     }, SHUTDOWN_HARD_LIMIT_MS).unref()
-    server.drain(SHUTDOWN_GRACE_MS).then(
+    server.drain(SHUTDOWN_GRACE_MS, { announceMs: SHUTDOWN_ANNOUNCE_MS }).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('Shutdown failed:', error)

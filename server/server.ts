@@ -25,10 +25,11 @@ export interface RunningServer {
   metricsUrl: string | null
   app: FastifyInstance
   /**
-   * Graceful stop: readiness turns 503, the listener stops accepting, requests in flight (uploads,
-   * insertions) get up to `graceMs` to finish, then everything closes.
+   * Graceful stop: readiness turns 503 (for `announceMs`, so a load balancer polling it notices),
+   * then the listener stops accepting, requests in flight (uploads, insertions) get up to
+   * `graceMs` to finish, and everything closes.
    */
-  drain(graceMs: number): Promise<void>
+  drain(graceMs: number, opts?: { announceMs?: number }): Promise<void>
   /** Stops the server, then the emulator if this call started it. */
   close(): Promise<void>
 }
@@ -110,16 +111,19 @@ export async function startServer(env: Record<string, string | undefined>, opts:
       emulatorUrl,
       metricsUrl: metrics?.url ?? null,
       app: running,
-      async drain(graceMs) {
+      async drain(graceMs, drainOpts = {}) {
         lifecycle.draining = true
-        // Requests in flight keep running; after the grace period whatever is left is cut off.
-        const cutOff = setTimeout(() => running.server.closeAllConnections(), graceMs)
-        cutOff.unref()
-        try {
-          await closeAll()
-        } finally {
-          clearTimeout(cutOff)
+        if (drainOpts.announceMs) await new Promise((resolve) => setTimeout(resolve, drainOpts.announceMs))
+        // Stop accepting connections; requests in flight (on open connections too) keep going.
+        running.server.close()
+        running.server.closeIdleConnections()
+        const deadline = Date.now() + graceMs
+        while ((lifecycle.inFlight ?? 0) > 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
         }
+        // Whatever is still running after the grace period is cut off.
+        running.server.closeAllConnections()
+        await closeAll()
       },
       close: closeAll,
     }
