@@ -21,6 +21,8 @@ export default defineConfig({
     alias: {
       '@': path('./src'),
       '@contract': path('./server/contract'),
+      // The test toolkit (never imported by production code: an ESLint rule enforces it).
+      '@testing': path('./testing'),
     },
   },
   server: {
@@ -60,7 +62,7 @@ export default defineConfig({
           name: 'replicas',
           environment: 'node',
           include: ['server/**/*.replicas.ts'],
-          globalSetup: ['server/drills/support/replicas-setup.ts'],
+          globalSetup: ['testing/drills/replicas-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEED } from './emulator/seed'
 import { AppError } from './errors'
-import { ACCEPTED_MEDIA_TYPES } from './services/media-types'
-import { createTestApp, type TestApp } from './test-app'
+import { ACCEPTED_MEDIA_TYPES } from './services/upload/media-types'
+import { createTestApp, type TestApp } from '@testing/test-app'
 
 let t: TestApp
 afterEach(async () => {
@@ -114,13 +114,12 @@ describe('error envelope', () => {
   it('passes AppError details and headers through', async () => {
     t = await createTestApp()
     t.app.get('/api/partial', { config: { public: true } }, async () => {
-      throw new AppError(
-        'dingtalk_unavailable',
-        503,
-        'Some items are not in yet.',
-        { blocks: [], pendingResourceIds: ['r1'] },
-        { 'retry-after': '7' },
-      )
+      throw new AppError('dingtalk_unavailable', {
+        status: 503,
+        message: 'Some items are not in yet.',
+        details: { blocks: [], pendingResourceIds: ['r1'] },
+        headers: { 'retry-after': '7' },
+      })
     })
     const r = await t.inject({ method: 'GET', url: '/api/partial' })
     expect(r.statusCode).toBe(503)

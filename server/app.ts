@@ -23,8 +23,8 @@ import { insertionRoutes } from './routes/insertions'
 import { resourceRoutes } from './routes/resources'
 import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
-import type { InsertionJournal } from './services/insertion-journal'
-import type { SandboxControl } from './services/sandbox'
+import type { InsertionJournal } from './services/insertion/insertion-journal'
+import type { SandboxControl } from './services/sandbox/sandbox-control'
 import { BODY_IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, watchBodyIdle } from './limits/body-idle'
 import { rateLimitStoreClass } from './limits/rate-limit-store'
 import { observeRequests } from './metrics/http'
@@ -124,15 +124,19 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
 
   await app.register(helmet, { contentSecurityPolicy: { directives: cspDirectives(config) }, xFrameOptions: false })
   // Limits are per route (`config.rateLimit`); nothing is limited by default. Counted in the shared
-  // store (every replica sees the same counts); checked after the session hook, so routes can
-  // count per person.
+  // store (every replica sees the same counts); checked after the session hook (onRequest), so
+  // routes can count per person.
   await app.register(rateLimit, {
     global: false,
-    hook: 'preHandler',
+    hook: 'preValidation',
     store: rateLimitStoreClass(store),
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', 429, 'Too many requests; wait a moment and try again.', undefined, {
-        'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+      new AppError('rate_limited', {
+        status: 429,
+        message: 'Too many requests; wait a moment and try again.',
+        headers: {
+          'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+        },
       }),
   })
   await registerSession(app, { config, clock, store })

@@ -1,5 +1,5 @@
 /**
- * Production hardening (DESIGN.md §7): stalled requests get 408, per-person caps answer 429 with
+ * Production hardening (docs/api.md): stalled requests get 408, per-person caps answer 429 with
  * Retry-After, `/api/*` is never cached, signing out ends the session on the server, and text
  * carrying markup anywhere is refused.
  */
@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorBodySchema } from '@contract/api'
 import { SEED } from './emulator/seed'
-import { createTestApp, type TestApp } from './test-app'
-import { emulatorState } from './routes/test-fixtures'
+import { createTestApp, type TestApp } from '@testing/test-app'
+import { getState } from '@testing/emulator-control'
 
 const DOC = SEED.docs.sitePhotos.docId
 let t: TestApp | undefined
@@ -85,7 +85,7 @@ describe('stalled requests', () => {
     const got = parseAnswer(await answer)
     expect(got.status).toBe(408)
     expect(got.body.code).toBe('request_timeout')
-    expect((await emulatorState(t.emulatorUrl)).resources.filter((r) => r.uploaded)).toEqual([])
+    expect((await getState(t.emulatorUrl)).resources.filter((r) => r.uploaded)).toEqual([])
   })
 
   it('lets a slow body that keeps moving finish', async () => {
@@ -148,7 +148,12 @@ describe('per-person caps', () => {
     const owner = await t.signIn('zhangwei')
     const other = await t.signIn('lina')
     const post = (who: typeof owner) =>
-      t!.inject({ method: 'POST', url: `/api/documents/${DOC}/insertions`, headers: who.headers, payload: { items: [] } })
+      t!.inject({
+        method: 'POST',
+        url: `/api/documents/${DOC}/insertions`,
+        headers: { ...who.headers, 'idempotency-key': `key-${Math.random().toString(36).slice(2, 12)}` },
+        payload: { items: [] },
+      })
     expect((await post(owner)).statusCode).not.toBe(429)
     expect((await post(owner)).statusCode).not.toBe(429)
     const limited = await post(owner)

@@ -1,5 +1,5 @@
 /**
- * What operators rely on (DESIGN.md §7): `/metrics` on its own listener only, and a graceful stop
+ * What operators rely on (docs/api.md): `/metrics` on its own listener only, and a graceful stop
  * that turns readiness to 503 first and lets an upload in flight finish.
  */
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -12,8 +12,8 @@ import { emulatorOptionsFromEnv, startEmulator } from './emulator/index'
 import { parseEnv } from './env'
 import { instrumentDingTalk } from './metrics/dingtalk'
 import { startMetricsListener, type MetricsListener } from './metrics/listener'
-import { openFileInsertionJournal } from './services/insertion-journal'
-import { createSandboxControl } from './services/sandbox'
+import { openFileInsertionJournal } from './services/insertion/insertion-journal'
+import { createSandboxControl } from './services/sandbox/sandbox-control'
 import { openStore } from './store/open-store'
 
 export interface RunningServer {

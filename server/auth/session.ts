@@ -1,5 +1,5 @@
 /**
- * The session cookie and the request guard (DESIGN.md §2): a signed and encrypted cookie
+ * The session cookie and the request guard (docs/api.md#session): a signed and encrypted cookie
  * (@fastify/secure-session) holding who signed in and their CSRF token, checked on every request
  * in an `onRequest` hook — before any body is read, so an unauthenticated upload is refused
  * without receiving its bytes.
@@ -65,7 +65,7 @@ export async function registerSession(app: FastifyInstance, opts: { config: AppC
       request.user = null
     }
     const stateChanging = !SAFE_METHODS.has(request.method)
-    if (!route.config.public && !request.user) throw new AppError('unauthenticated', 401, 'Sign in first.')
+    if (!route.config.public && !request.user) throw new AppError('unauthenticated', { status: 401, message: 'Sign in first.' })
     if (!stateChanging) return
     checkOrigin(request, config)
     if (!route.config.csrfExempt) checkCsrf(request)
@@ -90,7 +90,7 @@ function checkOrigin(request: FastifyRequest, config: AppConfig): void {
   if (origin === undefined) return
   const expected = config.publicOrigin ?? `${request.protocol}://${request.host}`
   if (normaliseOrigin(origin) !== normaliseOrigin(expected)) {
-    throw new AppError('csrf_failed', 403, 'This request came from another site.')
+    throw new AppError('csrf_failed', { status: 403, message: 'This request came from another site.' })
   }
 }
 
@@ -106,7 +106,10 @@ function checkCsrf(request: FastifyRequest): void {
   const sent = request.headers[CSRF_HEADER]
   const expected = request.session.get('csrfToken')
   if (typeof sent !== 'string' || typeof expected !== 'string' || !constantTimeEqual(sent, expected)) {
-    throw new AppError('csrf_failed', 403, `Missing or wrong ${CSRF_HEADER} header; use the csrfToken from the session.`)
+    throw new AppError('csrf_failed', {
+      status: 403,
+      message: `Missing or wrong ${CSRF_HEADER} header; use the csrfToken from the session.`,
+    })
   }
 }
 
@@ -130,7 +133,7 @@ export function startSession(request: FastifyRequest, user: SessionUser, clock: 
 /** The CSRF token of the current session (the guard has already ensured there is one). */
 export function sessionCsrfToken(request: FastifyRequest): string {
   const token = request.session.get('csrfToken')
-  if (!token) throw new AppError('unauthenticated', 401, 'Sign in first.')
+  if (!token) throw new AppError('unauthenticated', { status: 401, message: 'Sign in first.' })
   return token
 }
 

@@ -48,7 +48,7 @@ export type Mode = z.infer<typeof ModeSchema>
 
 // ---- health & config -------------------------------------------------------
 
-/** `status` is `degraded` while the shared store is unreachable (DESIGN.md §7 "Replicas"). */
+/** `status` is `degraded` while the shared store is unreachable (docs/api.md "Health and configuration"). */
 export const HealthResponseSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   mode: ModeSchema,
@@ -177,6 +177,11 @@ export const ResourceKindSchema = z.enum(['image', 'file'])
 export type ResourceKind = z.infer<typeof ResourceKindSchema>
 
 export const ResourceQuerySchema = z.object({ name: z.string().max(1024).optional() })
+/**
+ * The headers an upload is judged by (the body is the raw file). Content-Length is checked by the
+ * upload service, which answers 411 without it; Content-Type is only a hint between sibling types.
+ */
+export const ResourceHeadersSchema = z.object({ 'content-length': z.string().optional(), 'content-type': z.string().optional() }).loose()
 export const ResourceResponseSchema = z.object({
   resourceId: z.string(),
   resourceUrl: z.string(),
@@ -243,3 +248,10 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
  */
 export const IDEMPOTENCY_RETRY_HEADER = 'idempotency-retry'
 export const CSRF_HEADER = 'x-csrf-token'
+/**
+ * The headers of an insertion. The Idempotency-Key is required (428 without it, 400 when malformed);
+ * the route checks it before the body so that a missing key is named first.
+ */
+export const InsertionHeadersSchema = z
+  .object({ [IDEMPOTENCY_KEY_HEADER]: z.string().optional(), [IDEMPOTENCY_RETRY_HEADER]: z.string().optional() })
+  .loose()

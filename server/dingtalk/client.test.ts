@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createManualClock, startEmulator } from '../emulator'
 import { SEED } from '../emulator/seed'
 import type { DingTalkClientConfig } from './client'
-import { failure, recordingClient } from './test-support'
+import { failure, recordingClient } from '@testing/dingtalk-client'
 
 const APP_KEY = 'ding-emulator-app'
 const APP_SECRET = 'emulator-secret'

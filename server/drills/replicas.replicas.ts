@@ -9,12 +9,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HealthResponseSchema, IDEMPOTENCY_KEY_HEADER, InsertionResponseSchema, type ResourceResponse } from '../contract/api'
-import { ApiClient, H5_LIKE_RETRY, type RetryPolicy } from './support/api-client'
-import { appendedSources, attachBatch, mapLimit } from './support/batches'
-import { addFault, clearFaults, editablePairs, getRequests, getState, imageSources, type EditorAndDoc } from './support/emulator-control'
-import { httpRequest, parseJson } from './support/http'
-import { makePhotos, type Photo } from './support/photos'
-import { startReplicaCluster, type ReplicaCluster } from './support/replica-cluster'
+import { ApiClient, H5_LIKE_RETRY, type RetryPolicy } from '@testing/drills/api-client'
+import { appendedSources, attachBatch, mapLimit } from '@testing/drills/batches'
+import { addFault, clearFaults, editablePairs, getRequests, getState, imageSources, type EditorAndDoc } from '@testing/emulator-control'
+import { httpRequest, parseJson } from '@testing/http'
+import { makePhotos, type Photo } from '@testing/sample-files'
+import { startReplicaCluster, type ReplicaCluster } from '@testing/drills/replica-cluster'
 
 const LOGIN_RATE = 20
 /** Patient like the H5 (which honours Retry-After for minutes), so a Redis restart is ridden out. */

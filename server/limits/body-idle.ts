@@ -1,5 +1,5 @@
 /**
- * A request body that stops arriving must not hold its connection forever (DESIGN.md §7: 408
+ * A request body that stops arriving must not hold its connection forever (docs/api.md "Errors": 408
  * `request_timeout` after 60 s without a byte). This is an idle timer per read, not a limit on the
  * whole request: a slow upload that keeps moving on a weak link is fine. It watches the socket's
  * byte count instead of listening to the body, so it never changes how the body is read, and it
@@ -9,7 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, errorHandler } from '../errors'
 
-/** Default idle limit for request bodies (DESIGN.md §7). */
+/** Default idle limit for request bodies (docs/api.md "Errors"). */
 export const BODY_IDLE_TIMEOUT_MS = 60_000
 /** Default limit for the request line and headers to arrive (Node's `headersTimeout`). */
 export const HEADERS_TIMEOUT_MS = 30_000
@@ -50,7 +50,10 @@ export function watchBodyIdle(request: FastifyRequest, reply: FastifyReply, idle
     if (now - lastProgress < idleMs) return
     stop()
     request.log.info({ idleMs }, 'request body idle; closing with 408')
-    const error = new AppError('request_timeout', 408, `No data arrived for ${Math.round(idleMs / 1000)} s; send the request again.`)
+    const error = new AppError('request_timeout', {
+      status: 408,
+      message: `No data arrived for ${Math.round(idleMs / 1000)} s; send the request again.`,
+    })
     errorHandler(error, request, reply)
     // Close once the answer is out; whatever was reading the body then fails as interrupted.
     reply.raw.once('finish', () => raw.destroy())

@@ -17,8 +17,10 @@ export async function withUploadSlot<T>(store: SharedStore, unionId: string, max
   const key = `uploads-in-flight:${unionId}`
   const slot = await store.acquireSlot(key, max, SLOT_LEASE_MS)
   if (slot === null) {
-    throw new AppError('rate_limited', 429, `At most ${max} uploads at a time; the rest wait their turn.`, undefined, {
-      'retry-after': String(SLOT_RETRY_AFTER_S),
+    throw new AppError('rate_limited', {
+      status: 429,
+      message: `At most ${max} uploads at a time; the rest wait their turn.`,
+      headers: { 'retry-after': String(SLOT_RETRY_AFTER_S) },
     })
   }
   const renewal = setInterval(() => {

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { ConfigResponseSchema, HealthResponseSchema } from '@contract/api'
 import { AppError } from '../errors'
-import { ACCEPTED_MEDIA_TYPES } from '../services/media-types'
+import { ACCEPTED_MEDIA_TYPES } from '../services/upload/media-types'
 import type { RouteDeps } from './deps'
 
 /**
- * `GET /api/health`, `GET /api/health/ready` and `GET /api/config` (DESIGN.md §2, §7): public,
+ * `GET /api/health`, `GET /api/health/ready` and `GET /api/config` (docs/api.md): public,
  * no DingTalk calls. Health says how the process is; readiness says whether a load balancer
  * should send it requests (not while the shared store is unreachable or the process drains).
  */
@@ -22,10 +22,18 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { conf
 
   app.get('/api/health/ready', { config: { public: true } }, async () => {
     if (lifecycle.draining) {
-      throw new AppError('service_unavailable', 503, 'This server is shutting down.', undefined, { 'retry-after': '1' })
+      throw new AppError('service_unavailable', {
+        status: 503,
+        message: 'This server is shutting down.',
+        headers: { 'retry-after': '1' },
+      })
     }
     if (!(await store.ping())) {
-      throw new AppError('service_unavailable', 503, 'The shared store is unreachable.', undefined, { 'retry-after': '2' })
+      throw new AppError('service_unavailable', {
+        status: 503,
+        message: 'The shared store is unreachable.',
+        headers: { 'retry-after': '2' },
+      })
     }
     return { ready: true }
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createLocalStore } from './local'
-import { describeSharedStore } from './store-contract'
+import { describeSharedStore } from '@testing/store-contract'
 
 describeSharedStore('local', () => createLocalStore())
 

@@ -1,8 +1,8 @@
 /**
- * Picks the shared store by REDIS_URL (DESIGN.md §7 "Replicas"): without it, this process keeps
+ * Picks the shared store by REDIS_URL (docs/api.md "Health and configuration"): without it, this process keeps
  * everything (memory and the file journal in DATA_DIR); with it, Redis holds what replicas share.
  */
-import type { InsertionJournal } from '../services/insertion-journal'
+import type { InsertionJournal } from '../services/insertion/insertion-journal'
 import type { DingTalkClientConfig } from '../dingtalk/client'
 import { createSharedDingTalkLimiter, sharedTokenCache } from './dingtalk-budget'
 import { createLocalStore } from './local'

@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../errors'
-import { startRedisProcess, type RedisProcess } from '../drills/support/redis-process'
+import { startRedisProcess, type RedisProcess } from '@testing/drills/redis-process'
 import { createRedisStore, type RedisStore } from './redis'
 import { createRedisInsertionJournal } from './redis-journal'
-import { describeSharedStore } from './store-contract'
+import { describeSharedStore } from '@testing/store-contract'
 
 let redis: RedisProcess
 const stores: RedisStore[] = []

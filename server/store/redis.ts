@@ -41,8 +41,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** A lease that lapsed or was taken over: the holder must stop writing. */
 export function leaseLost(): AppError {
-  return new AppError('service_unavailable', 503, 'Another server took over this document; try again.', undefined, {
-    'retry-after': '1',
+  return new AppError('service_unavailable', {
+    status: 503,
+    message: 'Another server took over this document; try again.',
+    headers: { 'retry-after': '1' },
   })
 }
 

@@ -1,5 +1,5 @@
 /**
- * Shared state behind one interface (docs/architecture.md "Replicas"): `local` keeps it in this
+ * Shared state behind one interface (README "Running several replicas"): `local` keeps it in this
  * process (one replica, today's behaviour), `redis` keeps it in Redis so every replica of one
  * deployment sees the same limits, revocations, locks, budget and token. Chosen by `REDIS_URL`.
  */
@@ -13,8 +13,10 @@ export const STORE_RETRY_AFTER_S = 2
 
 /** The shared store could not be reached (or answered too late): the request answers 503. */
 export function storeUnavailable(): AppError {
-  return new AppError('service_unavailable', 503, 'The service is briefly unavailable; try again shortly.', undefined, {
-    'retry-after': String(STORE_RETRY_AFTER_S),
+  return new AppError('service_unavailable', {
+    status: 503,
+    message: 'The service is briefly unavailable; try again shortly.',
+    headers: { 'retry-after': String(STORE_RETRY_AFTER_S) },
   })
 }
 

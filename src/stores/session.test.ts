@@ -3,7 +3,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { useSessionStore } from './session'
 import { setPlatform, PlatformError, type Platform } from '@/platform'
 import { http } from '@/api/http'
-import { errorReply, installFakeApi, type FakeApi } from '@/testing/fake-api'
+import { errorReply, installFakeApi, type FakeApi } from '@testing/fake-api'
 
 const CONFIG = (mode: 'sandbox' | 'live', corpId = 'ding-emulator-corp') => ({
   status: 200,

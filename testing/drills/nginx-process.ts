@@ -13,7 +13,7 @@ import { freePort } from './free-port'
 
 export const NGINX_BINARY =
   process.env['NGINX_PATH'] ?? (spawnSync('sh', ['-c', 'command -v nginx']).stdout?.toString().trim() || '/usr/sbin/nginx')
-const SHIPPED_CONFIG = fileURLToPath(new URL('../../../deploy/nginx/doc-attach.conf', import.meta.url))
+const SHIPPED_CONFIG = fileURLToPath(new URL('../../deploy/nginx/doc-attach.conf', import.meta.url))
 const START_TIMEOUT_MS = 15_000
 
 export interface NginxProcess {

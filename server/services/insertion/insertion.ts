@@ -11,12 +11,12 @@
  * duplicates, and keeps the order by placing each missing item right after the previous item's block.
  */
 import type { InsertedBlock, InsertionIncompleteDetails, Layout, Position } from '@contract/api'
-import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
-import type { BlockElement, DingTalkApi, InlineElement, StoredBlock } from '../dingtalk/types'
-import type { InsertBlockRequest } from '../dingtalk/schemas'
-import { AppError } from '../errors'
-import { toAppError } from './dingtalk-failure'
-import type { ResourceClaims } from './resource-token'
+import { DingTalkError, INVALID_RESPONSE } from '../../dingtalk/errors'
+import type { BlockElement, DingTalkApi, InlineElement, StoredBlock } from '../../dingtalk/types'
+import type { InsertBlockRequest } from '../../dingtalk/schemas'
+import { AppError } from '../../errors'
+import { toAppError } from '../../errors'
+import type { ResourceClaims } from '../upload/resource-token'
 
 /** Attempts for one insert/append whose failure was retryable (503, timeouts, throttling). */
 const MAX_ATTEMPTS = 3
@@ -278,7 +278,7 @@ class Batch {
   }
 
   private positionGone(): AppError {
-    return new AppError('invalid_request', 400, 'The chosen position is no longer in the document; choose it again.')
+    return new AppError('invalid_request', { status: 400, message: 'The chosen position is no longer in the document; choose it again.' })
   }
 
   /**

@@ -3,7 +3,7 @@
  * in `npm test`, Redis in `npm run test:replicas` (against a real redis-server).
  */
 import { describe, expect, it } from 'vitest'
-import type { SharedStore } from './types'
+import type { SharedStore } from '../server/store/types'
 
 const unique = () => Math.random().toString(36).slice(2)
 

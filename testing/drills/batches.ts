@@ -1,7 +1,7 @@
 /** Uploading and inserting batches of photos the way the H5 does, for drills and the benchmark. */
-import type { InsertionResponse, Layout, ResourceResponse } from '../../contract/api'
+import type { InsertionResponse, Layout, ResourceResponse } from '../../server/contract/api'
 import type { ApiClient } from './api-client'
-import type { Photo } from './photos'
+import type { Photo } from '../sample-files'
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

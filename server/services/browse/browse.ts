@@ -5,10 +5,10 @@
  * DingTalk APIs: dingtalk-open-api.md §6.2 (wiki v2), §6.3 (links), §6.5 (recent/search), §5.2 (blocks).
  */
 import type { BlockSummary, DocNode, DocumentsResponse, NodesResponse, ResolveResponse, WorkspacesResponse } from '@contract/api'
-import type { AppConfig } from '../config'
-import { DingTalkError } from '../dingtalk/errors'
-import type { DingTalkApi, StoredBlock, WikiNode, WikiWorkspace } from '../dingtalk/types'
-import { AppError } from '../errors'
+import type { AppConfig } from '../../config'
+import { DingTalkError } from '../../dingtalk/errors'
+import type { DingTalkApi, StoredBlock, WikiNode, WikiWorkspace } from '../../dingtalk/types'
+import { AppError } from '../../errors'
 import { decodeCursor, encodeCursor } from './cursor'
 
 /** DingTalk's page-size maxima (§6.2: workspaces 30, nodes 50). */
@@ -57,7 +57,7 @@ export async function listNodes(ctx: Ctx, parentId: string, cursor: string | und
     return { items: page.items.map((n) => toDocNode(ctx.config, n)), nextCursor: encodeCursor('nodes', parentId, page.nextToken) }
   } catch (error) {
     if (error instanceof DingTalkError && error.appCode === 'document_not_found') {
-      throw new AppError('not_found', 404, 'That folder does not exist or was deleted.')
+      throw new AppError('not_found', { status: 404, message: 'That folder does not exist or was deleted.' })
     }
     throw error
   }
@@ -110,7 +110,8 @@ const ALIDOCS_NODE_URL = /^https:\/\/alidocs\.dingtalk\.(?:com|io)\/i\/nodes\/([
  */
 export async function resolveDocument(ctx: Ctx, rawUrl: string): Promise<ResolveResponse> {
   const text = rawUrl.trim()
-  if (!URL.canParse(text)) throw new AppError('invalid_url', 400, 'That is not a link. Paste the address of a DingTalk document.')
+  if (!URL.canParse(text))
+    throw new AppError('invalid_url', { status: 400, message: 'That is not a link. Paste the address of a DingTalk document.' })
   const url = new URL(text)
   const docId = localDocId(ctx.config, text, url)
   let node: WikiNode
@@ -119,11 +120,11 @@ export async function resolveDocument(ctx: Ctx, rawUrl: string): Promise<Resolve
   } else if (url.protocol === 'https:') {
     node = await nodeByUrl(ctx, url.href)
   } else {
-    throw new AppError('invalid_url', 400, 'Only https links to DingTalk documents can be used.')
+    throw new AppError('invalid_url', { status: 400, message: 'Only https links to DingTalk documents can be used.' })
   }
-  if (node.permissionRole === 'NONE') throw new AppError('forbidden', 403, 'You do not have access to that document.')
+  if (node.permissionRole === 'NONE') throw new AppError('forbidden', { status: 403, message: 'You do not have access to that document.' })
   const doc = toDocNode(ctx.config, node)
-  if (doc.kind !== 'document') throw new AppError('invalid_url', 400, 'That link is not a DingTalk document.')
+  if (doc.kind !== 'document') throw new AppError('invalid_url', { status: 400, message: 'That link is not a DingTalk document.' })
   return { docId: doc.docId, name: doc.name, url: doc.url, editable: doc.editable }
 }
 
@@ -133,7 +134,7 @@ async function nodeByUrl(ctx: Ctx, href: string): Promise<WikiNode> {
     return await ctx.dingtalk.getNodeByUrl(href, ctx.operatorId)
   } catch (error) {
     if (error instanceof DingTalkError && error.appCode === 'invalid_request') {
-      throw new AppError('invalid_url', 400, 'That link is not a DingTalk document link.')
+      throw new AppError('invalid_url', { status: 400, message: 'That link is not a DingTalk document link.' })
     }
     throw error
   }

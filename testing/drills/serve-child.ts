@@ -5,8 +5,8 @@
  *   → parent: {type:"ready", url, emulatorUrl}  {type:"memory", usage}
  *   ← parent: {type:"memory", gc?: true}  {type:"stop"}
  */
-import { startServer } from '../../server'
-import { startEmulator } from '../../emulator/index'
+import { startServer } from '../../server/server'
+import { startEmulator } from '../../server/emulator/index'
 
 interface Running {
   url: string

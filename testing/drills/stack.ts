@@ -1,13 +1,13 @@
 /**
  * An emulator plus our server in this process, wired the way sandbox mode wires them when
- * EMULATOR_URL is set (TEAM.md "Server"), for drills that need both listening on loopback.
+ * EMULATOR_URL is set (README.md, configuration), for drills that need both listening on loopback.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startServer } from '../../server'
-import { startEmulator } from '../../emulator/index'
-import type { Clock } from '../../emulator/clock'
+import { startServer } from '../../server/server'
+import { startEmulator } from '../../server/emulator/index'
+import type { Clock } from '../../server/emulator/clock'
 
 /** A 32+ character secret shared by every server of one drill, so sessions survive a restart. */
 export const DRILL_SESSION_SECRET = 'drill-session-secret-0123456789-abcdefghijklmnop'

@@ -4,7 +4,7 @@
  * replicas" describes, for the replica drills and the benchmark's scale phase. Anything that fails
  * to start stops everything already started and throws.
  */
-import { startEmulator } from '../../emulator/index'
+import { startEmulator } from '../../server/emulator/index'
 import { startNginx, type NginxProcess } from './nginx-process'
 import { startChildServer, type ChildServer } from './processes'
 import { startRedisProcess, type RedisProcess } from './redis-process'

@@ -1,4 +1,7 @@
-/** Small, distinct, deterministic JPEGs for drills (real JPEG bytes, so the server's sniffing accepts them). */
+/**
+ * Sample files for server tests and drills, generated at run time (nothing binary is committed):
+ * real bytes, so the server's type sniffing accepts them.
+ */
 import sharp from 'sharp'
 import { createRng } from './prng'
 
@@ -29,4 +32,20 @@ export async function makePhotos(
     photos.push({ name: `${opts.prefix ?? 'photo'}-${String(i + 1).padStart(3, '0')}.jpg`, bytes })
   }
   return photos
+}
+
+/** A PNG of `width`×`height` pixels with a colour derived from `seed`. */
+export async function makePng(seed = 1, width = 8, height = 8): Promise<Buffer> {
+  const channel = (n: number) => (seed * n) % 256
+  return sharp({ create: { width, height, channels: 3, background: { r: channel(37), g: channel(91), b: channel(53) } } })
+    .png()
+    .toBuffer()
+}
+
+/** A tiny but real PDF (enough for type sniffing; readers would open it). */
+export function makePdf(title = 'Report'): Buffer {
+  return Buffer.from(
+    `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n` +
+      `% ${title}\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
+  )
 }

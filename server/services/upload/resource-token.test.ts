@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 import { RESOURCE_TOKEN_MAX_AGE_MS, signResourceToken, verifyResourceToken, type ResourceClaims } from './resource-token'
 
 const SECRET = 'x'.repeat(40)

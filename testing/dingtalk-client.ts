@@ -3,8 +3,8 @@
  * instead of slept, and the DingTalkError a failing call rejects with.
  */
 import { expect } from 'vitest'
-import { createDingTalkClient, DingTalkError, type DingTalkClientConfig } from './client'
-import type { DingTalkApi } from './types'
+import { createDingTalkClient, DingTalkError, type DingTalkClientConfig } from '../server/dingtalk/client'
+import type { DingTalkApi } from '../server/dingtalk/types'
 
 /**
  * A client built from `cfg` whose `sleep` only records each wait (ms) in `sleeps`, so backoff is

@@ -6,15 +6,14 @@
  */
 import { Readable } from 'node:stream'
 import type { ResourceResponse } from '@contract/api'
-import type { AppConfig } from '../config'
-import { AppError } from '../errors'
-import { DingTalkError, UPLOAD_URL_EXPIRED } from '../dingtalk/errors'
-import type { DingTalkApi } from '../dingtalk/types'
-import type { UploadRateLimiter } from '../limits/rate-limit-store'
-import { toAppError } from './dingtalk-failure'
+import type { AppConfig } from '../../config'
+import { AppError, toAppError } from '../../errors'
+import { DingTalkError, UPLOAD_URL_EXPIRED } from '../../dingtalk/errors'
+import type { DingTalkApi } from '../../dingtalk/types'
+import type { UploadRateLimiter } from '../../limits/rate-limit-store'
 import { extensionOf, sanitizeFileName } from './file-name'
 import { signResourceToken } from './resource-token'
-import { bytesRelayedTotal } from '../metrics/registry'
+import { bytesRelayedTotal } from '../../metrics/registry'
 import { PlainTextScanner, SNIFF_BYTES, sniffType } from './sniff-type'
 
 /** An upload URL that expires within this margin is not worth starting a PUT on. */
@@ -26,7 +25,7 @@ const EXPIRED_RETRY_AFTER_S = 1
 class SizeMismatchError extends Error {
   override readonly name = 'SizeMismatchError'
 }
-/** Text whose later part turned out to carry markup (DESIGN.md §7: no markup anywhere in it). */
+/** Text whose later part turned out to carry markup (docs/api.md: no markup anywhere in it). */
 class MarkupFoundError extends Error {
   override readonly name = 'MarkupFoundError'
 }
@@ -160,15 +159,21 @@ class UploadBody extends Readable {
 }
 
 function sizeMismatch(): AppError {
-  return new AppError('size_mismatch', 400, 'The upload did not have the number of bytes its Content-Length announced.')
+  return new AppError('size_mismatch', {
+    status: 400,
+    message: 'The upload did not have the number of bytes its Content-Length announced.',
+  })
 }
 
 function markupFound(): AppError {
-  return new AppError('unsupported_type', 415, 'This text file contains web page or script markup, which cannot be attached.')
+  return new AppError('unsupported_type', {
+    status: 415,
+    message: 'This text file contains web page or script markup, which cannot be attached.',
+  })
 }
 
 function interrupted(): AppError {
-  return new AppError('invalid_request', 400, 'The upload was interrupted before it was complete.')
+  return new AppError('invalid_request', { status: 400, message: 'The upload was interrupted before it was complete.' })
 }
 
 /** Deadline of an OSS-style presigned URL (`Expires` = Unix seconds), or null when it has none. */
@@ -179,6 +184,11 @@ export function uploadUrlExpiresAt(uploadUrl: string): number | null {
   } catch {
     return null
   }
+}
+
+/** The upload's body as the route's pass-through parser left it (or the raw request when none ran). */
+export function requestBodyStream(parsed: unknown, raw: Readable): Readable {
+  return parsed instanceof Readable ? parsed : raw
 }
 
 export interface UploadInput {
@@ -211,20 +221,22 @@ export interface UploadContext {
 export async function uploadResource(ctx: UploadContext, input: UploadInput): Promise<ResourceResponse> {
   const { config, dingtalk } = ctx
   if (input.contentLength === undefined) {
-    throw new AppError('length_required', 411, 'Send the file with a Content-Length header.')
+    throw new AppError('length_required', { status: 411, message: 'Send the file with a Content-Length header.' })
   }
   if (!/^\d{1,16}$/.test(input.contentLength)) {
-    throw new AppError('invalid_request', 400, 'Content-Length is not a number.')
+    throw new AppError('invalid_request', { status: 400, message: 'Content-Length is not a number.' })
   }
   const size = Number(input.contentLength)
   if (size > config.limits.maxFileBytes) {
-    throw new AppError('file_too_large', 413, `Files can be at most ${config.limits.maxFileBytes} bytes.`)
+    throw new AppError('file_too_large', { status: 413, message: `Files can be at most ${config.limits.maxFileBytes} bytes.` })
   }
-  if (size === 0) throw new AppError('unsupported_type', 415, 'The file is empty.')
+  if (size === 0) throw new AppError('unsupported_type', { status: 415, message: 'The file is empty.' })
   const allowance = await ctx.rateLimiter.take(input.unionId)
   if (!allowance.allowed) {
-    throw new AppError('rate_limited', 429, 'Too many uploads in a minute; wait a moment.', undefined, {
-      'retry-after': String(allowance.retryAfterSeconds),
+    throw new AppError('rate_limited', {
+      status: 429,
+      message: 'Too many uploads in a minute; wait a moment.',
+      headers: { 'retry-after': String(allowance.retryAfterSeconds) },
     })
   }
 
@@ -244,14 +256,14 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     declaredType: input.declaredType,
   })
   if (!type) {
-    throw new AppError(
-      'unsupported_type',
-      415,
-      'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP, audio (MP3, M4A, WAV) and video (MP4, MOV, WebM) can.',
-    )
+    throw new AppError('unsupported_type', {
+      status: 415,
+      message:
+        'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP, audio (MP3, M4A, WAV) and video (MP4, MOV, WebM) can.',
+    })
   }
   if (type.isImage && size > config.limits.maxImageBytes) {
-    throw new AppError('file_too_large', 413, `Photos can be at most ${config.limits.maxImageBytes} bytes.`)
+    throw new AppError('file_too_large', { status: 413, message: `Photos can be at most ${config.limits.maxImageBytes} bytes.` })
   }
   const name = sanitizeFileName(input.name, type, ctx.now())
 
@@ -339,8 +351,12 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
  */
 function putFailure(err: unknown): unknown {
   if (isSlotRefused(err)) {
-    return new AppError('dingtalk_unavailable', 503, 'The upload slot expired; send the file again.', undefined, {
-      'retry-after': String(EXPIRED_RETRY_AFTER_S),
+    return new AppError('dingtalk_unavailable', {
+      status: 503,
+      message: 'The upload slot expired; send the file again.',
+      headers: {
+        'retry-after': String(EXPIRED_RETRY_AFTER_S),
+      },
     })
   }
   return toAppError(err)

@@ -35,7 +35,7 @@ const BINARY_CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]/
 const MARKER_CARRY_CHARS = 256
 
 /**
- * Checks text chunk by chunk as it streams (DESIGN.md §7: no markup anywhere in a text file, not
+ * Checks text chunk by chunk as it streams (docs/api.md: no markup anywhere in a text file, not
  * only in its head): valid UTF-8, no control bytes, no markup or script markers — also across
  * chunk boundaries. Memory stays at one chunk plus a short carry.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 import { IdempotencyStore } from './idempotency-store'
 
 const scope = { unionId: 'u1', docId: 'd1', key: 'key-12345' }

@@ -4,15 +4,15 @@
  */
 import { Writable } from 'node:stream'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
-import { buildApp } from './app'
-import type { AppConfig } from './config'
-import { createDingTalkClient } from './dingtalk/client'
-import type { DingTalkApi } from './dingtalk/types'
-import { createManualClock, type ManualClock } from './emulator/clock'
-import { startEmulator } from './emulator/index'
-import { SEED } from './emulator/seed'
-import { EMULATOR_CREDENTIALS, parseEnv } from './env'
-import { createSandboxControl } from './services/sandbox'
+import { buildApp } from '../server/app'
+import type { AppConfig } from '../server/config'
+import { createDingTalkClient } from '../server/dingtalk/client'
+import type { DingTalkApi } from '../server/dingtalk/types'
+import { createManualClock, type ManualClock } from '../server/emulator/clock'
+import { startEmulator } from '../server/emulator/index'
+import { SEED } from '../server/emulator/seed'
+import { EMULATOR_CREDENTIALS, parseEnv } from '../server/env'
+import { createSandboxControl } from '../server/services/sandbox/sandbox-control'
 
 export const LIVE_ENV = {
   DINGTALK_APP_KEY: EMULATOR_CREDENTIALS.appKey,

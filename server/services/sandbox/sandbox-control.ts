@@ -4,7 +4,7 @@
  * then signs in through the very same `POST /api/session` path as inside DingTalk.
  */
 import { z } from 'zod'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 
 export interface DemoUser {
   userId: string
@@ -28,20 +28,26 @@ export function createSandboxControl(emulatorUrl: string): SandboxControl {
     try {
       return await fetch(`${emulatorUrl}${path}`, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) })
     } catch {
-      throw new AppError('dingtalk_unavailable', 503, 'The DingTalk emulator is not reachable.', undefined, { 'retry-after': '5' })
+      throw new AppError('dingtalk_unavailable', {
+        status: 503,
+        message: 'The DingTalk emulator is not reachable.',
+        headers: { 'retry-after': '5' },
+      })
     }
   }
 
   async function json<T>(response: Response, schema: z.ZodType<T>): Promise<T> {
     const parsed = schema.safeParse(await response.json().catch(() => undefined))
-    if (!parsed.success) throw new AppError('dingtalk_unavailable', 502, 'The DingTalk emulator gave an unexpected answer.')
+    if (!parsed.success)
+      throw new AppError('dingtalk_unavailable', { status: 502, message: 'The DingTalk emulator gave an unexpected answer.' })
     return parsed.data
   }
 
   return {
     async listUsers() {
       const response = await call('/__emulator/state', { method: 'GET' })
-      if (!response.ok) throw new AppError('dingtalk_unavailable', 502, 'The DingTalk emulator gave an unexpected answer.')
+      if (!response.ok)
+        throw new AppError('dingtalk_unavailable', { status: 502, message: 'The DingTalk emulator gave an unexpected answer.' })
       const state = await json(response, StateSchema)
       return state.users.map((u) => ({ userId: u.userId, name: u.name }))
     },
@@ -52,9 +58,10 @@ export function createSandboxControl(emulatorUrl: string): SandboxControl {
         body: JSON.stringify({ userId }),
       })
       if (response.status >= 400 && response.status < 500) {
-        throw new AppError('invalid_request', 400, `There is no demo user "${userId}".`)
+        throw new AppError('invalid_request', { status: 400, message: `There is no demo user "${userId}".` })
       }
-      if (!response.ok) throw new AppError('dingtalk_unavailable', 502, 'The DingTalk emulator gave an unexpected answer.')
+      if (!response.ok)
+        throw new AppError('dingtalk_unavailable', { status: 502, message: 'The DingTalk emulator gave an unexpected answer.' })
       return (await json(response, AuthCodeSchema)).authCode
     },
   }

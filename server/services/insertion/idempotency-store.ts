@@ -4,7 +4,7 @@
  * twice, and a key reused with another body is refused. In memory only: what must survive a
  * restart (started or finished attempts) is in the insertion journal (insertion-journal.ts).
  */
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 
 /** How long a finished result is replayed. Matches the resource-token lifetime. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
@@ -50,11 +50,10 @@ export class IdempotencyStore<T> {
     const current = this.entries.get(id)
     if (current) {
       if (current.fingerprint !== fingerprint) {
-        throw new AppError(
-          'invalid_request',
-          400,
-          'This Idempotency-Key was already used for a different request; use a new key for new content.',
-        )
+        throw new AppError('invalid_request', {
+          status: 400,
+          message: 'This Idempotency-Key was already used for a different request; use a new key for new content.',
+        })
       }
       if (current.state === 'done') return { result: current.result, replayed: true }
       return { result: await current.promise, replayed: true }

@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { ResourceKindSchema } from '@contract/api'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 
 /** How long after upload a resource may still be inserted. */
 export const RESOURCE_TOKEN_MAX_AGE_MS = 24 * 60 * 60 * 1000
@@ -47,7 +47,7 @@ export function signResourceToken(secret: string, claims: ResourceClaims): strin
 }
 
 function invalid(message: string): AppError {
-  return new AppError('resource_invalid', 400, message)
+  return new AppError('resource_invalid', { status: 400, message })
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/

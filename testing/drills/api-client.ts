@@ -1,5 +1,5 @@
 /**
- * A Node client of OUR HTTP API (DESIGN.md §2) that behaves like the H5 where drills need it:
+ * A Node client of OUR HTTP API (docs/api.md) that behaves like the H5 where drills need it:
  * signs in through the sandbox auth-code path, keeps the session cookie and CSRF token, retries
  * uploads on retryable answers with backoff, and retries an insertion with the same
  * Idempotency-Key until it gets a definite answer, marking every resend `Idempotency-Retry: true`.
@@ -21,8 +21,8 @@ import {
   type Position,
   type ResourceResponse,
   type User,
-} from '../../contract/api'
-import { httpRequest, parseJson, type HttpResponse } from './http'
+} from '../../server/contract/api'
+import { httpRequest, parseJson, type HttpResponse } from '../http'
 
 export interface RetryPolicy {
   /** Total tries, the first included. */
@@ -201,7 +201,7 @@ export class ApiClient {
 
   /**
    * POST /api/documents/:docId/insertions, retried with the same Idempotency-Key so a retry
-   * can never insert twice (DESIGN.md §2). Like the H5 (src/stores/uploads.ts `sentOnce`), every
+   * can never insert twice (docs/api.md). Like the H5 (src/stores/uploads.ts `sentOnce`), every
    * send of a key this client sent before carries `Idempotency-Retry: true`, so the server reads the
    * document first even if it lost its journal; `resend` says the key went out some other way
    * (e.g. a raw `request` the drill sent before killing the server).

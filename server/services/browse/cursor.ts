@@ -3,7 +3,7 @@
  * so a cursor from one listing cannot be replayed against another and garbage is a clear 400.
  */
 import { z } from 'zod'
-import { AppError } from '../errors'
+import { AppError } from '../../errors'
 
 const CursorSchema = z.object({ k: z.string(), s: z.string(), t: z.string().min(1) })
 
@@ -27,7 +27,7 @@ export function decodeCursor(kind: string, scope: string, cursor: string | undef
   }
   const parsed = CursorSchema.safeParse(payload)
   if (!parsed.success || parsed.data.k !== kind || parsed.data.s !== scope) {
-    throw new AppError('invalid_request', 400, 'The cursor is not valid for this list; start from the first page.')
+    throw new AppError('invalid_request', { status: 400, message: 'The cursor is not valid for this list; start from the first page.' })
   }
   return parsed.data.t
 }

@@ -21,7 +21,7 @@ export type FakeReply =
 
 export type FakeHandler = (request: FakeRequest) => FakeReply | Promise<FakeReply>
 
-/** Our error envelope (DESIGN.md §2), for handlers that answer with an error. */
+/** Our error envelope (docs/api.md#conventions), for handlers that answer with an error. */
 export function errorReply(status: number, code: string, extra: Record<string, unknown> = {}): FakeReply {
   return { status, body: { error: { code, message: `${code} (fake)`, requestId: 'req-fake', ...extra } } }
 }
