@@ -9,7 +9,7 @@ import type { AppConfig } from '../server/config'
 import { createDingTalkClient } from '../server/dingtalk/client'
 import type { DingTalkApi } from '../server/dingtalk/types'
 import { createManualClock, type ManualClock } from '../server/emulator/clock'
-import { startEmulator } from '../server/emulator/index'
+import { startEmulator, type StartEmulatorOptions } from '../server/emulator/index'
 import { SEED } from '../server/emulator/seed'
 import { EMULATOR_CREDENTIALS, parseEnv } from '../server/env'
 import { createSandboxControl } from '../server/services/sandbox/sandbox-control'
@@ -70,9 +70,11 @@ export async function createTestApp(
     staticRoot?: string
     timeouts?: { headersMs?: number; bodyIdleMs?: number }
     lifecycle?: { draining: boolean }
+    /** How the emulator answers (answer profile, oapi token kind); default rich, any. */
+    emulator?: Pick<StartEmulatorOptions, 'profile' | 'oapiToken'>
   } = {},
 ): Promise<TestApp> {
-  const emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
+  const emulator = await startEmulator({ ...opts.emulator, port: 0, host: '127.0.0.1' })
   const live = opts.mode === 'live'
   const parsed = parseEnv({ ...(live ? LIVE_ENV : {}), ...opts.env })
   const config: AppConfig = {

@@ -70,6 +70,11 @@ export type Limits = z.infer<typeof LimitsSchema>
 export const ConfigResponseSchema = z.object({
   mode: ModeSchema,
   corpId: z.string(),
+  /**
+   * The app key, for `requestAuthCode({corpId, clientId})` (docs/dingtalk.md#silent-login).
+   * Optional when read, so a page talking to an older server still signs in with the older JSAPI.
+   */
+  clientId: z.string().optional(),
   limits: LimitsSchema,
 })
 export type ConfigResponse = z.infer<typeof ConfigResponseSchema>

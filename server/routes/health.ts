@@ -41,6 +41,7 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { conf
   app.get('/api/config', { config: { public: true }, schema: { response: { 200: ConfigResponseSchema } } }, async () => ({
     mode: config.mode,
     corpId: config.corpId,
+    clientId: config.clientId,
     limits: {
       maxFileBytes: config.limits.maxFileBytes,
       maxImageBytes: config.limits.maxImageBytes,

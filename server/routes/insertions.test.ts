@@ -11,7 +11,7 @@ import {
   type ResourceResponse,
 } from '@contract/api'
 import { buildApp } from '../app'
-import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
+import { DingTalkError } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
 import { SEED } from '../emulator/seed'
 import { createMemoryInsertionJournal, openFileInsertionJournal, type InsertionJournal } from '../services/insertion/insertion-journal'
@@ -178,6 +178,8 @@ describe('POST /api/documents/:docId/insertions', () => {
       `img:${c?.resourceUrl}`,
       `img:${d?.resourceUrl}`,
     ])
+    // The attachment names its MIME type, as DingTalk's own CLI sends it (not the extension).
+    expect(added.find((bl) => bl.blockType === 'attachment')?.attachment).toMatchObject({ name: '合同.pdf', type: 'application/pdf' })
   })
 
   it('inserts at the start, and after or before a chosen block, keeping the order', async () => {
@@ -454,14 +456,15 @@ describe('POST /api/documents/:docId/insertions', () => {
     }
   })
 
-  it('finds the block when DingTalk confirms an insert in an unexpected shape (bare success)', async () => {
+  it('finds the block when DingTalk confirms an insert without naming it (bare success)', async () => {
     const [p] = await photos(1)
     const pdf = await upload(t, owner, DOC, makePdf('bare'), 'bare.pdf')
     const bare = await secondApp((api) => ({
       ...api,
       insertBlock: async (...args) => {
         await api.insertBlock(...args)
-        throw new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api: 'POST /blocks' })
+        // What the client gives for DingTalk's bare `{"success":true}`.
+        return null
       },
     }))
     try {

@@ -31,9 +31,10 @@ const DEFAULT_REFRESH_MARGIN_MS = 5 * 60 * 1000
  * one replica refreshes while the others wait for its result, so a deployment asks DingTalk for
  * a token as rarely as one process does. `appKey` names the entry (tokens are per app).
  */
-export function sharedTokenCache(store: SharedStore, appKey: string): (opts: TokenCacheOptions) => TokenCache {
-  const key = `dingtalk-token:${createHash('sha256').update(appKey).digest('hex').slice(0, 16)}`
-  return (opts) => {
+export function sharedTokenCache(store: SharedStore, appKey: string): (opts: TokenCacheOptions, kind: string) => TokenCache {
+  const app = createHash('sha256').update(appKey).digest('hex').slice(0, 16)
+  return (opts, kind) => {
+    const key = `dingtalk-token:${app}:${kind}`
     const margin = opts.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS
     let inFlight: Promise<string> | undefined
     // The token DingTalk last refused here: never handed out again, even before the store forgets it.

@@ -1,14 +1,18 @@
 /** What the app needs from its container: DingTalk's JSAPI bridge, or a normal browser standing in for it. */
 export interface Platform {
   kind: 'dingtalk' | 'browser'
-  /** A one-time login code for our server (dingtalk-jsapi.md §2: runtime.permission.requestAuthCode). */
-  requestAuthCode(corpId: string): Promise<string>
+  /**
+   * A one-time login code for our server: DingTalk's `requestAuthCode({corpId, clientId})` where the
+   * client has it, else `runtime.permission.requestAuthCode({corpId})` (docs/dingtalk.md#silent-login).
+   * `clientId` is the app key from `GET /api/config`; without it the older form is used.
+   */
+  requestAuthCode(corpId: string, clientId?: string | null): Promise<string>
   /** Opens a page outside the app: DingTalk's in-app browser (biz.util.openLink), or a new tab. */
   openLink(url: string): Promise<void>
 }
 
 /**
- * Why a bridge call did not succeed: `timeout` (the bridge never answered — dingtalk-jsapi.md §1.4),
+ * Why a bridge call did not succeed: `timeout` (the bridge never answered — docs/dingtalk.md#jsapi),
  * `cancelled` (errorCode '-1'), `not_in_dingtalk` (4040 or no container), `failed` (anything else).
  */
 export type PlatformErrorCode = 'timeout' | 'cancelled' | 'failed' | 'not_in_dingtalk'

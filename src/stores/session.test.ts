@@ -194,6 +194,30 @@ describe('inside DingTalk', () => {
     expect(platform.asked).toEqual(['corp-from-config'])
   })
 
+  it('passes the app key from /api/config as clientId, and none when the server gives none', async () => {
+    const asked: unknown[] = []
+    setPlatform({
+      kind: 'dingtalk',
+      requestAuthCode: (corpId, clientId) => {
+        asked.push([corpId, clientId])
+        return Promise.resolve('dt-code')
+      },
+      openLink: () => Promise.resolve(),
+    })
+    api.on('POST /session', SESSION('u1', '王芳'))
+    api.on('GET /config', { status: 200, body: { ...CONFIG('live', 'corp').body, clientId: 'dingappkey' } })
+    await useSessionStore().boot(null)
+    // A fresh page on a server that does not send clientId.
+    setActivePinia(createPinia())
+    localStorage.clear()
+    api.on('GET /config', CONFIG('live', 'corp'))
+    await useSessionStore().boot(null)
+    expect(asked).toEqual([
+      ['corp', 'dingappkey'],
+      ['corp', null],
+    ])
+  })
+
   it('shows a cancelled login with a retry that asks DingTalk again', async () => {
     api.on('GET /config', CONFIG('live'))
     api.on('POST /session', SESSION('u1', '王芳'))

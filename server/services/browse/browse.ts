@@ -1,24 +1,26 @@
 /**
- * Choosing a document (DESIGN.md §1.3): knowledge bases → folders → documents, recent and search,
- * resolving a pasted link, and a document's top-level blocks for choosing a position. Every call
- * runs as the signed-in person (`operatorId` = session unionId).
- * DingTalk APIs: dingtalk-open-api.md §6.2 (wiki v2), §6.3 (links), §6.5 (recent/search), §5.2 (blocks).
+ * Choosing a document: knowledge bases → folders → documents, recent and search, resolving a
+ * pasted link, and a document's top-level blocks for choosing a position. Every call runs as the
+ * signed-in person (`operatorId` = session unionId). DingTalk APIs: docs/dingtalk.md#wiki,
+ * #recent-and-search-lists (recent/search), #docblocksquery (blocks).
  */
 import type { BlockSummary, DocNode, DocumentsResponse, NodesResponse, ResolveResponse, WorkspacesResponse } from '@contract/api'
 import type { AppConfig } from '../../config'
 import { DingTalkError } from '../../dingtalk/errors'
-import type { DingTalkApi, StoredBlock, WikiNode, WikiWorkspace } from '../../dingtalk/types'
+import { docIdFromNodeUrl } from '../../dingtalk/node-url'
+import { BLOCK_TYPES } from '../../dingtalk/schemas'
+import type { DingTalkApi, RecentDoc, StoredBlock, WikiNode, WikiWorkspace } from '../../dingtalk/types'
 import { AppError } from '../../errors'
 import { decodeCursor, encodeCursor } from './cursor'
 
-/** DingTalk's page-size maxima (§6.2: workspaces 30, nodes 50). */
+/** DingTalk's page-size maxima (docs/dingtalk.md#wiki: workspaces 30, nodes 50). */
 const WORKSPACE_PAGE = 30
 const NODE_PAGE = 50
 const DOCUMENT_PAGE = 20
 /** Enough block text to recognise a position in a phone-sized list. */
 const BLOCK_TEXT_MAX = 120
 
-/** Roles that may insert into a document (DESIGN.md §4: GetResourceUploadInfo and inserting). */
+/** Roles that may insert into a document (GetResourceUploadInfo and inserting need one of them). */
 const EDITOR_ROLES = new Set(['OWNER', 'MANAGER', 'EDITOR'])
 
 interface Ctx {
@@ -48,7 +50,7 @@ function toWorkspace(w: WikiWorkspace) {
 
 /**
  * The children of a folder (or a knowledge base's root node).
- * @throws AppError 404 not_found when the folder does not exist (DESIGN.md §2 `GET /api/nodes`).
+ * @throws AppError 404 not_found when the folder does not exist (docs/api.md `GET /api/nodes`).
  */
 export async function listNodes(ctx: Ctx, parentId: string, cursor: string | undefined): Promise<NodesResponse> {
   const nextToken = decodeCursor('nodes', parentId, cursor)
@@ -63,7 +65,7 @@ export async function listNodes(ctx: Ctx, parentId: string, cursor: string | und
   }
 }
 
-/** FILE+ALIDOC is a DingTalk document (the only thing we can insert into); §6.2 "Candidate filter". */
+/** FILE+ALIDOC is a DingTalk document (the only thing we can insert into)(docs/dingtalk.md#wiki). */
 function kindOf(node: WikiNode): DocNode['kind'] {
   if (node.type === 'FOLDER') return 'folder'
   return node.category === 'ALIDOC' ? 'document' : 'other'
@@ -89,19 +91,32 @@ export async function listDocuments(ctx: Ctx, q: string | undefined, cursor: str
   const opts = { nextToken, maxResults: DOCUMENT_PAGE }
   const page =
     keyword === '' ? await ctx.dingtalk.recentEditDocs(ctx.operatorId, opts) : await ctx.dingtalk.searchDocs(ctx.operatorId, keyword, opts)
-  return {
-    items: page.items.map((d) => ({
-      docId: d.nodeId,
-      name: d.name,
-      url: ctx.config.documentUrl(d.nodeId),
-      workspaceName: d.workspaceName,
-    })),
-    nextCursor: encodeCursor(kind, keyword, page.nextToken),
-  }
+  const docIds = await Promise.all(page.items.map((d) => docIdOf(ctx, d)))
+  const items: DocumentsResponse['items'] = []
+  page.items.forEach((d, i) => {
+    const docId = docIds[i]
+    if (docId) items.push({ docId, name: d.name, url: ctx.config.documentUrl(docId), workspaceName: d.workspaceName })
+  })
+  return { items, nextCursor: encodeCursor(kind, keyword, page.nextToken) }
 }
 
-/** `https://alidocs.dingtalk.com/i/nodes/{dentryUuid}` (and `.io`), dingtalk-open-api.md §6.3. */
-const ALIDOCS_NODE_URL = /^https:\/\/alidocs\.dingtalk\.(?:com|io)\/i\/nodes\/([A-Za-z0-9]+)(?:[/?#]|$)/
+/**
+ * The dentryUuid of a recent/search entry: from its `/i/nodes/{id}` URL when it has that shape,
+ * else resolved with GetNodeByUrl. doc_1_0's `nodeId` is never trusted as a docId
+ * (docs/dingtalk.md#recent-and-search-lists). An entry that cannot be resolved is left out (null).
+ */
+async function docIdOf(ctx: Ctx, doc: RecentDoc): Promise<string | null> {
+  if (doc.docId) return doc.docId
+  if (!doc.url.startsWith('https://')) return null
+  try {
+    const node = await ctx.dingtalk.getNodeByUrl(doc.url, ctx.operatorId)
+    return node.nodeId
+  } catch (error) {
+    // One entry DingTalk cannot resolve must not hide the rest of the list.
+    if (error instanceof DingTalkError && !error.retryable) return null
+    throw error
+  }
+}
 
 /**
  * The document a pasted link points to. An alidocs node link (or our own document link) is parsed
@@ -141,24 +156,39 @@ async function nodeByUrl(ctx: Ctx, href: string): Promise<WikiNode> {
 }
 
 function localDocId(config: AppConfig, text: string, url: URL): string | null {
-  const alidocs = ALIDOCS_NODE_URL.exec(text)
-  if (alidocs?.[1]) return alidocs[1]
+  const alidocs = docIdFromNodeUrl(text)
+  if (alidocs) return alidocs
   // Our own document links (the emulator's document view in sandbox mode).
   const last = decodeURIComponent(url.pathname.split('/').pop() ?? '')
   if (/^[A-Za-z0-9_-]{1,128}$/.test(last) && config.documentUrl(last) === `${url.origin}${url.pathname}`) return last
   return null
 }
 
-/** The document's top-level blocks, with a short text to recognise each by. */
+/**
+ * Block types we name in the position picker; anything else (DingTalk's `"Undefined"` for types
+ * its API does not show, or a type new to us) is listed as `other` with no text, so every root
+ * block can still be chosen as a position (docs/api.md `GET /api/documents/:docId/blocks`).
+ */
+const NAMED_BLOCK_TYPES: ReadonlySet<string> = new Set(BLOCK_TYPES)
+
+/** The document's root blocks, every one of them, with a short text to recognise each by. */
 export async function listBlocks(ctx: Ctx, docId: string): Promise<BlockSummary[]> {
   const blocks = await ctx.dingtalk.queryBlocks(docId, ctx.operatorId)
-  return blocks.map((b) => ({ blockId: b.id, index: b.index, type: b.blockType, text: truncate(blockText(b)) }))
+  return blocks.map((b) =>
+    NAMED_BLOCK_TYPES.has(b.blockType)
+      ? { blockId: b.id, index: b.index, type: b.blockType, text: truncate(blockText(b)) }
+      : { blockId: b.id, index: b.index, type: 'other', text: '' },
+  )
 }
 
+/**
+ * A block's own text, else its attachment name, else the text of its inline children. DingTalk may
+ * not show children (docs/dingtalk.md#docblocksquery): a picture-only or empty paragraph is then "".
+ */
 function blockText(block: StoredBlock): string {
   const props = block[block.blockType]
   if (isRecord(props) && typeof props.text === 'string' && props.text !== '') return props.text
-  if (block.blockType === 'attachment' && block.attachment) return `[${block.attachment.name}]`
+  if (block.blockType === 'attachment' && block.attachment?.name) return `[${block.attachment.name}]`
   return (block.children ?? []).map(inlineText).join('').trim()
 }
 

@@ -162,11 +162,10 @@ function textParagraph(text: string): BlockElement {
  * whether DingTalk wants the extension or the MIME type here).
  */
 function attachmentBlock(resource: ResourceClaims): BlockElement {
-  const dot = resource.name.lastIndexOf('.')
-  const type = dot > 0 ? resource.name.slice(dot + 1).toLowerCase() : resource.mediaType
   return {
     blockType: 'attachment',
-    attachment: { resourceId: resource.resourceId, type, name: resource.name, viewType: 'preview' },
+    // The MIME type, as DingTalk's own CLI sends it (docs/dingtalk.md#attachment-block).
+    attachment: { resourceId: resource.resourceId, type: resource.mediaType, name: resource.name, viewType: 'preview' },
   }
 }
 
@@ -386,7 +385,9 @@ class Batch {
    */
   private async insert(element: BlockElement, landed: (doc: DocumentView) => StoredBlock | undefined): Promise<StoredBlock> {
     const block = await this.withRecovery(
-      () => this.ctx.dingtalk.insertBlock(this.ctx.docId, this.ctx.unionId, { element, ...this.placement() }),
+      async () =>
+        (await this.ctx.dingtalk.insertBlock(this.ctx.docId, this.ctx.unionId, { element, ...this.placement() })) ??
+        (await this.findConfirmedWrite(landed)),
       landed,
     ).catch((err: unknown) => this.explainNotFound(err))
     if (this.doc.has(block.id)) return block
@@ -406,6 +407,17 @@ class Batch {
       },
       (doc) => (doc.find(resource) ? true : undefined),
     )
+  }
+
+  /**
+   * DingTalk confirmed the write without naming the block (a bare `{"success":true}`,
+   * docs/dingtalk.md#docinsertblocks): the write happened, so find it rather than write again.
+   */
+  private async findConfirmedWrite<T>(landed: (doc: DocumentView) => T | undefined): Promise<T> {
+    await this.refresh()
+    const found = landed(this.doc)
+    if (found !== undefined) return found
+    throw new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api: 'POST /v1.0/doc/suites/documents/{docKey}/blocks' })
   }
 
   private async withRecovery<T>(op: () => Promise<T>, landed: (doc: DocumentView) => T | undefined): Promise<T> {
