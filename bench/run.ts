@@ -19,12 +19,13 @@ import { ensurePhotos } from './lib/fixtures'
 import { runAttach, type AttachResult } from './lib/phase-attach'
 import { runCalls, type CallsResult } from './lib/phase-calls'
 import { measureHealthReady } from './lib/phase-startup'
+import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'scale'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 
@@ -44,6 +45,7 @@ interface Results {
   attach: AttachResult | null
   stream: StreamResult | null
   calls: CallsResult | null
+  scale: ScaleResult | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
 }
 
@@ -97,10 +99,13 @@ async function main(): Promise<void> {
   let calls: CallsResult | null = null
   let stream: StreamResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
+  let scale: ScaleResult | null = null
   try {
     if (runs('calls')) calls = await phase('calls', errors, () => runCalls(emulatorUrl, SERVER_ENV))
     if (runs('stream')) stream = await phase('stream', errors, () => runStream(emulatorUrl, SERVER_ENV))
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
+    // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
+    if (runs('scale')) scale = await phase('scale', errors, () => runScale())
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -110,6 +115,7 @@ async function main(): Promise<void> {
     attach: browser?.attach ?? null,
     stream,
     calls,
+    scale,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
   })
   if (selected.length === 0) writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n')
@@ -131,6 +137,15 @@ async function main(): Promise<void> {
     'stream: via server (MB/s)': stream ? round(stream.throughputMBps, 1) : 'failed',
     'stream: direct to storage (MB/s)': stream ? round(stream.directThroughputMBps, 1) : 'failed',
     'stream: server RSS growth (MB)': stream ? round(stream.rssGrowthMB, 1) : 'failed',
+    'stream: CPU s/GiB server | minimal relay': stream
+      ? `${round(stream.serverCpuSecondsPerGiB, 2)} | ${round(stream.baselineCpuSecondsPerGiB, 2)}`
+      : 'failed',
+    'scale: replicas × people × photos, failures': scale
+      ? `${scale.replicas} × ${scale.people} × ${scale.photos}, ${scale.failures}`
+      : 'failed',
+    'scale: uploadInfo/s peak | mean, p95 (s)': scale
+      ? `${scale.peakUploadInfoPerSecond} | ${round(scale.meanUploadInfoPerSecond, 1)}, ${round(scale.p95Seconds, 2)}`
+      : 'failed',
     'calls/photo separate 1 | 10 | 50': calls
       ? Object.values(calls.separate)
           .map((v) => round(v, 2))
@@ -154,6 +169,15 @@ async function main(): Promise<void> {
       stream ? 0.7 * stream.directThroughputMBps : NaN,
     ),
     target('stream.rssGrowthMB ≤ 64', stream?.rssGrowthMB ?? NaN, 'max', 64),
+    target(
+      'stream.serverCpuSecondsPerGiB ≤ 1.3 × baselineCpuSecondsPerGiB',
+      stream?.serverCpuSecondsPerGiB ?? NaN,
+      'max',
+      stream ? 1.3 * stream.baselineCpuSecondsPerGiB : NaN,
+    ),
+    target('scale.failures = 0', scale?.failures ?? NaN, 'max', 0),
+    target('scale.peakUploadInfoPerSecond ≤ 20', scale?.peakUploadInfoPerSecond ?? NaN, 'max', 20),
+    target('scale.meanUploadInfoPerSecond ≥ 0.85 × 18', scale?.meanUploadInfoPerSecond ?? NaN, 'min', 0.85 * 18),
     target('calls.separate["10"] ≤ 2.05', calls?.separate['10'] ?? NaN, 'max', 2.05),
     target('calls.together["10"] ≤ 1.15', calls?.together['10'] ?? NaN, 'max', 1.15),
   ]
