@@ -34,6 +34,7 @@ export async function runScale(): Promise<ScaleResult> {
   progress('scale', `${REPLICAS} replicas + Redis + nginx, ${PEOPLE} people × ${PHOTOS_EACH} photos`)
   const cluster = await startReplicaCluster({
     replicas: REPLICAS,
+    emulatorProcess: true,
     // The seed has a handful of editors, so many phones share one identity: per-person caps would
     // count them as one person; here the budget alone is meant to limit.
     env: {

@@ -23,12 +23,21 @@ export interface ReplicaCluster {
   close(): Promise<void>
 }
 
-export async function startReplicaCluster(opts: { replicas?: number; env?: Record<string, string> } = {}): Promise<ReplicaCluster> {
+export async function startReplicaCluster(
+  opts: {
+    replicas?: number
+    env?: Record<string, string>
+    /** Run the emulator in its own process (the benchmark: its timestamps are not delayed by the load generator). */
+    emulatorProcess?: boolean
+  } = {},
+): Promise<ReplicaCluster> {
   const count = opts.replicas ?? 3
   const started: Array<{ stop(): Promise<void> }> = []
   const envs: Array<Record<string, string>> = []
   try {
-    const emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
+    const emulator = opts.emulatorProcess
+      ? await startChildServer({}, { emulator: true }).then((child) => ({ url: child.url, close: () => child.stop() }))
+      : await startEmulator({ port: 0, host: '127.0.0.1' })
     started.push({ stop: () => emulator.close() })
     const redis = await startRedisProcess()
     started.push(redis)
