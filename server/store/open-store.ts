@@ -73,10 +73,14 @@ export function openStore(opts: { redisUrl: string | null; localJournal: Inserti
  */
 function honouringLocal(redis: RedisInsertionJournal, local: InsertionJournal): RedisInsertionJournal {
   const layered = (primary: InsertionJournal): InsertionJournal => ({
-    ...primary,
-    async get(id) {
-      return (await primary.get(id)) ?? (await local.get(id))
+    get since() {
+      return primary.since
     },
+    get: async (id) => (await primary.get(id)) ?? (await local.get(id)),
+    put: (id, record) => primary.put(id, record),
+    getTokenUse: async (docId, resourceId) =>
+      (await primary.getTokenUse(docId, resourceId)) ?? (await local.getTokenUse(docId, resourceId)),
+    putTokenUses: (docId, uses) => primary.putTokenUses(docId, uses),
   })
   return { ...layered(redis), withLease: (lease: Lease) => layered(redis.withLease(lease)) }
 }

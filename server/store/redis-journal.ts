@@ -1,5 +1,5 @@
 /**
- * The insertion journal in Redis (REDIS_URL): the same record as the file journal, shared by every
+ * The insertion journal in Redis (REDIS_URL): the same records as the file journal, shared by every
  * replica, so a resend served by another replica (or after one died mid-batch) resumes instead of
  * inserting twice. Writes made under a document lock are fenced: Redis refuses them once the lock
  * is no longer this holder's (RedisStore.fencedSet). A failure to read or write is 503, never a guess.
@@ -8,69 +8,87 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { InsertionResponseSchema } from '@contract/api'
 import { IDEMPOTENCY_TTL_MS } from '../services/insertion/idempotency-store'
-import type { InsertionJournal, JournalEntry } from '../services/insertion/insertion-journal'
+import {
+  BatchRecordSchema,
+  TokenUseSchema,
+  type BatchRecord,
+  type InsertionJournal,
+  type TokenUse,
+} from '../services/insertion/insertion-journal'
 import type { RedisStore } from './redis'
 import type { Lease } from './types'
 
-const RecordSchema = z.object({
-  id: z.string(),
-  fingerprint: z.string(),
-  state: z.enum(['started', 'done']),
-  at: z.number(),
-  result: InsertionResponseSchema.optional(),
-})
-type JournalRecord = z.infer<typeof RecordSchema>
-
-const keyOf = (id: string) => `journal:${createHash('sha256').update(id).digest('hex')}`
+const hash = (id: string) => createHash('sha256').update(id).digest('hex')
+const recordKey = (id: string) => `journal:${hash(id)}`
+const useKey = (docId: string, resourceId: string) => `journal-use:${hash(JSON.stringify([docId, resourceId]))}`
+const StoredRecordSchema = z.object({ id: z.string(), record: BatchRecordSchema })
 
 export interface RedisInsertionJournal extends InsertionJournal {
   /** This journal with every write fenced by `lease` (see server/store/fencing.ts). */
   withLease(lease: Lease): InsertionJournal
 }
 
-/** Creates the journal on `store`; entries live as long as resource tokens (24 h). */
+/**
+ * Creates the journal on `store`; records live as long as resource tokens (24 h). `since` is when
+ * this process last (re)connected to Redis: a Redis that restarted without its data may have
+ * forgotten batches, so older batches are checked against the document instead.
+ */
 export function createRedisInsertionJournal(store: RedisStore, opts: { ttlMs?: number; now?: () => number } = {}): RedisInsertionJournal {
   const ttlMs = opts.ttlMs ?? IDEMPOTENCY_TTL_MS
   const now = opts.now ?? Date.now
+  let since = now()
+  store.client.on('ready', () => {
+    since = now()
+  })
 
   function bind(lease: Lease | null): InsertionJournal {
-    const write = async (record: JournalRecord) => {
-      const value = JSON.stringify(record)
-      if (lease) await store.fencedSet(lease, keyOf(record.id), value, ttlMs)
-      else await store.run((c) => c.set(keyOf(record.id), value, 'PX', ttlMs))
+    const write = async (key: string, value: string) => {
+      if (lease) await store.fencedSet(lease, key, value, ttlMs)
+      else await store.run((c) => c.set(key, value, 'PX', ttlMs))
     }
     return {
-      async get(id): Promise<JournalEntry | undefined> {
-        const text = await store.run((c) => c.get(keyOf(id)))
-        if (text === null) return undefined
-        let parsed: JournalRecord | undefined
-        try {
-          const result = RecordSchema.safeParse(JSON.parse(text))
-          parsed = result.success && result.data.id === id ? result.data : undefined
-        } catch {
-          parsed = undefined
-        }
-        // Something was written here, so an attempt may have started: the caller checks the document.
-        if (!parsed) return { state: 'started', at: now() }
-        if (parsed.state === 'done' && parsed.result) return { state: 'done', at: parsed.at, result: parsed.result }
-        return { state: 'started', at: parsed.at }
+      get since() {
+        return since
       },
-      markStarted: (id, fingerprint) => write({ id, fingerprint, state: 'started', at: now() }),
-      markDone: (id, fingerprint, result) => write({ id, fingerprint, state: 'done', at: now(), result }),
+      async get(id): Promise<BatchRecord | undefined> {
+        const text = await store.run((c) => c.get(recordKey(id)))
+        if (text === null) return undefined
+        try {
+          const parsed = StoredRecordSchema.safeParse(JSON.parse(text))
+          if (parsed.success && parsed.data.id === id) return parsed.data.record
+        } catch {
+          // fall through
+        }
+        // Something was written here, so an attempt may have started, its progress unknown.
+        return { fingerprint: '', state: 'started', at: now() }
+      },
+      async put(id, record) {
+        await write(recordKey(id), JSON.stringify({ id, record: { ...record, at: now() } }))
+      },
+      async getTokenUse(docId, resourceId): Promise<TokenUse | undefined> {
+        const text = await store.run((c) => c.get(useKey(docId, resourceId)))
+        if (text === null) return undefined
+        const parsed = TokenUseSchema.safeParse(JSON.parse(text))
+        return parsed.success ? parsed.data : undefined
+      },
+      async putTokenUses(docId, uses) {
+        for (const { resourceId, ...use } of uses) await write(useKey(docId, resourceId), JSON.stringify(use))
+      },
     }
   }
 
-  return { ...bind(null), withLease: (lease) => bind(lease) }
+  const unfenced = bind(null)
+  return Object.assign(unfenced, { withLease: (lease: Lease) => bind(lease) })
 }
 
-const FileIdSchema = z.object({ id: z.string(), fingerprint: z.string().optional() })
+const FileIdSchema = z.object({ id: z.string() })
+const TokenUseIdSchema = z.tuple([z.literal('token-use'), z.string(), z.string()])
 
 /**
- * Switching an installation to Redis keeps exactly-once: every entry of the local file journal in
- * `dir` (DATA_DIR/insertions) that Redis does not hold yet is copied there, as the local journal
- * reads it. Entries already in Redis win (another replica may have moved on since).
+ * Switching an installation to Redis keeps exactly-once: every record and token use of the local
+ * file journal in `dir` (DATA_DIR) that Redis does not hold yet is copied there, read through the
+ * local journal itself. Entries already in Redis win (another replica may have moved on since).
  * @returns how many entries were copied.
  */
 export async function importLocalJournal(
@@ -87,25 +105,32 @@ export async function importLocalJournal(
     return 0
   }
   let copied = 0
+  const copy = async (key: string, value: string, at: number) => {
+    const left = Math.max(1000, at + ttlMs - Date.now())
+    if ((await store.run((c) => c.set(key, value, 'PX', left, 'NX'))) === 'OK') copied++
+  }
   for (const name of names) {
     let id: string
-    let fingerprint: string
     try {
-      const file = FileIdSchema.parse(JSON.parse(await readFile(join(dir, name), 'utf8')))
-      id = file.id
-      fingerprint = file.fingerprint ?? ''
+      id = FileIdSchema.parse(JSON.parse(await readFile(join(dir, name), 'utf8'))).id
     } catch {
       continue
     }
-    const entry = await local.get(id)
-    if (!entry) continue
-    const record: JournalRecord =
-      entry.state === 'done'
-        ? { id, fingerprint, state: 'done', at: entry.at, result: entry.result }
-        : { id, fingerprint, state: 'started', at: entry.at }
-    const left = Math.max(1000, entry.at + ttlMs - Date.now())
-    const set = await store.run((c) => c.set(keyOf(id), JSON.stringify(record), 'PX', left, 'NX'))
-    if (set === 'OK') copied++
+    let tokenUse: z.infer<typeof TokenUseIdSchema> | null = null
+    try {
+      const parsed = TokenUseIdSchema.safeParse(JSON.parse(id))
+      tokenUse = parsed.success ? parsed.data : null
+    } catch {
+      tokenUse = null
+    }
+    if (tokenUse) {
+      const [, docId, resourceId] = tokenUse
+      const use = await local.getTokenUse(docId, resourceId)
+      if (use) await copy(useKey(docId, resourceId), JSON.stringify(use), use.insertedAt)
+      continue
+    }
+    const record = await local.get(id)
+    if (record) await copy(recordKey(id), JSON.stringify({ id, record }), record.at)
   }
   return copied
 }

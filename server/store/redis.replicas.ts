@@ -52,7 +52,7 @@ describe('redis store across replicas', () => {
       await stalled
       staleWrite = journal
         .withLease(lease)
-        .markStarted('batch-1', 'fp')
+        .put('batch-1', { fingerprint: 'fp', state: 'started', at: Date.now() })
         .then(
           () => 'written',
           (err: unknown) => err,
