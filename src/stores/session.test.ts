@@ -4,6 +4,7 @@ import { useSessionStore } from './session'
 import { setPlatform, PlatformError, type Platform } from '@/platform'
 import { http } from '@/api/http'
 import { errorReply, installFakeApi, type FakeApi } from '@/testing/fake-api'
+import { fakePlatform } from '@/testing/fake-platform'
 
 const CONFIG = (mode: 'sandbox' | 'live', corpId = 'ding-emulator-corp') => ({
   status: 200,
@@ -17,15 +18,16 @@ const HINT_KEY = 'doc-attach:has-session'
 
 function fakeDingTalk(requestAuthCode: Platform['requestAuthCode']): Platform & { asked: string[] } {
   const asked: string[] = []
-  return {
-    kind: 'dingtalk',
-    asked,
-    requestAuthCode: (corpId) => {
-      asked.push(corpId)
-      return requestAuthCode(corpId)
-    },
-    openLink: () => Promise.resolve(),
-  }
+  return Object.assign(
+    fakePlatform({
+      kind: 'dingtalk',
+      requestAuthCode: (corpId) => {
+        asked.push(corpId)
+        return requestAuthCode(corpId)
+      },
+    }),
+    { asked },
+  )
 }
 
 let api: FakeApi
