@@ -11,6 +11,7 @@ import type { FaultSpec } from '../server/emulator/faults'
 import { startServer } from '../server/server'
 import { launchChromium, openPhone, saveFailureShot, type Phone, type PhoneOptions } from './browser'
 import { makeFixtures, type Fixtures } from './fixtures'
+import { pcAppUrl } from './fake-dingtalk'
 
 /** A fixed secret (32+ characters): sessions and resource tokens are reproducible from run to run. */
 const SESSION_SECRET = 'e2e-session-secret-0123456789abcdef-0123456789'
@@ -151,7 +152,7 @@ export function useE2E(): E2E {
     })
     if (!server.emulatorUrl) throw new Error('startServer did not start the sandbox emulator (emulatorUrl is null)')
     emulator = new EmulatorControl(server.emulatorUrl)
-    browser = await launchChromium()
+    browser = await launchChromium({ secureOrigins: [pcAppUrl(server.url)] })
   })
 
   afterAll(async () => {
