@@ -3,11 +3,12 @@
  * bar carries the current screen's title, the container's back goes one step back in the app
  * (composer → chooser → closed), asking first while items are still on their way, and the app's
  * lifecycle keeps the queue going (resume) and saved (pause). All container calls go through
- * src/platform/; the upload queue's store is loaded only when needed, so it stays out of the first screen.
+ * src/platform/; the upload queue's store is never imported here, so it stays out of the first screen.
  */
 import { computed, onScopeDispose, watch, type ComputedRef } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { getActivePinia } from 'pinia'
+import type { useUploadsStore } from '@/stores/uploads'
 import { getPlatform, type Platform } from '@/platform'
 import { useSessionStore } from '@/stores/session'
 import { useDocumentsStore } from '@/stores/documents'
@@ -17,21 +18,25 @@ export type Screen = 'sign-in' | 'chooser' | 'composer'
 /** Statuses of items still on their way into the document. */
 const UNFINISHED = new Set(['preparing', 'ready', 'uploading', 'inserting'])
 
+/** What the shell needs of the upload queue's store. */
+type Queue = Pick<ReturnType<typeof useUploadsStore>, 'items' | 'flush' | 'resume'>
+
 /**
- * The upload queue's store when this page has created it (the composer was opened), else null:
- * creating it here would load its chunk for nothing, and it has nothing to save or restart yet.
+ * The upload queue's store once the page has created it (the composer was opened), caught with a
+ * Pinia plugin rather than imported: importing it here would pull the queue (and its chunk split)
+ * into the first screen, and before it exists there is nothing to save or restart anyway.
  */
-async function existingUploads() {
-  const pinia = getActivePinia()
-  if (!pinia || !('uploads' in pinia.state.value)) return null
-  const { useUploadsStore } = await import('@/stores/uploads')
-  return useUploadsStore(pinia)
+function watchForQueue(): () => Queue | null {
+  let queue: Queue | null = null
+  getActivePinia()?.use(({ store }) => {
+    if (store.$id === 'uploads') queue = store as unknown as Queue
+  })
+  return () => queue
 }
 
 /** How many queue items are not in the document yet and not failed. */
-async function unfinishedItems(): Promise<number> {
-  const uploads = await existingUploads()
-  return uploads ? uploads.items.filter((item) => UNFINISHED.has(item.status)).length : 0
+function unfinishedItems(queue: Queue | null): number {
+  return queue ? queue.items.filter((item) => UNFINISHED.has(item.status)).length : 0
 }
 
 export interface ContainerShell {
@@ -45,6 +50,7 @@ export function useContainerShell(platform: Platform = getPlatform()): Container
   const { t } = useI18n()
   const session = useSessionStore()
   const documents = useDocumentsStore()
+  const queue = watchForQueue()
 
   const screen = computed<Screen>(() => (!session.signedIn ? 'sign-in' : documents.selected ? 'composer' : 'chooser'))
   const title = computed(() => {
@@ -55,7 +61,7 @@ export function useContainerShell(platform: Platform = getPlatform()): Container
 
   /** Asks before leaving while items are unfinished; true when the person wants to leave. */
   async function mayLeave(question: 'toChooser' | 'close'): Promise<{ leave: boolean; unfinished: number }> {
-    const unfinished = await unfinishedItems().catch(() => 0)
+    const unfinished = unfinishedItems(queue())
     if (unfinished === 0) return { leave: true, unfinished }
     const leave = await platform.confirm({
       title: t(`shell.leave.${question}.title`),
@@ -81,7 +87,7 @@ export function useContainerShell(platform: Platform = getPlatform()): Container
       const { leave, unfinished } = await mayLeave('close')
       if (!leave) return
       // Everything is saved before the page goes: the next start carries on from here.
-      if (unfinished > 0) await (await existingUploads())?.flush()
+      if (unfinished > 0) await queue()?.flush()
       await platform.close().catch(() => undefined)
     } finally {
       leaving = false
@@ -89,12 +95,12 @@ export function useContainerShell(platform: Platform = getPlatform()): Container
   }
 
   async function onResume(): Promise<void> {
-    void session.recheck()
-    ;(await existingUploads())?.resume()
+    await session.recheck()
+    queue()?.resume()
   }
 
   async function onPause(): Promise<void> {
-    await (await existingUploads())?.flush()
+    await queue()?.flush()
   }
 
   const releases = [

@@ -7,13 +7,7 @@ import type { ConfirmQuestion, ToastKind } from './types'
 /** Shows Vant's text toast (no icon: icons would pull Vant's icon font). Never rejects. */
 export async function vantToast(text: string, kind: ToastKind = 'info'): Promise<void> {
   try {
-    const [{ showToast }] = await Promise.all([
-      import('vant/es/toast'),
-      import('vant/es/style/base.css'),
-      import('vant/es/overlay/index.css'),
-      import('vant/es/popup/index.css'),
-      import('vant/es/toast/index.css'),
-    ])
+    const { showToast } = await import('./vant-notify-impl')
     showToast({ message: text, type: 'text', className: `app-toast app-toast--${kind}`, wordBreak: 'break-word' })
   } catch {
     // A toast is a courtesy: when even Vant cannot load (a lost chunk), nothing else depends on it.
@@ -23,16 +17,7 @@ export async function vantToast(text: string, kind: ToastKind = 'info'): Promise
 /** Vant's confirm dialog; `true` for ok. A dialog that cannot load counts as "cancel" (the safe answer). */
 export async function vantConfirm(question: ConfirmQuestion): Promise<boolean> {
   try {
-    const [{ showConfirmDialog }] = await Promise.all([
-      import('vant/es/dialog'),
-      import('vant/es/style/base.css'),
-      import('vant/es/overlay/index.css'),
-      import('vant/es/popup/index.css'),
-      import('vant/es/button/index.css'),
-      import('vant/es/action-bar/index.css'),
-      import('vant/es/action-bar-button/index.css'),
-      import('vant/es/dialog/index.css'),
-    ])
+    const { showConfirmDialog } = await import('./vant-notify-impl')
     return await showConfirmDialog({
       title: question.title,
       message: question.message,
