@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildAppDeps } from './app'
 import type { AppConfig } from './config'
 import { createDingTalkClient, type DingTalkLogger } from './dingtalk/client'
-import { startEmulator } from './emulator/index'
+import { emulatorOptionsFromEnv, startEmulator } from './emulator/index'
 import { parseEnv } from './env'
 import { openFileInsertionJournal } from './services/insertion-journal'
 import { createSandboxControl } from './services/sandbox'
@@ -42,7 +42,8 @@ export async function startServer(env: Record<string, string | undefined>, opts:
     if (parsed.emulator.url) {
       emulatorUrl = parsed.emulator.url
     } else {
-      emulator = await startEmulator({ port: parsed.emulator.port, host: '127.0.0.1' })
+      // EMULATOR_PROFILE / EMULATOR_OAPI_TOKEN choose how the emulator answers (server/emulator/README.md).
+      emulator = await startEmulator({ ...emulatorOptionsFromEnv(env), port: parsed.emulator.port, host: '127.0.0.1' })
       emulatorUrl = emulator.url
     }
   }

@@ -1,14 +1,18 @@
 /**
- * The emulator's Fastify app: DingTalk's real paths at the root of its own origin (DESIGN.md §4),
+ * The emulator's Fastify app: DingTalk's real paths at the root of its own origin (README),
  * plus the `/__emulator/` control API. Never listens; see index.ts for that.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { systemClock, type Clock } from './clock'
 import type { EmulatorConfig, EmulatorContext } from './context'
-import { ApiError, OapiError, codeForStatus, pathFamily, sendApiError, sendOapiError, sendOssError, statusForCode } from './errors'
-import { FaultRegistry, type FaultEffect } from './faults'
+import { registerControlGuard } from './control-guard'
+import { ApiError, OapiError, pathFamily, sendApiError, sendOapiError, sendOssError } from './errors'
+import { registerFaultHooks } from './fault-hooks'
+import { FaultRegistry } from './faults'
 import { apiRequestId } from './ids'
 import { ResourceStore, UploadSigner } from './oss'
+import type { OapiTokenMode, Profile } from './profiles'
+import { drain, pathOf } from './request-util'
 import { RequestLog, redactUrl } from './request-log'
 import { registerAuthRoutes } from './routes/auth'
 import { registerBlockRoutes } from './routes/blocks'
@@ -33,6 +37,10 @@ export interface BuildEmulatorOptions {
   random?: () => number
   /** Fastify logger; off by default. Request URLs are logged with secrets redacted. */
   logger?: boolean
+  /** How generously the block and list APIs answer: `rich` (default), `documented` or `minimal`. */
+  profile?: Profile
+  /** `legacy`: oapi accepts only tokens from `/gettoken`; `any` (default): any app token. */
+  oapiToken?: OapiTokenMode
 }
 
 export interface Emulator {
@@ -45,42 +53,6 @@ export interface Emulator {
 export const DEFAULT_APP_KEY = 'ding-emulator-app'
 export const DEFAULT_APP_SECRET = 'emulator-secret'
 export const DEFAULT_CORP_ID = 'ding-emulator-corp'
-
-function pathOf(request: FastifyRequest): string {
-  const q = request.url.indexOf('?')
-  return q === -1 ? request.url : request.url.slice(0, q)
-}
-
-/** Reads and discards a request body so an early answer never breaks the client's upload. */
-async function drain(request: FastifyRequest): Promise<void> {
-  const raw = request.raw
-  const hasBody = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0
-  if (!hasBody || raw.readableEnded) return
-  await new Promise<void>((resolve) => {
-    raw.on('end', resolve)
-    raw.on('close', resolve)
-    raw.on('error', () => resolve())
-    raw.resume()
-  })
-}
-
-/** Answers with the error a fault asks for, in the envelope of the path's family (DESIGN.md §4). */
-function sendFaultError(reply: FastifyReply, path: string, error: NonNullable<FaultEffect['error']>): FastifyReply {
-  const family = pathFamily(path)
-  if (family === 'oapi') {
-    const numeric =
-      typeof error.code === 'number' ? error.code : error.code !== undefined && /^-?\d+$/.test(error.code) ? Number(error.code) : null
-    if (numeric !== null) return sendOapiError(reply, numeric, error.message ?? '系统繁忙', error.status ?? 200)
-    return sendOapiError(reply, -1, error.message ?? String(error.code ?? '系统繁忙'), error.status ?? 500)
-  }
-  if (family === 'oss') {
-    const code = error.code !== undefined ? String(error.code) : error.status === 403 ? 'AccessDenied' : 'InternalError'
-    return sendOssError(reply, error.status ?? 500, code, error.message ?? 'Injected fault.')
-  }
-  const code = error.code !== undefined ? String(error.code) : codeForStatus(error.status ?? 500)
-  const status = error.status ?? statusForCode(code)
-  return sendApiError(reply, status, code, error.message ?? `Injected fault: ${code}`)
-}
 
 /** Messages for Fastify's own body errors, phrased for a DingTalk caller. */
 function bodyErrorMessage(err: FastifyError): string {
@@ -111,6 +83,8 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     appSecret: opts.appSecret || DEFAULT_APP_SECRET,
     corpId: opts.corpId || DEFAULT_CORP_ID,
     uploadUrlTtlSeconds: opts.uploadUrlTtlSeconds ?? 900,
+    profile: opts.profile ?? 'rich',
+    oapiToken: opts.oapiToken ?? 'any',
   }
   const state = new EmulatorState(clock)
   const origin = opts.publicOrigin
@@ -133,7 +107,7 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     logger: opts.logger
       ? {
           serializers: {
-            // Never log tokens, auth codes or upload signatures (TEAM.md).
+            // Never log tokens, auth codes or upload signatures.
             req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrl(req.url ?? '') }),
           },
         }
@@ -144,25 +118,15 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     forceCloseConnections: true,
   })
 
-  // getuserinfo also takes a form body (dingtalk-open-api.md §3.2: the docs' curl sends one).
+  // getuserinfo also takes a form body (docs/dingtalk.md#silent-login: the docs' curl sends one).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65_536 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
   })
 
-  app.addHook('onRequest', async (request, reply) => {
-    const path = pathOf(request)
-    if (pathFamily(path) === 'control') return
-    const effect = context.faults.take(request.method, path)
-    if (!effect) return
-    if (effect.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, effect.latencyMs))
-    if (effect.bandwidthBytesPerSec) context.throttles.set(request, effect.bandwidthBytesPerSec)
-    if (effect.error) {
-      await drain(request)
-      return sendFaultError(reply, path, effect.error)
-    }
-  })
+  registerControlGuard(app, context)
+  const faultHooks = registerFaultHooks(app, context)
 
-  // Token checks (§1.1, §1.2) for matched routes; 404s stay 404s.
+  // Token checks (docs/dingtalk.md#errors) for matched routes; 404s stay 404s.
   app.addHook('onRequest', async (request, reply) => {
     if (reply.sent || request.routeOptions.url === undefined) return
     const path = pathOf(request)
@@ -176,7 +140,8 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
       }
     } else if (family === 'oapi' && path !== '/gettoken') {
       const token = (request.query as Record<string, unknown>)['access_token']
-      const verdict = state.checkToken(typeof token === 'string' ? token : undefined)
+      const only = config.oapiToken === 'legacy' ? 'legacy' : undefined
+      const verdict = state.checkToken(typeof token === 'string' ? token : undefined, only)
       if (verdict === 'expired') {
         await drain(request)
         return sendOapiError(reply, 42001, 'access_token超时')
@@ -188,13 +153,13 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     }
   })
 
-  // The API gateway tags every answer with a request id (ref §1.1), not only errors.
+  // The API gateway tags every answer with a request id (docs/dingtalk.md#errors), not only errors.
   app.addHook('onSend', async (request, reply) => {
     if (pathFamily(pathOf(request)) === 'api' && !reply.hasHeader('x-acs-request-id')) reply.header('x-acs-request-id', apiRequestId())
   })
 
   app.addHook('onResponse', async (request, reply) => {
-    if (pathFamily(pathOf(request)) === 'control') return
+    if (pathFamily(pathOf(request)) === 'control' || faultHooks.wasDropped(request)) return
     context.requests.record(request.method, request.url, reply.statusCode, clock.now())
   })
 

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { Clock } from './clock'
 import type { FaultRegistry } from './faults'
+import type { OapiTokenMode, Profile } from './profiles'
 import type { ResourceStore, UploadSigner } from './oss'
 import type { RequestLog } from './request-log'
 import type { EmulatorState } from './state'
@@ -12,6 +13,10 @@ export interface EmulatorConfig {
   corpId: string
   /** Lifetime of an upload URL (DingTalk does not document it; OSS-style 900 s by default). */
   uploadUrlTtlSeconds: number
+  /** How generously the block and list APIs answer (README "Answer profiles"). */
+  profile: Profile
+  /** `legacy`: oapi accepts only `/gettoken` tokens (README "Legacy oapi tokens"). */
+  oapiToken: OapiTokenMode
 }
 
 export interface EmulatorContext {

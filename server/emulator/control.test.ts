@@ -1,5 +1,5 @@
 /**
- * The control API (DESIGN.md §4): reset, the state snapshot's exact shape, faults (times,
+ * The control API (README "Control API"): reset, the state snapshot's exact shape, faults (times,
  * probability, latency, bandwidth, envelopes per path), the redacted call log, and auth codes.
  * Uses `buildEmulator` + `inject` (no port) except where real streaming matters.
  */
@@ -44,7 +44,7 @@ const uploadInfo = () =>
   })
 
 describe('state', () => {
-  it('has exactly the DESIGN.md §4 shape', async () => {
+  it('has exactly the documented shape', async () => {
     const info = (await uploadInfo()).body.result
     const { body } = await call('GET', '/__emulator/state')
     expect(Object.keys(body).sort()).toEqual(['documents', 'resources', 'users'])

@@ -1,12 +1,12 @@
 /**
- * Error envelopes as DingTalk sends them (dingtalk-open-api.md §1.1, §1.2) and OSS's XML errors
- * (§4.2). Route code throws `ApiError` / `OapiError`; the app's error handler renders them.
+ * Error envelopes as DingTalk sends them (docs/dingtalk.md#errors) and OSS's XML errors
+ * (docs/dingtalk.md#upload-url). Route code throws `ApiError` / `OapiError`; the app's error handler renders them.
  */
 import type { FastifyReply } from 'fastify'
 import type { ZodError } from 'zod'
 import { apiRequestId, oapiRequestId } from './ids'
 
-/** A v1.0/v2.0 error: `{code, message, requestid}` with an HTTP status (§1.1). */
+/** A v1.0/v2.0 error: `{code, message, requestid}` with an HTTP status. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -18,7 +18,7 @@ export class ApiError extends Error {
   }
 }
 
-/** An oapi error: HTTP 200 with `{errcode, errmsg, request_id}` (§1.2). */
+/** An oapi error: HTTP 200 with `{errcode, errmsg, request_id}`. */
 export class OapiError extends Error {
   constructor(
     readonly errcode: number,
@@ -41,15 +41,28 @@ export function pathFamily(path: string): PathFamily {
   return 'other'
 }
 
-/** Sends a v1.0/v2.0 error body; also sets `x-acs-request-id` like the real gateway. */
-export function sendApiError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  const requestid = apiRequestId()
-  return reply.code(status).header('x-acs-request-id', requestid).send({ code, message, requestid })
+/** An error answer as data, so it can replace an answer already produced (a fault with `apply`). */
+export interface ErrorAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
 }
 
-/** Sends an oapi error envelope (HTTP `status`, 200 unless a fault says otherwise). */
-export function sendOapiError(reply: FastifyReply, errcode: number, errmsg: string, status = 200): FastifyReply {
-  return reply.code(status).send({ errcode, errmsg, request_id: oapiRequestId() })
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** A v1.0/v2.0 error: `{code, message, requestid}` with `x-acs-request-id`, like the real gateway. */
+export function apiErrorAnswer(status: number, code: string, message: string): ErrorAnswer {
+  const requestid = apiRequestId()
+  return {
+    status,
+    headers: { 'content-type': JSON_TYPE, 'x-acs-request-id': requestid },
+    body: JSON.stringify({ code, message, requestid }),
+  }
+}
+
+/** An oapi error envelope (HTTP `status`, 200 unless a fault says otherwise). */
+export function oapiErrorAnswer(errcode: number, errmsg: string, status = 200): ErrorAnswer {
+  return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ errcode, errmsg, request_id: oapiRequestId() }) }
 }
 
 function escapeXml(s: string): string {
@@ -57,16 +70,10 @@ function escapeXml(s: string): string {
 }
 
 /**
- * Sends an OSS-style XML error (`<Error><Code>…</Code><Message>…</Message>…</Error>`), the shape an
- * OSS V1 presigned URL answers with (dingtalk-open-api.md §4.2).
+ * An OSS-style XML error (`<Error><Code>…</Code><Message>…</Message>…</Error>`), the shape an
+ * OSS V1 presigned URL answers with (https://help.aliyun.com/zh/oss/user-guide/error-responses).
  */
-export function sendOssError(
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  message: string,
-  extra: Record<string, string> = {},
-): FastifyReply {
+export function ossErrorAnswer(status: number, code: string, message: string, extra: Record<string, string> = {}): ErrorAnswer {
   const requestId = apiRequestId().replace(/-/g, '').slice(0, 24)
   const fields = Object.entries(extra)
     .map(([k, v]) => `  <${k}>${escapeXml(v)}</${k}>\n`)
@@ -75,7 +82,33 @@ export function sendOssError(
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${escapeXml(code)}</Code>\n` +
     `  <Message>${escapeXml(message)}</Message>\n  <RequestId>${requestId}</RequestId>\n` +
     `  <HostId>emulator-oss.dingtalk.local</HostId>\n${fields}</Error>\n`
-  return reply.code(status).header('content-type', 'application/xml').header('x-oss-request-id', requestId).send(xml)
+  return { status, headers: { 'content-type': 'application/xml', 'x-oss-request-id': requestId }, body: xml }
+}
+
+/** Sends an error answer. */
+export function sendAnswer(reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
+  return reply.code(answer.status).headers(answer.headers).send(answer.body)
+}
+
+/** Sends a v1.0/v2.0 error body; also sets `x-acs-request-id` like the real gateway. */
+export function sendApiError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return sendAnswer(reply, apiErrorAnswer(status, code, message))
+}
+
+/** Sends an oapi error envelope (HTTP `status`, 200 unless a fault says otherwise). */
+export function sendOapiError(reply: FastifyReply, errcode: number, errmsg: string, status = 200): FastifyReply {
+  return sendAnswer(reply, oapiErrorAnswer(errcode, errmsg, status))
+}
+
+/** Sends an OSS-style XML error. */
+export function sendOssError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): FastifyReply {
+  return sendAnswer(reply, ossErrorAnswer(status, code, message, extra))
 }
 
 /** A one-line human message from a zod error: `size: Invalid input: expected number; mediaType: …`. */
@@ -88,7 +121,7 @@ export function zodMessage(error: ZodError, prefix = 'body'): string {
     .join('; ')
 }
 
-/** Default HTTP status for a DingTalk error code (reference §4.1, §5.2, §6.2, §1.3). */
+/** Default HTTP status for a DingTalk error code (docs/dingtalk.md#errors, #docblocksquery, #wiki, #throttling). */
 export function statusForCode(code: string): number {
   if (code.startsWith('Forbidden.AccessDenied')) return 403
   if (code.startsWith('forbidden.') || code === 'permissionDenied') return 403

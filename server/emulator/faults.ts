@@ -1,6 +1,7 @@
 /**
- * Injected faults (DESIGN.md §4 `POST /__emulator/faults`): an error answer, a delay, or a
- * throttled upload/download, for matching requests, `times` times or until cleared.
+ * Injected faults (`POST /__emulator/faults`, README "Faults"): an error answer, a delay, a
+ * throttled upload/download, a lost reply (`apply`: the write happens, the answer is an error) or a
+ * dropped connection (`drop`), for matching requests, `times` times or until cleared.
  */
 import { z } from 'zod'
 
@@ -17,12 +18,25 @@ export const FaultSpecSchema = z
     times: z.number().int().positive().optional(),
     latencyMs: z.number().int().min(0).max(120_000).optional(),
     bandwidthBytesPerSec: z.number().int().positive().optional(),
+    /** Let the request through (the write happens), then answer the error or drop the connection. */
+    apply: z.boolean().optional(),
+    /** Close the connection without an answer (after the write when `apply` is set). */
+    drop: z.boolean().optional(),
   })
   .strict()
   .refine(
-    (f) => f.status !== undefined || f.code !== undefined || f.latencyMs !== undefined || f.bandwidthBytesPerSec !== undefined,
-    'a fault needs at least one of status, code, latencyMs, bandwidthBytesPerSec',
+    (f) =>
+      f.status !== undefined ||
+      f.code !== undefined ||
+      f.latencyMs !== undefined ||
+      f.bandwidthBytesPerSec !== undefined ||
+      f.drop === true,
+    'a fault needs at least one of status, code, latencyMs, bandwidthBytesPerSec, drop',
   )
+  .refine((f) => f.apply !== true || f.status !== undefined || f.code !== undefined || f.drop === true, {
+    message: 'apply needs status, code or drop: what the caller gets instead of the real answer',
+    path: ['apply'],
+  })
   .refine((f) => !f.path.startsWith('/__emulator'), 'faults never apply to /__emulator/ paths')
 export type FaultSpec = z.infer<typeof FaultSpecSchema>
 
@@ -35,8 +49,18 @@ export interface FaultEffect {
   faultId: string
   latencyMs: number
   bandwidthBytesPerSec: number | null
-  /** Present when the fault answers with an error instead of the real handler. */
-  error: { status: number | undefined; code: string | number | undefined; message: string | undefined } | null
+  /** Present when the fault answers with an error (instead of the real answer when `apply` is set). */
+  error: FaultError | null
+  /** The request reaches its handler; the fault's error or drop replaces the answer. */
+  apply: boolean
+  /** The connection is closed with no answer. */
+  drop: boolean
+}
+
+export interface FaultError {
+  status: number | undefined
+  code: string | number | undefined
+  message: string | undefined
 }
 
 export class FaultRegistry {
@@ -92,6 +116,8 @@ export class FaultRegistry {
         latencyMs: fault.latencyMs ?? 0,
         bandwidthBytesPerSec: fault.bandwidthBytesPerSec ?? null,
         error: isError ? { status: fault.status, code: fault.code, message: fault.message } : null,
+        apply: fault.apply === true,
+        drop: fault.drop === true,
       }
     }
     return null

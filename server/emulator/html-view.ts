@@ -1,6 +1,6 @@
 /**
  * An HTML view of a document, served at `/i/nodes/{docId}` and `/__emulator/documents/{docId}`
- * (DESIGN.md §4), so a person can see what landed: images render from their resourceUrl,
+ * (README "Control API"), so a person can see what landed: images render from their resourceUrl,
  * attachments are named links, captions are text. All text is escaped.
  */
 import type { EmulatorState, Node } from './state'

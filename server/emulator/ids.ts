@@ -46,7 +46,7 @@ export function oapiRequestId(): string {
   return encode(randomBytes(12), 12, BASE36)
 }
 
-/** A resource id shaped like GetResourceUploadInfo's (a UUID, dingtalk-open-api.md §4.1). */
+/** A resource id shaped like GetResourceUploadInfo's (a UUID, docs/dingtalk.md#getresourceuploadinfo). */
 export function resourceId(): string {
   return randomUUID()
 }

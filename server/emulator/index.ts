@@ -1,10 +1,11 @@
 /**
- * The DingTalk emulator's programmatic API (TEAM.md conventions): `startEmulator` listens,
+ * The DingTalk emulator's programmatic API : `startEmulator` listens,
  * `buildEmulator` does not, `createManualClock` lets tests move time.
  */
 import type { AddressInfo } from 'node:net'
 import { buildEmulator, type BuildEmulatorOptions } from './app'
 import { createManualClock, systemClock, type Clock, type ManualClock } from './clock'
+import type { OapiTokenMode, Profile } from './profiles'
 import type { EmulatorState } from './state'
 
 export interface StartEmulatorOptions extends Omit<BuildEmulatorOptions, 'publicOrigin'> {
@@ -19,6 +20,8 @@ export interface RunningEmulator {
   url: string
   state: EmulatorState
   clock: Clock
+  /** The answer profile it plays (README "Answer profiles"). */
+  profile: Profile
   close(): Promise<void>
 }
 
@@ -37,11 +40,13 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const url = `http://${publicHost}:${port}`
   listening.url = url
-  return { url, state, clock, close: () => app.close() }
+  return { url, state, clock, profile: opts.profile ?? 'rich', close: () => app.close() }
 }
 
 export { buildEmulator, createManualClock }
-export type { BuildEmulatorOptions, Clock, ManualClock, EmulatorState }
+export type { BuildEmulatorOptions, Clock, ManualClock, EmulatorState, OapiTokenMode, Profile }
+export { emulatorOptionsFromEnv, OAPI_TOKEN_MODES, PROFILES } from './profiles'
+export type { FaultSpec } from './faults'
 export type { EmulatorStateSnapshot } from './state'
 export { DEFAULT_APP_KEY, DEFAULT_APP_SECRET, DEFAULT_CORP_ID } from './app'
 export { SEED } from './seed'

@@ -1,5 +1,5 @@
 /**
- * The OSS-like side of uploads (dingtalk-open-api.md §4.2): presigned PUT URLs in the OSS V1
+ * The OSS-like side of uploads (docs/dingtalk.md#upload-url): presigned PUT URLs in the OSS V1
  * query-string shape (`Expires`, `OSSAccessKeyId`, `Signature`), and the on-disk store the bytes
  * stream into. Bytes never sit in memory whole; each emulator instance has its own temp dir.
  */

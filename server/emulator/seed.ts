@@ -7,7 +7,7 @@
 import type { PermissionRole } from '../dingtalk/schemas'
 import { stableId } from './ids'
 
-/** Every doc/folder lives under this alidocs host, as real links do (dingtalk-open-api.md §0, §6.1). */
+/** Every doc/folder lives under this alidocs host, as real links do (docs/dingtalk.md#document-links). */
 const ALIDOCS_ORIGIN = 'https://alidocs.dingtalk.com'
 
 /** The alidocs link of a node: `https://alidocs.dingtalk.com/i/nodes/{dentryUuid}`. */
@@ -24,7 +24,7 @@ export interface SeedUser {
   userId: string
   unionId: string
   name: string
-  /** getuserinfo `sys_level`: 1 main admin, 2 sub-admin, 100 boss, 0 other (§3.2). */
+  /** getuserinfo `sys_level`: 1 main admin, 2 sub-admin, 100 boss, 0 other (docs/dingtalk.md#silent-login). */
   sysLevel: number
   deviceId: string
 }

@@ -1,17 +1,20 @@
 /**
  * The emulator's mutable world: the seeded organisation (users, knowledge bases, nodes, roles,
  * blocks), tokens, auth codes and uploaded resources. Routes read and change it only through
- * these methods, and `/__emulator/state` is a snapshot of it (DESIGN.md §4).
+ * these methods, and `/__emulator/state` is a snapshot of it (README).
  */
 import type { PermissionRole } from '../dingtalk/schemas'
 import type { Clock } from './clock'
 import { randomBlockId, randomToken, stableBlockId } from './ids'
 import { createSeedOrg, nodeUrl, type SeedNode, type SeedUser, type SeedWorkspace } from './seed'
 
-/** App tokens live 7200 s (dingtalk-open-api.md §2.1). */
+/** App tokens live 7200 s (docs/dingtalk.md#access-token). */
 const TOKEN_TTL_SECONDS = 7200
-/** H5 auth codes live 5 minutes and are single-use (§3.1). */
+/** H5 auth codes live 5 minutes and are single-use (docs/dingtalk.md#silent-login). */
 const AUTH_CODE_TTL_MS = 5 * 60_000
+
+/** Which endpoint minted a token: `/v1.0/oauth2/accessToken` (app) or oapi `/gettoken` (legacy). */
+export type TokenKind = 'app' | 'legacy'
 
 export type User = SeedUser
 export type Workspace = SeedWorkspace
@@ -37,7 +40,7 @@ export interface Resource {
   filePath: string | null
 }
 
-/** The `/__emulator/state` body (DESIGN.md §4, exactly these fields). */
+/** The `/__emulator/state` body (README "Control API", exactly these fields). */
 export interface EmulatorStateSnapshot {
   users: Array<{ userId: string; unionId: string; name: string }>
   documents: Array<{
@@ -54,7 +57,7 @@ export interface EmulatorStateSnapshot {
 const EDIT_ROLES: ReadonlySet<PermissionRole> = new Set(['OWNER', 'MANAGER', 'EDITOR'])
 const READ_ROLES: ReadonlySet<PermissionRole> = new Set(['OWNER', 'MANAGER', 'EDITOR', 'DOWNLOADER', 'READER'])
 
-/** Whether a role may change a document (GetResourceUploadInfo, inserting: DESIGN.md §4). */
+/** Whether a role may change a document (GetResourceUploadInfo, inserting: README). */
 export function canEdit(role: PermissionRole): boolean {
   return EDIT_ROLES.has(role)
 }
@@ -78,9 +81,9 @@ export class EmulatorState {
   private childIds = new Map<string, string[]>()
   resources = new Map<string, Resource>()
   private authCodes = new Map<string, { userId: string; expiresAt: number }>()
-  /** Every token ever issued → its expiry, so an expired token can be told from a forged one. */
-  private tokens = new Map<string, number>()
-  private currentToken: string | null = null
+  /** Every token ever issued → its expiry and kind, so an expired token can be told from a forged one. */
+  private tokens = new Map<string, { expiresAt: number; kind: TokenKind }>()
+  private currentTokens: Record<TokenKind, string | null> = { app: null, legacy: null }
 
   constructor(readonly clock: Clock) {
     this.loadSeed()
@@ -121,35 +124,37 @@ export class EmulatorState {
     return this.users.get(unionId)
   }
 
-  // ---- tokens (§2) ------------------------------------------------------------
+  // ---- tokens ---------------------------------------------------------------
 
   /**
-   * The app's access token. A call inside the TTL returns the same token and extends its life
-   * (dingtalk-open-api.md §2.1); after expiry a new one is minted.
+   * The app's access token of `kind`. A call inside the TTL returns the same token and extends its
+   * life (https://open.dingtalk.com/document/development/obtain-the-access-token-of-an-internal-app);
+   * after expiry a new one is minted. Tokens of the two kinds are distinct values.
    */
-  issueToken(): { accessToken: string; expireIn: number } {
+  issueToken(kind: TokenKind = 'app'): { accessToken: string; expireIn: number } {
     const now = this.clock.now()
-    const current = this.currentToken
+    const current = this.currentTokens[kind]
     const expiresAt = now + TOKEN_TTL_SECONDS * 1000
-    if (current && (this.tokens.get(current) ?? 0) > now) {
-      this.tokens.set(current, expiresAt)
+    if (current && (this.tokens.get(current)?.expiresAt ?? 0) > now) {
+      this.tokens.set(current, { expiresAt, kind })
       return { accessToken: current, expireIn: TOKEN_TTL_SECONDS }
     }
     const token = randomToken()
-    this.tokens.set(token, expiresAt)
-    this.currentToken = token
+    this.tokens.set(token, { expiresAt, kind })
+    this.currentTokens[kind] = token
     return { accessToken: token, expireIn: TOKEN_TTL_SECONDS }
   }
 
-  /** Judges a presented token on the clock. */
-  checkToken(token: string | undefined): 'ok' | 'missing' | 'unknown' | 'expired' {
+  /** Judges a presented token on the clock; with `only`, a token of another kind is `wrongKind`. */
+  checkToken(token: string | undefined, only?: TokenKind): 'ok' | 'missing' | 'unknown' | 'expired' | 'wrongKind' {
     if (!token) return 'missing'
-    const expiresAt = this.tokens.get(token)
-    if (expiresAt === undefined) return 'unknown'
-    return expiresAt > this.clock.now() ? 'ok' : 'expired'
+    const entry = this.tokens.get(token)
+    if (entry === undefined) return 'unknown'
+    if (only !== undefined && entry.kind !== only) return 'wrongKind'
+    return entry.expiresAt > this.clock.now() ? 'ok' : 'expired'
   }
 
-  // ---- auth codes (§3) --------------------------------------------------------
+  // ---- auth codes -----------------------------------------------------------
 
   /** A fresh single-use auth code for a seeded user, or null if there is no such user. */
   createAuthCode(userId: string): string | null {
@@ -248,7 +253,7 @@ export class EmulatorState {
 
   // ---- snapshot ---------------------------------------------------------------
 
-  /** Everything `/__emulator/state` shows, in the DESIGN.md §4 shape. */
+  /** Everything `/__emulator/state` shows, in the README's shape. */
   snapshot(): EmulatorStateSnapshot {
     const users = [...this.users.values()].map(({ userId, unionId, name }) => ({ userId, unionId, name }))
     const documents = this.documents().map((doc) => {

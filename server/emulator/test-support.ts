@@ -1,6 +1,6 @@
 /**
  * Helpers for the emulator's own tests: the official `@alicloud/dingtalk` SDK pointed at a running
- * emulator (dingtalk-open-api.md §0.1 "Emulator setup"), and small fetch wrappers.
+ * emulator (docs/dingtalk.md#official-node-sdk), and small fetch wrappers.
  */
 import { createRequire } from 'node:module'
 

@@ -1,6 +1,6 @@
 /**
- * Browsing and finding documents: wiki v2 (dingtalk-open-api.md §6.2) and doc_1_0 listings
- * (§6.5). Pagination is real (tokens, limits), and nobody sees what they have no role on.
+ * Browsing and finding documents: wiki v2 (docs/dingtalk.md#wiki) and doc_1_0 listings
+ * (docs/dingtalk.md#recent-and-search-lists). Pagination is real (tokens, limits), and nobody sees what they have no role on.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildEmulator } from './index'

@@ -1,6 +1,6 @@
 /**
  * src/platform/ is the only place that touches dingtalk-jsapi. This module loads `entry/union` and
- * the per-API modules it calls on first use, never the whole package (docs/dingtalk.md#sdk-loading),
+ * the per-API modules it calls on first use, never the whole package (docs/dingtalk.md#jsapi),
  * so nothing of the SDK is in the first-screen bundle. Every bridge call has a timeout because the
  * bridge can hang forever (docs/dingtalk.md#bridge-timeouts). Navigation, back, lifecycle and
  * notifications are in dingtalk-shell.ts.

@@ -1,4 +1,4 @@
-/** App tokens (dingtalk-open-api.md §2.1, §2.2) and silent-login code exchange (§3.2). */
+/** App tokens (docs/dingtalk.md#access-token, #legacy-gettoken) and silent-login code exchange (#silent-login). */
 import type { FastifyInstance } from 'fastify'
 import { AccessTokenRequestSchema } from '../../dingtalk/schemas'
 import type { EmulatorContext } from '../context'
@@ -9,7 +9,7 @@ import { parseBody } from './params'
 export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { state, config } = ctx
 
-  // GetAccessToken: POST /v1.0/oauth2/accessToken, 400 invalidClientIdOrSecret (§2.1).
+  // GetAccessToken: POST /v1.0/oauth2/accessToken, 400 invalidClientIdOrSecret.
   app.post('/v1.0/oauth2/accessToken', async (request) => {
     const body = parseBody(AccessTokenRequestSchema, request.body)
     if (body.appKey !== config.appKey || body.appSecret !== config.appSecret) {
@@ -18,17 +18,18 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     return state.issueToken()
   })
 
-  // Legacy gettoken (§2.2); a wrong or missing key/secret pair is errcode 40001 (§1.2).
+  // Legacy gettoken (docs/dingtalk.md#legacy-gettoken); a wrong or missing key/secret pair is errcode 40001.
   app.get('/gettoken', async (request) => {
     const query = request.query as Record<string, unknown>
     if (query['appkey'] !== config.appKey || query['appsecret'] !== config.appSecret) {
       throw new OapiError(40001, '获取access_token时Secret错误，或者access_token无效')
     }
-    const { accessToken, expireIn } = state.issueToken()
+    // In `legacy` mode oapi tokens are their own kind, so a v1.0 token can be refused there.
+    const { accessToken, expireIn } = state.issueToken(config.oapiToken === 'legacy' ? 'legacy' : 'app')
     return { errcode: 0, errmsg: 'ok', access_token: accessToken, expires_in: expireIn }
   })
 
-  // getuserinfo (§3.2): `code` from a JSON body, a form body, or the query (all seen in DingTalk's docs).
+  // getuserinfo: `code` from a JSON body, a form body, or the query (all seen in DingTalk's docs).
   app.post('/topapi/v2/user/getuserinfo', async (request) => {
     const body = request.body
     const fromBody = body && typeof body === 'object' && 'code' in body ? (body as { code: unknown }).code : undefined

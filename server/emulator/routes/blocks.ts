@@ -1,7 +1,7 @@
 /**
- * Document blocks: DocBlocksQuery (§5.2), DocInsertBlocks (§5.3), DocAppendParagraph (§5.4) of
- * dingtalk-open-api.md, with the §5.2 error table. Reading needs any role; writing needs
- * OWNER, MANAGER or EDITOR (DESIGN.md §4).
+ * Document blocks: DocBlocksQuery, DocInsertBlocks, DocAppendParagraph (docs/dingtalk.md#docblocksquery and
+ * the sections after it), with their shared error table. Reading needs any role; writing needs
+ * OWNER, MANAGER or EDITOR (README). What the answers show depends on the profile (profiles.ts).
  */
 import type { FastifyInstance } from 'fastify'
 import {
@@ -15,12 +15,13 @@ import {
 import type { EmulatorContext } from '../context'
 import { ApiError, zodMessage } from '../errors'
 import { randomBlockId } from '../ids'
-import { blockView, canEdit, canRead, type EmulatorState, type Node } from '../state'
+import { appendAnswer, insertAnswer, queriedBlock } from '../profiles'
+import { canEdit, canRead, type EmulatorState, type Node } from '../state'
 import { parseBody, queryInt, queryString, requireOperatorId, type Query } from './params'
 
-/** Blocks whose children are inline elements (§5.1). */
+/** Blocks whose children are inline elements (docs/dingtalk.md#block-data-structure). */
 const TEXT_BLOCKS = new Set(['paragraph', 'heading', 'blockquote', 'orderedList', 'unorderedList'])
-/** Blocks whose children are blocks (§5.1). */
+/** Blocks whose children are blocks (docs/dingtalk.md#block-data-structure). */
 const CONTAINER_BLOCKS = new Set(['callout', 'columns', 'tableRow', 'tableCell'])
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -65,7 +66,7 @@ function checkBlock(state: EmulatorState, doc: Node, raw: unknown, where: string
   }
   if (props !== undefined && !isObject(props)) throw new ApiError(400, 'paramError', `${where}.${type} must be an object`)
   if (type === 'heading' && element.heading?.level !== undefined) {
-    // DocBlocksQuery returns `"level":"heading-1"` (ref §5.1 FAQ) while inserts may send a number.
+    // DocBlocksQuery returns `"level":"heading-1"` (docs/dingtalk.md#block-data-structure) while inserts may send a number.
     const level = element.heading.level
     const n = typeof level === 'number' ? level : Number(/^heading-([1-6])$/.exec(level)?.[1])
     if (!Number.isInteger(n) || n < 1 || n > 6)
@@ -120,20 +121,19 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
       throw new ApiError(400, 'paramError', `endIndex (${endIndex}) is less than startIndex (${startIndex})`)
     }
     const blockType = queryString(query, 'blockType')
-    if (blockType !== undefined && !(BLOCK_TYPES as readonly string[]).includes(blockType)) {
+    if (blockType !== undefined && blockType !== 'Undefined' && !(BLOCK_TYPES as readonly string[]).includes(blockType)) {
       throw new ApiError(400, 'paramError', `blockType "${blockType}" is not a known block type`)
     }
     const doc = openDocument(ctx, request.params.docKey, operatorId, 'read')
+    // The filters see the blocks as this profile shows them (an `attachment` is "Undefined" in `documented`).
     const data = doc.blocks
-      .map((block, index) => blockView(block, index))
-      .filter((b) => {
-        const index = b['index'] as number
-        return (
+      .map((block, index) => queriedBlock(ctx.config.profile, block, index))
+      .filter(
+        (b, index) =>
           (startIndex === undefined || index >= startIndex) &&
           (endIndex === undefined || index <= endIndex) &&
-          (blockType === undefined || b['blockType'] === blockType)
-        )
-      })
+          (blockType === undefined || b['blockType'] === blockType),
+      )
     return { success: true, result: { data } }
   })
 
@@ -169,7 +169,7 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
       position = body.index === count ? count : body.where === 'before' ? body.index : body.index + 1
     }
     const stored = state.insertBlock(doc, element as Record<string, unknown>, position, operatorId)
-    return { success: true, result: { data: blockView(stored, position) } }
+    return insertAnswer(ctx.config.profile, stored, position)
   })
 
   app.post<{ Params: { docKey: string; blockId: string } }>(
@@ -189,18 +189,13 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: EmulatorContext):
       children.push(body)
       block['children'] = children
       state.recordEdit(doc, operatorId)
-      return {
-        success: true,
-        result: {
-          data: {
-            elementId: randomBlockId(),
-            elementType: body.elementType,
-            [body.elementType]: body.properties,
-            index: children.length - 1,
-            parentId: blockId,
-          },
-        },
-      }
+      return appendAnswer(ctx.config.profile, {
+        elementId: randomBlockId(),
+        elementType: body.elementType,
+        [body.elementType]: body.properties,
+        index: children.length - 1,
+        parentId: blockId,
+      })
     },
   )
 }

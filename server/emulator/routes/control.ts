@@ -1,5 +1,5 @@
 /**
- * The control API under `/__emulator/` (DESIGN.md §4). Never faulted, never logged in
+ * The control API under `/__emulator/` (README "Control API"). Never faulted, never logged in
  * `requests`; errors use the same `{code, message, requestid}` shape as the emulated APIs.
  */
 import type { FastifyInstance } from 'fastify'

@@ -1,10 +1,11 @@
 /**
- * doc_1_0 listings (dingtalk-open-api.md §6.5, SDK shapes): GetRecentEditDocs and
+ * doc_1_0 listings (docs/dingtalk.md#recent-and-search-lists, SDK shapes): GetRecentEditDocs and
  * SearchWorkspaceDocs. Here a doc_1_0 `nodeId` is the dentryUuid, as it is everywhere in the emulator.
  */
 import type { FastifyInstance } from 'fastify'
 import type { EmulatorContext } from '../context'
 import { ApiError } from '../errors'
+import { listField } from '../profiles'
 import { nodeUrl, workspaceUrl } from '../seed'
 import { canRead, type Node } from '../state'
 import { decodePageToken, paginate, queryInt, queryString, requireOperatorId, type Query } from './params'
@@ -31,25 +32,23 @@ export function registerDocListRoutes(app: FastifyInstance, ctx: EmulatorContext
       .filter((d) => d.edits[operatorId] !== undefined)
       .sort((a, b) => (b.edits[operatorId] ?? 0) - (a.edits[operatorId] ?? 0))
     const { page, nextToken } = paginate(edited, offset, maxResults)
-    return {
-      recentList: page.map((doc) => {
-        const ws = state.workspaces.get(doc.workspaceId)
-        return {
-          nodeBO: {
-            nodeId: doc.nodeId,
-            nodeName: doc.name,
-            url: nodeUrl(doc.nodeId),
-            docType: 'alidoc',
-            createTime: doc.createTime,
-            updateTime: doc.modifiedTime,
-            lastEditTime: doc.edits[operatorId] ?? doc.modifiedTime,
-            isDeleted: false,
-          },
-          workspaceBO: { workspaceId: doc.workspaceId, workspaceName: ws?.name ?? '', url: workspaceUrl(doc.workspaceId) },
-        }
-      }),
-      ...(nextToken ? { nextToken } : {}),
-    }
+    const recentList = page.map((doc) => {
+      const ws = state.workspaces.get(doc.workspaceId)
+      return {
+        nodeBO: {
+          nodeId: doc.nodeId,
+          nodeName: doc.name,
+          url: nodeUrl(doc.nodeId),
+          docType: 'alidoc',
+          createTime: doc.createTime,
+          updateTime: doc.modifiedTime,
+          lastEditTime: doc.edits[operatorId] ?? doc.modifiedTime,
+          isDeleted: false,
+        },
+        workspaceBO: { workspaceId: doc.workspaceId, workspaceName: ws?.name ?? '', url: workspaceUrl(doc.workspaceId) },
+      }
+    })
+    return { ...listField(ctx.config.profile, 'recentList', recentList), ...(nextToken ? { nextToken } : {}) }
   })
 
   // Search by name, case-insensitive, among documents the operator can read.
@@ -69,18 +68,19 @@ export function registerDocListRoutes(app: FastifyInstance, ctx: EmulatorContext
       .filter((d) => (workspaceId === undefined || d.workspaceId === workspaceId) && d.name.toLocaleLowerCase().includes(needle))
       .sort((a, b) => lastEdit(b) - lastEdit(a) || a.name.localeCompare(b.name))
     const { page, nextToken } = paginate(hits, offset, maxResults)
+    const docs = page.map((doc) => ({
+      nodeBO: {
+        nodeId: doc.nodeId,
+        name: doc.name,
+        originName: doc.name,
+        url: nodeUrl(doc.nodeId),
+        docType: 'alidoc',
+        lastEditTime: lastEdit(doc),
+      },
+      workspaceBO: { workspaceId: doc.workspaceId, name: state.workspaces.get(doc.workspaceId)?.name ?? '' },
+    }))
     return {
-      docs: page.map((doc) => ({
-        nodeBO: {
-          nodeId: doc.nodeId,
-          name: doc.name,
-          originName: doc.name,
-          url: nodeUrl(doc.nodeId),
-          docType: 'alidoc',
-          lastEditTime: lastEdit(doc),
-        },
-        workspaceBO: { workspaceId: doc.workspaceId, name: state.workspaces.get(doc.workspaceId)?.name ?? '' },
-      })),
+      ...listField(ctx.config.profile, 'docs', docs),
       hasMore: nextToken !== undefined,
       ...(nextToken ? { nextToken } : {}),
     }

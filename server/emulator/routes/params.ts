@@ -12,7 +12,7 @@ export function queryString(query: Query, name: string): string | undefined {
   return value
 }
 
-/** `operatorId` (a unionId) is required by every doc and wiki API (dingtalk-open-api.md §4–§6). */
+/** `operatorId` (a unionId) is required by every doc and wiki API (docs/dingtalk.md#getresourceuploadinfo, #docblocksquery, #wiki). */
 export function requireOperatorId(query: Query): string {
   const operatorId = queryString(query, 'operatorId')
   if (!operatorId) throw new ApiError(400, 'paramError', 'operatorId is required')
@@ -66,7 +66,7 @@ export function paginate<T>(items: T[], offset: number, size: number): { page: T
   return { page, nextToken: next < items.length ? encodePageToken(next) : undefined }
 }
 
-/** DingTalk's wiki timestamps look like `2023-05-15T11:29Z` (dingtalk-open-api.md §6.2). */
+/** DingTalk's wiki timestamps look like `2023-05-15T11:29Z` (docs/dingtalk.md#wiki). */
 export function wikiTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16) + 'Z'
 }

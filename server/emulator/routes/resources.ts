@@ -1,5 +1,5 @@
 /**
- * GetResourceUploadInfo (seed-get-resource-upload-info.txt; dingtalk-open-api.md §4.1) and the
+ * GetResourceUploadInfo (docs/dingtalk.md#getresourceuploadinfo) and the
  * resource bytes at `resourceUrl`.
  */
 import { createReadStream } from 'node:fs'

@@ -1,6 +1,6 @@
 /**
  * The upload URL: `PUT /__oss/{resourceId}?Expires&OSSAccessKeyId&Signature`, checked like an OSS
- * V1 presigned PUT (dingtalk-open-api.md §4.2): expired, forged, wrong Content-Type and wrong
+ * V1 presigned PUT (docs/dingtalk.md#upload-url): expired, forged, wrong Content-Type and wrong
  * length are refused with 403 XML. The body streams to disk; bytes are counted, never buffered.
  */
 import { createWriteStream } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * Wiki v2 browsing (dingtalk-open-api.md §6.2): bare response objects, no `success` wrapper.
+ * Wiki v2 browsing (docs/dingtalk.md#wiki): bare response objects, no `success` wrapper.
  * Only what the operator may see is listed.
  */
 import type { FastifyInstance } from 'fastify'
@@ -7,13 +7,14 @@ import { NodeByUrlRequestSchema } from '../../dingtalk/schemas'
 import type { EmulatorContext } from '../context'
 import { ApiError } from '../errors'
 import { blockText } from '../html-view'
+import { listField } from '../profiles'
 import { nodeUrl, workspaceUrl } from '../seed'
 import { canRead, type Node, type Workspace } from '../state'
 import { decodePageToken, paginate, parseBody, queryBool, queryInt, queryString, requireOperatorId, wikiTime, type Query } from './params'
 
 const ORDER_BY = ['VIEW_TIME_DESC', 'CREATE_TIME_DESC', 'MODIFIED_TIME_DESC'] as const
 
-/** The alidocs link forms GetNodeByUrl understands: `…/i/nodes/{dentryUuid}` (§6.3). */
+/** The alidocs link forms GetNodeByUrl understands: `…/i/nodes/{dentryUuid}` (docs/dingtalk.md#document-links). */
 const NODE_URL =
   /^https?:\/\/(?:alidocs\.dingtalk\.(?:com|io)|127\.0\.0\.1(?::\d+)?|localhost(?::\d+)?)\/i\/nodes\/([A-Za-z0-9]+)\/?(?:[?#].*)?$/
 
@@ -96,7 +97,14 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     if (orderBy === 'MODIFIED_TIME_DESC' || orderBy === 'VIEW_TIME_DESC')
       list = list.sort((a, b) => workspaceModified(b) - workspaceModified(a))
     const { page, nextToken } = paginate(list, offset, maxResults)
-    return { workspaces: page.map((ws) => workspaceView(ws, operatorId, withRole)), ...(nextToken ? { nextToken } : {}) }
+    return {
+      ...listField(
+        ctx.config.profile,
+        'workspaces',
+        page.map((ws) => workspaceView(ws, operatorId, withRole)),
+      ),
+      ...(nextToken ? { nextToken } : {}),
+    }
   })
 
   app.get('/v2.0/wiki/mineWorkspaces', async (request) => {
@@ -117,7 +125,14 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     visibleNode(parentNodeId, operatorId, 'parentNodeNotExist')
     const visible = state.children(parentNodeId).filter((n) => canRead(state.roleOf(n.nodeId, operatorId)))
     const { page, nextToken } = paginate(visible, offset, maxResults)
-    return { nodes: page.map((n) => nodeView(n, operatorId, { withRole, withStats: false })), ...(nextToken ? { nextToken } : {}) }
+    return {
+      ...listField(
+        ctx.config.profile,
+        'nodes',
+        page.map((n) => nodeView(n, operatorId, { withRole, withStats: false })),
+      ),
+      ...(nextToken ? { nextToken } : {}),
+    }
   })
 
   app.get<{ Params: { nodeId: string } }>('/v2.0/wiki/nodes/:nodeId', async (request) => {
