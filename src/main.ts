@@ -5,6 +5,9 @@ const corpIdFromUrl = readCorpId(window.location.search)
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'
+// After App (and the Vant CSS its components pull in): base.css overrides Vant's body font.
+import './styles/tokens.css'
+import './styles/base.css'
 import { createAppRouter } from './router'
 import { createAppI18n, pickLocale } from './i18n'
 import { useSessionStore } from './stores/session'

@@ -12,6 +12,8 @@ export interface FakeRequest {
   params: Record<string, string>
   body: unknown
   headers: Record<string, string>
+  /** The request's abort signal, when the caller gave one (uploads do). */
+  signal?: AbortSignal
 }
 
 export type FakeReply =
@@ -21,9 +23,14 @@ export type FakeReply =
 
 export type FakeHandler = (request: FakeRequest) => FakeReply | Promise<FakeReply>
 
-/** Our error envelope (DESIGN.md §2), for handlers that answer with an error. */
-export function errorReply(status: number, code: string, extra: Record<string, unknown> = {}): FakeReply {
-  return { status, body: { error: { code, message: `${code} (fake)`, requestId: 'req-fake', ...extra } } }
+/** Our error envelope (docs/api.md, Conventions), for handlers that answer with an error. */
+export function errorReply(
+  status: number,
+  code: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): FakeReply {
+  return { status, body: { error: { code, message: `${code} (fake)`, requestId: 'req-fake', ...extra } }, headers }
 }
 
 export interface FakeApi {
@@ -44,7 +51,11 @@ function toRecord(value: unknown, lowerCaseKeys = false): Record<string, string>
   return out
 }
 
-/** Replaces the HTTP layer for one test; call `restore()` in afterEach. Unregistered routes answer 404. */
+/**
+ * Replaces the HTTP layer for one test; call `restore()` in afterEach. Unregistered routes answer 404.
+ * Like the browser: aborting a request's signal rejects it at once (even while its handler is still
+ * pending), and a Blob body reports its upload progress once before the response arrives.
+ */
 export function installFakeApi(): FakeApi {
   const handlers = new Map<string, FakeHandler>()
   const calls: FakeRequest[] = []
@@ -55,10 +66,19 @@ export function installFakeApi(): FakeApi {
     const path = (config.url ?? '').split('?')[0] ?? ''
     const headers = toRecord(AxiosHeaders.from(config.headers).toJSON(), true)
     const body = typeof config.data === 'string' && config.data !== '' ? (JSON.parse(config.data) as unknown) : config.data
-    const request: FakeRequest = { method, path, params: toRecord(config.params), body, headers }
+    const signal = config.signal instanceof AbortSignal ? config.signal : undefined
+    const request: FakeRequest = { method, path, params: toRecord(config.params), body, headers, ...(signal ? { signal } : {}) }
     calls.push(request)
     const handler = handlers.get(`${method} ${path}`)
-    const reply: FakeReply = handler ? await handler(request) : errorReply(404, 'not_found')
+    const reply = await new Promise<FakeReply>((resolve, reject) => {
+      const cancel = () => reject(new AxiosError('canceled', AxiosError.ERR_CANCELED, config))
+      if (signal?.aborted) return cancel()
+      signal?.addEventListener('abort', cancel, { once: true })
+      Promise.resolve(handler ? handler(request) : errorReply(404, 'not_found')).then(resolve, reject)
+    })
+    if (!('fail' in reply) && body instanceof Blob) {
+      config.onUploadProgress?.({ loaded: body.size, total: body.size, bytes: body.size, lengthComputable: true })
+    }
     if ('fail' in reply) {
       // What axios's XHR adapter produces (timeouts with transitional.clarifyTimeoutError, as http.ts sets).
       if (reply.fail === 'timeout') throw new AxiosError('timeout exceeded', AxiosError.ETIMEDOUT, config)

@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import PositionPicker from './PositionPicker.vue'
+import { createAppI18n } from '@/i18n'
+import { installFakeApi, type FakeApi } from '@/testing/fake-api'
+
+const zh = createAppI18n('zh-CN').global.t
+let blocksReply: { status: number; data: unknown }
+let api: FakeApi
+
+beforeEach(() => {
+  blocksReply = {
+    status: 200,
+    data: {
+      items: [
+        { blockId: 'blk-1', index: 0, type: 'heading', text: '现场记录' },
+        { blockId: 'blk-2', index: 1, type: 'paragraph', text: '' },
+      ],
+    },
+  }
+  // Any other request answers 404 and fails the test visibly.
+  api = installFakeApi()
+  api.on('GET /documents/docA1/blocks', () => ({ status: blocksReply.status, body: blocksReply.data }))
+})
+afterEach(() => api.restore())
+
+function mountPicker() {
+  return mount(PositionPicker, {
+    props: { docId: 'docA1', position: { where: 'end' }, layout: 'separate' },
+    global: { plugins: [createAppI18n('zh-CN')] },
+  })
+}
+
+it('offers end, start and "after" each top-level block, and reports the choice', async () => {
+  const wrapper = mountPicker()
+  await flushPromises()
+  expect(wrapper.text()).toContain(zh('upload.position.block', { index: 1, text: '现场记录' }))
+  expect(wrapper.text()).toContain(zh('upload.position.block', { index: 2, text: zh('upload.position.emptyBlock') }))
+  await wrapper.get('[data-testid="position-after-blk-1"] input').setValue(true)
+  const radios = wrapper.findAll('input[type="radio"]')
+  await radios[1]!.setValue(true)
+  await radios.at(-1)!.setValue(true)
+  expect(wrapper.emitted('update:position')).toEqual([[{ where: 'after', blockId: 'blk-1' }], [{ where: 'start' }]])
+  expect(wrapper.emitted('update:layout')).toEqual([['together']])
+})
+
+it('explains a failure to read the document and can try again', async () => {
+  blocksReply = { status: 403, data: { error: { code: 'forbidden', message: 'no', requestId: 'r' } } }
+  const wrapper = mountPicker()
+  await flushPromises()
+  expect(wrapper.get('[data-testid="error-message"]').text()).toContain(zh('errors.forbidden'))
+  blocksReply = { status: 200, data: { items: [] } }
+  await wrapper.get('[data-testid="error-message"] button').trigger('click')
+  await flushPromises()
+  expect(wrapper.text()).toContain(zh('upload.position.noBlocks'))
+})

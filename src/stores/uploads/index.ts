@@ -1,0 +1,10 @@
+/**
+ * The upload queue's public surface: the store components use, and the types they show. The
+ * stages behind it (queue-item, restrictions, preparation, uploader, inserter, persistence/) are
+ * internal to this folder.
+ */
+export { useUploadsStore, type KeptQueue } from './store'
+export type { Batch, ItemError, ItemStatus, PendingInsertion, QueueItem, TargetDocument } from './queue-item'
+export { DEFAULT_LIMITS } from './restrictions'
+export { QUEUE_SETTINGS } from './settings'
+export { backoffDelay } from './uploader'

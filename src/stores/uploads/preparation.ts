@@ -1,0 +1,119 @@
+/**
+ * Preparation: each picked file is saved as picked (so a reload does not lose it), prepared
+ * (src/media/: upright, no location, downscaled, re-encoded), checked against the restrictions,
+ * and its prepared bytes saved before the item is marked ready to upload.
+ *
+ * Preparations run in pick order, at most QUEUE_SETTINGS.preparations at once. While nothing is
+ * ready or on its way up, one runs alone: the first upload then starts as early as possible (two
+ * sharing the CPU would both finish later); once the uplink has work, throughput matters more.
+ */
+import type { Ref } from 'vue'
+import type { Limits } from '@contract/api'
+import { DEFAULT_PREPARE_OPTIONS, prepareFile, type PrepareDeps, type PrepareOptions, type PreparedFile } from '@/media/prepare-file'
+import { createTaskPool } from '@/media/prepare-pool'
+import { canMoveTo, setStatus, type ItemError, type QueueItem } from './queue-item'
+import { rejectReason } from './restrictions'
+import { QUEUE_SETTINGS } from './settings'
+import type { QueueStorage } from './persistence/queue-storage'
+
+export interface PreparationDeps {
+  find(id: string): QueueItem | undefined
+  limits: Readonly<Ref<Limits>>
+  /** Dependencies of photo preparation; tests inject a fake canvas. */
+  prepareDeps: PrepareDeps
+  /** Prepared bytes by item id (the uploader reads them). */
+  blobs: Map<string, Blob>
+  storage: QueueStorage
+  persist(): Promise<void>
+  /** Whether an upload is running or an item waits for one. */
+  uplinkHasWork(): boolean
+  /** An item became ready to upload. */
+  onReady(): void
+}
+
+const PREPARE_FAILED: ItemError = { code: 'prepare_failed', retryable: false }
+
+export function createPreparation(deps: PreparationDeps) {
+  const pool = createTaskPool(() => (deps.uplinkHasWork() ? QUEUE_SETTINGS.preparations : 1))
+  /** Picked files are saved one at a time (bounded memory where they must be copied to bytes). */
+  let sourceChain: Promise<void> = Promise.resolve()
+  const sourceSaves = new Map<string, Promise<void>>()
+
+  /** Saves a file as picked until it is prepared (after those picked before it). */
+  function keepSource(id: string, file: File): void {
+    const saved = sourceChain.then(() => deps.storage.saveSource(id, file).catch(() => undefined))
+    sourceChain = saved
+    sourceSaves.set(id, saved)
+  }
+
+  /** Drops the saved pick once it is no longer needed (prepared, refused or removed). */
+  async function forgetSource(id: string): Promise<void> {
+    await sourceSaves.get(id)
+    sourceSaves.delete(id)
+    await deps.storage.deleteSource(id).catch(() => undefined)
+  }
+
+  function fail(id: string, error: ItemError): void {
+    const item = deps.find(id)
+    if (item && canMoveTo(item.status, 'failed')) setStatus(item, 'failed', { error })
+  }
+
+  /** Queues one file for preparation; it starts after those picked before it have started. */
+  function enqueue(id: string, file: File, asOriginal: boolean): void {
+    const options: PrepareOptions = {
+      ...DEFAULT_PREPARE_OPTIONS,
+      maxEdge: deps.limits.value.photoMaxEdge ?? DEFAULT_PREPARE_OPTIONS.maxEdge,
+      original: asOriginal,
+    }
+    // Never let one item hold a slot (and the photos picked after it) or fail silently.
+    void pool.run(() => prepareOne(id, file, options).catch(() => fail(id, PREPARE_FAILED)))
+  }
+
+  async function prepareOne(id: string, file: File, options: PrepareOptions): Promise<void> {
+    if (!deps.find(id)) return
+    let prepared: PreparedFile
+    try {
+      prepared = await prepareFile(file, options, deps.prepareDeps)
+    } catch {
+      fail(id, PREPARE_FAILED)
+      void deps.persist()
+      void forgetSource(id)
+      return
+    }
+    const item = deps.find(id)
+    if (!item) return
+    Object.assign(item, {
+      name: prepared.name,
+      kind: prepared.kind,
+      mediaType: prepared.mediaType,
+      size: prepared.blob.size,
+      originalSize: prepared.originalSize,
+      notice: prepared.notice,
+    })
+    const rejected = rejectReason(prepared, deps.limits.value)
+    if (rejected) {
+      setStatus(item, 'failed', { error: rejected })
+      void deps.persist()
+      void forgetSource(id)
+      return
+    }
+    deps.blobs.set(id, prepared.blob)
+    // Bytes first, then the state that says they exist: a reload in between finds no "ready" item without bytes.
+    await deps.storage.saveBlob(id, prepared.blob).catch(() => undefined)
+    if (!deps.find(id)) return
+    setStatus(item, 'ready')
+    await deps.persist()
+    deps.onReady()
+    void forgetSource(id)
+  }
+
+  return {
+    keepSource,
+    enqueue,
+    forgetSource,
+    /** Resolves when every file picked so far is saved as picked (IndexedDB), prepared or not. */
+    sourcesSaved: () => sourceChain,
+    /** Resolves when the files queued so far are prepared. */
+    settled: () => pool.settled(),
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The uploader: sends ready items to POST /api/documents/:docId/resources in queue order, at most
+ * QUEUE_SETTINGS.concurrency at once, retrying what can succeed with exponential backoff (at least
+ * as long as the server's Retry-After). Going offline aborts the requests on the wire; they are
+ * sent again when the network is back without counting as failed attempts.
+ */
+import { reactive, type Ref } from 'vue'
+import { ApiError, isRetryable } from '@/api/http'
+import { uploadResource } from '@/api/resources'
+import { Cancelled, sleep } from '@/lib/sleep'
+import { setStatus, toItemError, type Batch, type QueueItem } from './queue-item'
+import { QUEUE_SETTINGS } from './settings'
+
+/** Exponential backoff with jitter (50–100 % of the step), at least what Retry-After asks for. */
+export function backoffDelay(attempt: number, error: unknown): number {
+  const step = Math.min(QUEUE_SETTINGS.maxDelayMs, QUEUE_SETTINGS.baseDelayMs * 2 ** Math.max(0, attempt - 1))
+  const jittered = step * (0.5 + Math.random() * 0.5)
+  const retryAfter = error instanceof ApiError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0
+  return Math.max(jittered, retryAfter)
+}
+
+export interface UploaderDeps {
+  items: Readonly<Ref<QueueItem[]>>
+  find(id: string): QueueItem | undefined
+  batch: Readonly<Ref<Batch>>
+  /** Prepared bytes by item id. */
+  blobs: ReadonlyMap<string, Blob>
+  online: Readonly<Ref<boolean>>
+  whenOnline(): Promise<void>
+  persist(): Promise<void>
+  /** An upload ended (uploaded or failed): start the next, and insert when everything is up. */
+  onSettled(): void
+}
+
+export function createUploader(deps: UploaderDeps) {
+  /** Abort controllers of running uploads (and their backoffs) by item id. */
+  const controllers = new Map<string, AbortController>()
+  /** Controllers of the upload requests on the wire (one per running attempt). */
+  const requestControllers = new Set<AbortController>()
+  /** Per-item bytes sent (reactive for the total progress bar). */
+  const sent = reactive(new Map<string, number>())
+  let inFlight = 0
+
+  /** Starts uploads for ready items, in queue order, up to the concurrency bound, while online. */
+  function pump(): void {
+    if (!deps.online.value) return
+    for (const item of deps.items.value) {
+      if (inFlight >= QUEUE_SETTINGS.concurrency) return
+      if (item.status === 'ready' && !controllers.has(item.id)) void upload(item.id)
+    }
+  }
+
+  async function upload(id: string): Promise<void> {
+    const docId = deps.batch.value.document?.docId
+    const blob = deps.blobs.get(id)
+    const item = deps.find(id)
+    if (!docId || !blob || !item) return
+    const controller = new AbortController()
+    controllers.set(id, controller)
+    inFlight++
+    setStatus(item, 'uploading', { error: null })
+    try {
+      for (;;) {
+        await deps.whenOnline()
+        const current = deps.find(id)
+        if (!current || controller.signal.aborted) throw new Cancelled()
+        current.attempts++
+        sent.set(id, 0)
+        const request = new AbortController()
+        const abortRequest = () => request.abort()
+        controller.signal.addEventListener('abort', abortRequest)
+        requestControllers.add(request)
+        try {
+          const resource = await uploadResource(docId, blob, current.name, current.mediaType, {
+            signal: request.signal,
+            onProgress: (loaded, total) => {
+              sent.set(id, loaded)
+              const it = deps.find(id)
+              if (it) it.progress = total > 0 ? Math.min(0.99, loaded / total) : 0
+            },
+          })
+          setStatus(current, 'uploaded', { resource, progress: 1, error: null })
+          break
+        } catch (err) {
+          if (controller.signal.aborted) throw new Cancelled()
+          // Offline failures (and requests we aborted on going offline) are the network's, not the
+          // item's: wait for the network, and do not count the attempt.
+          if (!deps.online.value || request.signal.aborted) {
+            current.attempts--
+            continue
+          }
+          if (!isRetryable(err) || current.attempts >= QUEUE_SETTINGS.maxAttempts) {
+            setStatus(current, 'failed', { error: toItemError(err), progress: 0 })
+            break
+          }
+          current.progress = 0
+          await sleep(backoffDelay(current.attempts, err), controller.signal)
+        } finally {
+          requestControllers.delete(request)
+          controller.signal.removeEventListener('abort', abortRequest)
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof Cancelled)) throw err
+    } finally {
+      controllers.delete(id)
+      sent.delete(id)
+      inFlight--
+    }
+    if (!deps.find(id)) return
+    await deps.persist()
+    deps.onSettled()
+  }
+
+  return {
+    pump,
+    /** Cancels one item's upload (its request is aborted). */
+    cancel: (id: string) => controllers.get(id)?.abort(),
+    cancelAll: () => {
+      for (const controller of controllers.values()) controller.abort()
+    },
+    /** Aborts the requests on the wire (going offline); their uploads wait and send again. */
+    abortRequests: () => {
+      for (const request of requestControllers) request.abort()
+    },
+    /** An upload is running or an item waits for one. */
+    hasWork: () => inFlight > 0 || deps.items.value.some((i) => i.status === 'ready'),
+    /** Bytes of the item sent so far in the running attempt. */
+    bytesSent: (id: string) => sent.get(id),
+  }
+}
