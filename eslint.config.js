@@ -22,6 +22,24 @@ export default tseslint.config(
       'vue/html-self-closing': 'off',
     },
   },
+  {
+    // Production code never imports the test toolkit (testing/): tests may, nothing that ships may.
+    files: ['server/**/*.ts', 'src/**/*.ts', 'src/**/*.vue'],
+    ignores: ['**/*.test.ts', 'src/test-setup.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@testing(/.*)?|(\\.\\./)+testing(/.*)?)$',
+              message: 'testing/ is the test toolkit; production code must not import it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Last: turns off every stylistic rule the formatter (Prettier, `npm run format:check`) owns.
   prettier,
 )

@@ -21,6 +21,8 @@ export default defineConfig({
     alias: {
       '@': path('./src'),
       '@contract': path('./server/contract'),
+      // The test toolkit (never imported by production code: an ESLint rule enforces it).
+      '@testing': path('./testing'),
     },
   },
   server: {

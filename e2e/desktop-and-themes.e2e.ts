@@ -10,7 +10,7 @@ import { seriousViolations, describeViolation } from './a11y'
 import { saveScreen, type ViewportName } from './browser'
 import { dragOver, dropFiles, pasteFiles } from './drop-paste'
 import { pcAppUrl } from './fake-dingtalk'
-import type { FixtureFile } from './fixtures'
+import type { FixtureFile } from '@testing/phone-photos'
 import {
   blockIds,
   byTestId,

@@ -1,7 +1,7 @@
 // Files dragged onto the page or pasted from the clipboard, as the browser delivers them: a real
 // DataTransfer holding File objects, in dragenter/dragover/drop and paste events dispatched in the page.
 import type { JSHandle, Page } from 'playwright-core'
-import type { FixtureFile } from './fixtures'
+import type { FixtureFile } from '@testing/phone-photos'
 
 /** A DataTransfer in the page holding `files` (bytes copied in as base64). */
 async function transferOf(page: Page, files: FixtureFile[]): Promise<JSHandle<DataTransfer>> {

@@ -2,8 +2,8 @@
 // the emulator's state that tell whether the document really got the items.
 import { expect } from 'vitest'
 import type { Page } from 'playwright-core'
-import type { FixtureFile } from './fixtures'
-import type { EmulatorBlock, EmulatorState } from './harness'
+import type { FixtureFile } from '@testing/phone-photos'
+import type { EmulatorBlock, EmulatorState } from '@testing/emulator-control'
 
 export type QueueStatus = 'preparing' | 'ready' | 'uploading' | 'uploaded' | 'inserting' | 'inserted' | 'failed'
 

@@ -1,16 +1,20 @@
 /**
  * Live smoke test against a REAL DingTalk organisation (`npm run smoke:live`). It settles, with
- * one run, the points dingtalk-open-api.md marks UNCONFIRMED that this app relies on:
- *   1. GetResourceUploadInfo + PUT of a tiny PNG (§4.1–§4.2) and how long the upload URL lives
- *      (its OSS-style `Expires`);
- *   2. DocInsertBlocks with an inline image whose `src` is the resourceUrl (§5.1, §5.3), and
- *      what `src` DocBlocksQuery gives back (the server's duplicate check compares it);
- *   3. the undocumented attachment block for a file (DESIGN.md §1.6): accepted, or paramError
- *      (then the server falls back to a link paragraph);
- *   4. whether the upload host answers a browser CORS preflight (could the H5 PUT directly?).
+ * one run, the points docs/dingtalk.md marks UNCONFIRMED that this app relies on:
+ *   1. GetResourceUploadInfo + PUT of a tiny PNG and how long the upload URL lives (its OSS-style
+ *      `Expires`);
+ *   2. DocInsertBlocks with an inline image whose `src` is the resourceUrl, and what `src`
+ *      DocBlocksQuery gives back;
+ *   3. the undocumented attachment block for a file (docs/dingtalk.md#attachment-block): accepted,
+ *      or paramError (then the server falls back to a link paragraph);
+ *   4. whether the upload host answers a browser CORS preflight (could the H5 PUT directly?);
+ *   5. which answer profile the organisation matches (docs/dingtalk.md#answer-profiles), point by
+ *      point: children shown by DocBlocksQuery, the attachment read back as `Undefined`, insert and
+ *      append answers bare or without children, empty lists left out; and whether oapi accepts the
+ *      v1.0 token (docs/dingtalk.md#legacy-gettoken).
  *
- * It WRITES to the document: it appends one image paragraph and (if accepted) one attachment
- * block at the end of SMOKE_DOC_ID. Use a scratch document you can edit.
+ * It WRITES to the document: it appends one image paragraph (with a link appended to it) and (if
+ * accepted) one attachment block at the end of SMOKE_DOC_ID. Use a scratch document you can edit.
  *
  * Environment (nothing is printed back except ids and findings; never secrets, tokens or
  * upload-URL signatures):
@@ -19,18 +23,21 @@
  *   SMOKE_UNION_ID    unionId of a person who can edit that document (the operatorId of every call)
  *   DINGTALK_API_BASE, DINGTALK_OAPI_BASE   optional; default https://api.dingtalk.com, https://oapi.dingtalk.com
  *   SMOKE_ORIGIN      optional Origin for the CORS probe; default https://doc-attach.example.com
- * The app needs Storage.File.Read and Storage.File.Write (dingtalk-open-api.md §7).
+ * The app needs Storage.File.Read and Storage.File.Write (docs/dingtalk.md#permissions).
  */
 import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
-import { createDingTalkClient, DingTalkError, redactUrl } from '../server/dingtalk/client'
+import { createDingTalkClient, DingTalkError, redactUrl, type DingTalkClientConfig } from '../server/dingtalk/client'
 import type { DingTalkApi } from '../server/dingtalk/types'
+import { describeMatch, matchProfile, type Observations } from './smoke-profile'
 
 export const HELP = `Usage: npm run smoke:live [-- --help]
 
 Checks, against a real DingTalk organisation, the upload and insertion behaviour Doc Attach
-relies on, and prints a table of findings. It appends an image paragraph (and possibly an
-attachment block) to the end of SMOKE_DOC_ID, so use a scratch document.
+relies on, and prints a table of findings, ending with the answer profile the organisation
+matches (rich | documented | minimal, point by point) and whether oapi accepts the v1.0 token.
+It appends an image paragraph (and possibly an attachment block) to the end of SMOKE_DOC_ID,
+so use a scratch document.
 
 Required environment:
   DINGTALK_APP_KEY      internal app AppKey (Client ID)
@@ -152,9 +159,42 @@ async function corsPreflight(uploadUrl: string, origin: string): Promise<string>
   }
 }
 
-/** Runs every check; a failing check is reported and the others still run. */
-export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Finding[]> {
+const BLOCKS_API = 'GET /v1.0/doc/suites/documents/{docKey}/blocks'
+const INSERT_API = 'POST /v1.0/doc/suites/documents/{docKey}/blocks'
+const APPEND_API = 'POST /v1.0/doc/suites/documents/{docKey}/blocks/{blockId}/paragraph/appendElement'
+const SEARCH_API = 'GET /v1.0/doc/docs'
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+}
+
+/** `result.data` of a raw answer, if any. */
+function resultData(body: unknown): unknown {
+  return record(record(body).result).data
+}
+
+/** The raw DocBlocksQuery entries, as DingTalk sent them. */
+function rawBlocks(body: unknown): Record<string, unknown>[] {
+  const data = resultData(body)
+  return Array.isArray(data) ? data.map(record) : []
+}
+
+/** DocInsertBlocks' raw answer as a profile point. */
+export function readInsertAnswer(body: unknown): Observations['insertAnswer'] {
+  const data = record(resultData(body))
+  if (typeof data.id !== 'string') return 'bare'
+  return Array.isArray(data.children) && data.children.length > 0 ? 'with-children' : 'without-children'
+}
+
+/**
+ * Runs every check; a failing check is reported and the others still run. `createClient` builds a
+ * DingTalk client with extra settings (an answer observer, a fixed oapi token kind).
+ */
+export async function runSmoke(cfg: SmokeConfig, createClient: (extra: Partial<DingTalkClientConfig>) => DingTalkApi): Promise<Finding[]> {
   const findings: Finding[] = []
+  const answers = new Map<string, unknown>()
+  const api = createClient({ onAnswer: (name, body) => answers.set(name, body) })
+  const seen: Observations = {}
   const step = async (check: string, fn: () => Promise<string | void>) => {
     try {
       const result = await fn()
@@ -163,6 +203,13 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
       findings.push({ check, result: `FAILED: ${describeError(err)}` })
     }
   }
+  /** The block an insert created: named in its answer, or the one new id in the document. */
+  const insertedBlock = async (before: Set<string>, answered: string | undefined) => {
+    await api.queryBlocks(cfg.docId, cfg.unionId)
+    const blocks = rawBlocks(answers.get(BLOCKS_API))
+    return blocks.find((b) => b.id === answered) ?? blocks.find((b) => typeof b.id === 'string' && !before.has(b.id))
+  }
+  const blockIds = async () => new Set((await api.queryBlocks(cfg.docId, cfg.unionId)).map((b) => b.id))
 
   await step('app token + document readable (DocBlocksQuery)', async () => {
     const blocks = await api.queryBlocks(cfg.docId, cfg.unionId)
@@ -178,14 +225,17 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
     const uploaded = image
     await step('CORS preflight on the upload host', () => corsPreflight(uploaded.uploadUrl, cfg.origin))
     await step('image paragraph (src = resourceUrl as returned)', async () => {
+      const before = await blockIds()
       const block = await api.insertBlock(cfg.docId, cfg.unionId, {
         element: { blockType: 'paragraph', paragraph: {}, children: [{ elementType: 'image', properties: { src: uploaded.resourceUrl } }] },
       })
+      seen.insertAnswer = readInsertAnswer(answers.get(INSERT_API))
       findings.push({
         check: 'image paragraph (src = resourceUrl as returned)',
-        result: `accepted, block ${block.id} at index ${block.index}`,
+        result: block ? `accepted, block ${block.id} at index ${block.index}` : 'accepted, answer names no block',
       })
-      const stored = (await api.queryBlocks(cfg.docId, cfg.unionId)).find((b) => b.id === block.id)
+      const stored = await insertedBlock(before, block?.id)
+      seen.blocksShowChildren = Array.isArray(stored?.children) && stored.children.length > 0
       const src = JSON.stringify(stored?.children ?? []).match(/"src":"([^"]*)"/)?.[1]
       findings.push({
         check: 'src as DocBlocksQuery returns it',
@@ -196,6 +246,18 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
               ? 'identical to resourceUrl'
               : `differs: ${safeUrl(src)}`,
       })
+      if (typeof stored?.id === 'string') {
+        const paragraphId = stored.id
+        await step('link appended to that paragraph (DocAppendParagraph)', async () => {
+          const element = await api.appendParagraphElement(cfg.docId, paragraphId, cfg.unionId, {
+            elementType: 'link',
+            properties: { href: `https://alidocs.dingtalk.com/i/nodes/${cfg.docId}` },
+            children: [{ text: 'Doc Attach smoke' }],
+          })
+          seen.appendAnswer = resultData(answers.get(APPEND_API)) === undefined ? 'bare' : 'element'
+          return element ? `accepted, element ${element.elementId}` : 'accepted, answer names no element'
+        })
+      }
     })
   }
 
@@ -207,13 +269,16 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
     const uploaded = file
     await step('attachment block (undocumented)', async () => {
       try {
+        const before = await blockIds()
         const block = await api.insertBlock(cfg.docId, cfg.unionId, {
           element: {
             blockType: 'attachment',
-            attachment: { resourceId: uploaded.resourceId, type: 'txt', name: 'doc-attach-smoke.txt', viewType: 'preview' },
+            attachment: { resourceId: uploaded.resourceId, type: 'text/plain', name: 'doc-attach-smoke.txt', viewType: 'preview' },
           },
         })
-        return `accepted, block ${block.id}`
+        const stored = await insertedBlock(before, block?.id)
+        if (typeof stored?.blockType === 'string') seen.attachmentReadAs = stored.blockType
+        return `${block ? `accepted, block ${block.id}` : 'accepted, answer names no block'}; read back as ${seen.attachmentReadAs ?? '(not found)'}`
       } catch (err) {
         if (err instanceof DingTalkError && err.appCode === 'invalid_request')
           return `refused (${err.dingtalkCode}): the link fallback will be used`
@@ -221,6 +286,26 @@ export async function runSmoke(cfg: SmokeConfig, api: DingTalkApi): Promise<Find
       }
     })
   }
+
+  await step('search with no results (is an empty list left out?)', async () => {
+    const page = await api.searchDocs(cfg.unionId, `doc-attach-smoke-${Date.now().toString(36)}-none`, { maxResults: 1 })
+    if (page.items.length > 0) return 'found documents; cannot tell'
+    seen.emptyList = Array.isArray(record(answers.get(SEARCH_API)).docs) ? 'kept' : 'left-out'
+    return seen.emptyList === 'kept' ? '"docs": [] sent' : '"docs" left out'
+  })
+
+  await step('v1.0 app token on oapi (getuserinfo with a made-up code)', async () => {
+    try {
+      await createClient({ oapiToken: 'app', maxAttempts: 1 }).getUserByAuthCode('doc-attach-smoke-not-a-code')
+      return 'unexpected: a made-up code was accepted'
+    } catch (err) {
+      if (!(err instanceof DingTalkError)) throw err
+      seen.v1TokenOnOapi = err.dingtalkCode !== '40014' && err.dingtalkCode !== '42001'
+      return `${seen.v1TokenOnOapi ? 'token accepted' : 'token refused'} (errcode ${err.dingtalkCode})`
+    }
+  })
+
+  findings.push(...describeMatch(matchProfile(seen)))
   return findings
 }
 
@@ -242,9 +327,10 @@ async function main(): Promise<number> {
     return 2
   }
   const cfg = args.config
-  const api = createDingTalkClient({ apiBase: cfg.apiBase, oapiBase: cfg.oapiBase, appKey: cfg.appKey, appSecret: cfg.appSecret })
+  const createClient = (extra: Partial<DingTalkClientConfig>) =>
+    createDingTalkClient({ apiBase: cfg.apiBase, oapiBase: cfg.oapiBase, appKey: cfg.appKey, appSecret: cfg.appSecret, ...extra })
   console.log(`Doc Attach live smoke test — corp ${cfg.corpId}, document ${cfg.docId}, API ${cfg.apiBase}\n`)
-  const findings = await runSmoke(cfg, api)
+  const findings = await runSmoke(cfg, createClient)
   console.log(formatTable(findings))
   return findings.some((f) => f.result.startsWith('FAILED')) ? 1 : 0
 }

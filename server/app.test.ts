@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEED } from './emulator/seed'
 import { AppError } from './errors'
-import { ACCEPTED_MEDIA_TYPES } from './services/media-types'
-import { createTestApp, type TestApp } from './test-app'
+import { ACCEPTED_MEDIA_TYPES } from './services/upload/media-types'
+import { createTestApp, LIVE_ENV, type TestApp } from '@testing/test-app'
 
 let t: TestApp
 afterEach(async () => {
@@ -35,16 +35,18 @@ describe('health and config', () => {
     expect(r.json()).toEqual({
       mode: 'sandbox',
       corpId: 'ding-emulator-corp',
+      clientId: 'ding-emulator-app',
       limits: { maxFileBytes: 5_000_000, maxImageBytes: 20 * 1024 * 1024, maxFilesPerBatch: 7, acceptedTypes: [...ACCEPTED_MEDIA_TYPES] },
     })
     expect(r.json().limits.acceptedTypes).toEqual(expect.arrayContaining(['image/jpeg', 'image/png', 'application/pdf', 'video/mp4']))
     expect(r.json().limits.acceptedTypes).not.toContain('text/html')
   })
 
-  it('gives the live corpId in live mode', async () => {
-    t = await createTestApp({ mode: 'live', env: { DINGTALK_CORP_ID: 'dingcorp123' } })
+  it('gives the live corpId and app key (clientId, public) in live mode, never the secret', async () => {
+    t = await createTestApp({ mode: 'live', env: { DINGTALK_CORP_ID: 'dingcorp123', DINGTALK_APP_KEY: 'dingappkey42' } })
     const r = await t.inject({ method: 'GET', url: '/api/config' })
-    expect(r.json()).toMatchObject({ mode: 'live', corpId: 'dingcorp123' })
+    expect(r.json()).toMatchObject({ mode: 'live', corpId: 'dingcorp123', clientId: 'dingappkey42' })
+    expect(r.body).not.toContain(LIVE_ENV.DINGTALK_APP_SECRET)
   })
 })
 
@@ -114,13 +116,12 @@ describe('error envelope', () => {
   it('passes AppError details and headers through', async () => {
     t = await createTestApp()
     t.app.get('/api/partial', { config: { public: true } }, async () => {
-      throw new AppError(
-        'dingtalk_unavailable',
-        503,
-        'Some items are not in yet.',
-        { blocks: [], pendingResourceIds: ['r1'] },
-        { 'retry-after': '7' },
-      )
+      throw new AppError('dingtalk_unavailable', {
+        status: 503,
+        message: 'Some items are not in yet.',
+        details: { blocks: [], pendingResourceIds: ['r1'] },
+        headers: { 'retry-after': '7' },
+      })
     })
     const r = await t.inject({ method: 'GET', url: '/api/partial' })
     expect(r.statusCode).toBe(503)

@@ -23,8 +23,8 @@ import { insertionRoutes } from './routes/insertions'
 import { resourceRoutes } from './routes/resources'
 import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
-import type { InsertionJournal } from './services/insertion-journal'
-import type { SandboxControl } from './services/sandbox'
+import type { InsertionJournal } from './services/insertion/insertion-journal'
+import type { SandboxControl } from './services/sandbox/sandbox-control'
 
 export type { RouteDeps } from './routes/deps'
 
@@ -90,8 +90,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', 429, 'Too many requests; wait a moment and try again.', undefined, {
-        'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+      new AppError('rate_limited', {
+        status: 429,
+        message: 'Too many requests; wait a moment and try again.',
+        headers: {
+          'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))),
+        },
       }),
   })
   await registerSession(app, { config, clock })

@@ -4,6 +4,8 @@ import type { Mode } from '@contract/api'
 export interface AppConfig {
   mode: Mode
   corpId: string
+  /** The app key, which the H5 passes to `requestAuthCode({corpId, clientId})`; public, not a secret. */
+  clientId: string
   /** 32+ bytes of secret for the session cookie and resource tokens. */
   sessionSecret: string
   /** Public origin the browser uses (for Origin checks and Secure cookies); null = derive from the request. */

@@ -129,6 +129,7 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
   const config: AppConfig = {
     mode,
     corpId: live ? (e.DINGTALK_CORP_ID ?? '') : EMULATOR_CREDENTIALS.corpId,
+    clientId: live ? (e.DINGTALK_APP_KEY ?? '') : EMULATOR_CREDENTIALS.appKey,
     // Sandbox without a secret: a fresh one per process (sessions end with the process, which is fine for a demo).
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     publicOrigin: e.PUBLIC_ORIGIN ? new URL(e.PUBLIC_ORIGIN).origin : null,

@@ -5,20 +5,36 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import type { ErrorBody, ErrorCode } from '@contract/api'
 import { DingTalkError } from './dingtalk/errors'
 
+/** What an AppError answers with, besides its code. */
+export interface AppErrorOptions {
+  status: number
+  /** Human text for the caller; the client shows its own text per code, this is for logs and API users. */
+  message: string
+  /** Machine-readable extras, sent as `error.details` (e.g. InsertionIncompleteDetails). */
+  details?: unknown
+  /** Extra response headers, e.g. `retry-after`. */
+  headers?: Record<string, string>
+}
+
 /**
- * The one error type routes and services throw. The error handler (registered in app.ts) turns it
- * into `{"error":{"code","message","requestId","details"?}}` with `status`.
+ * The one error type routes and services throw: `new AppError(code, { status, message, details? })`.
+ * The error handler (registered in app.ts) turns it into `{"error":{"code","message","requestId","details"?}}`
+ * with `status`.
  */
 export class AppError extends Error {
+  readonly status: number
+  readonly details?: unknown
+  readonly headers?: Record<string, string>
+
   constructor(
     readonly code: ErrorCode,
-    readonly status: number,
-    message: string,
-    readonly details?: unknown,
-    readonly headers?: Record<string, string>,
+    { status, message, details, headers }: AppErrorOptions,
   ) {
     super(message)
     this.name = 'AppError'
+    this.status = status
+    this.details = details
+    this.headers = headers
   }
 }
 
@@ -33,6 +49,22 @@ const DINGTALK_MESSAGES: Partial<Record<ErrorCode, string>> = {
   auth_code_invalid: 'The sign-in code is unknown, expired or already used; sign in again.',
   dingtalk_unavailable: 'DingTalk is not available right now; try again shortly.',
   size_mismatch: 'The upload did not have the declared size.',
+}
+
+/**
+ * The one place a DingTalk failure becomes our error: the code and status come from DingTalkError
+ * (its mapping lives in dingtalk/errors.ts), the text from the table above, and `Retry-After` from
+ * DingTalk's suggested wait. Services call it to attach `details`; the handler calls it for any
+ * DingTalkError that escapes. Anything that is not a DingTalkError is returned unchanged.
+ */
+export function toAppError(err: unknown, details?: unknown): unknown {
+  if (!(err instanceof DingTalkError)) return err
+  return new AppError(err.appCode, {
+    status: err.appStatus,
+    message: DINGTALK_MESSAGES[err.appCode] ?? 'DingTalk could not complete the request.',
+    details,
+    headers: err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : undefined,
+  })
 }
 
 /** Fastify's own client errors (`FST_ERR_*`), by code, as our codes. */
@@ -77,16 +109,9 @@ interface ErrorReply {
 
 /** Classifies anything thrown into what the caller sees. Internals never leave the server. */
 function toErrorReply(error: unknown): ErrorReply {
-  if (error instanceof AppError) {
-    return { status: error.status, code: error.code, message: error.message, details: error.details, headers: error.headers }
-  }
-  if (error instanceof DingTalkError) {
-    return {
-      status: error.appStatus,
-      code: error.appCode,
-      message: DINGTALK_MESSAGES[error.appCode] ?? 'DingTalk could not complete the request.',
-      headers: error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : undefined,
-    }
+  const known = toAppError(error)
+  if (known instanceof AppError) {
+    return { status: known.status, code: known.code, message: known.message, details: known.details, headers: known.headers }
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request'

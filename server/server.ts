@@ -9,8 +9,8 @@ import type { AppConfig } from './config'
 import { createDingTalkClient, type DingTalkLogger } from './dingtalk/client'
 import { emulatorOptionsFromEnv, startEmulator } from './emulator/index'
 import { parseEnv } from './env'
-import { openFileInsertionJournal } from './services/insertion-journal'
-import { createSandboxControl } from './services/sandbox'
+import { openFileInsertionJournal } from './services/insertion/insertion-journal'
+import { createSandboxControl } from './services/sandbox/sandbox-control'
 
 export interface RunningServer {
   /** Where the app listens, e.g. `http://127.0.0.1:3000` (no trailing slash). */

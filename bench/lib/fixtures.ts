@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { createRng, type Rng } from '../../server/drills/support/prng'
+import { createRng, type Rng } from '../../testing/prng'
 
 export const PHOTO_WIDTH = 4000
 export const PHOTO_HEIGHT = 3000

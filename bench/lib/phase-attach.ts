@@ -6,8 +6,8 @@
  */
 import type { Page, Request } from 'playwright-core'
 import { launchChromium } from '../../e2e/browser'
-import { editablePairs, getState, resetEmulator } from '../../server/drills/support/emulator-control'
-import { startChildServer } from '../../server/drills/support/processes'
+import { editablePairs, getState, resetEmulator } from '../../testing/emulator-control'
+import { startChildServer } from '../../testing/drills/processes'
 import type { Fixture } from './fixtures'
 import { progress } from './report'
 

@@ -5,11 +5,11 @@
  * and inserted, except the app-token endpoint. The PUT of the bytes to the upload URL is storage,
  * not an open-API call, and is not counted.
  */
-import { ApiClient } from '../../server/drills/support/api-client'
-import { attachBatch } from '../../server/drills/support/batches'
-import { editablePairs, getRequests, getState, isBilledApiCall, resetEmulator } from '../../server/drills/support/emulator-control'
-import { makePhotos } from '../../server/drills/support/photos'
-import { startChildServer } from '../../server/drills/support/processes'
+import { ApiClient } from '../../testing/drills/api-client'
+import { attachBatch } from '../../testing/drills/batches'
+import { editablePairs, getRequests, getState, isBilledApiCall, resetEmulator } from '../../testing/emulator-control'
+import { makePhotos } from '../../testing/sample-files'
+import { startChildServer } from '../../testing/drills/processes'
 import type { Layout } from '../../server/contract/api'
 import { progress } from './report'
 

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { httpRequest } from '../../server/drills/support/http'
+import { httpRequest } from '../../testing/http'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const READY_LINE = /Doc Attach is running at (http:\/\/\S+)/

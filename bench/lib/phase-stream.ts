@@ -5,8 +5,8 @@
  * stays flat while streaming large files").
  */
 import http from 'node:http'
-import { ApiClient } from '../../server/drills/support/api-client'
-import { mapLimit } from '../../server/drills/support/batches'
+import { ApiClient } from '../../testing/drills/api-client'
+import { mapLimit } from '../../testing/drills/batches'
 import {
   editablePairs,
   emulatorAccessToken,
@@ -14,9 +14,9 @@ import {
   requestUploadSlot,
   resetEmulator,
   type EditorAndDoc,
-} from '../../server/drills/support/emulator-control'
-import { httpRequest } from '../../server/drills/support/http'
-import { startChildServer } from '../../server/drills/support/processes'
+} from '../../testing/emulator-control'
+import { httpRequest } from '../../testing/http'
+import { startChildServer } from '../../testing/drills/processes'
 import { progress } from './report'
 import { generatedBody, GENERATED_MEDIA_TYPE, splitBytes } from './streams'
 

@@ -27,6 +27,6 @@ declare module 'fastify' {
  * @throws AppError 401 unauthenticated when the request has no valid session.
  */
 export function requireUser(request: FastifyRequest): SessionUser {
-  if (!request.user) throw new AppError('unauthenticated', 401, 'Sign in first.')
+  if (!request.user) throw new AppError('unauthenticated', { status: 401, message: 'Sign in first.' })
   return request.user
 }

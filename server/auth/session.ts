@@ -60,7 +60,7 @@ export async function registerSession(app: FastifyInstance, opts: { config: AppC
     // Only our API is guarded; static files and unknown paths fall through to their own handling.
     if (!route.url?.startsWith('/api/')) return
     const stateChanging = !SAFE_METHODS.has(request.method)
-    if (!route.config.public && !request.user) throw new AppError('unauthenticated', 401, 'Sign in first.')
+    if (!route.config.public && !request.user) throw new AppError('unauthenticated', { status: 401, message: 'Sign in first.' })
     if (!stateChanging) return
     checkOrigin(request, config)
     if (!route.config.csrfExempt) checkCsrf(request)
@@ -85,7 +85,7 @@ function checkOrigin(request: FastifyRequest, config: AppConfig): void {
   if (origin === undefined) return
   const expected = config.publicOrigin ?? `${request.protocol}://${request.host}`
   if (normaliseOrigin(origin) !== normaliseOrigin(expected)) {
-    throw new AppError('csrf_failed', 403, 'This request came from another site.')
+    throw new AppError('csrf_failed', { status: 403, message: 'This request came from another site.' })
   }
 }
 
@@ -101,7 +101,10 @@ function checkCsrf(request: FastifyRequest): void {
   const sent = request.headers[CSRF_HEADER]
   const expected = request.session.get('csrfToken')
   if (typeof sent !== 'string' || typeof expected !== 'string' || !constantTimeEqual(sent, expected)) {
-    throw new AppError('csrf_failed', 403, `Missing or wrong ${CSRF_HEADER} header; use the csrfToken from the session.`)
+    throw new AppError('csrf_failed', {
+      status: 403,
+      message: `Missing or wrong ${CSRF_HEADER} header; use the csrfToken from the session.`,
+    })
   }
 }
 
@@ -125,7 +128,7 @@ export function startSession(request: FastifyRequest, user: SessionUser, clock: 
 /** The CSRF token of the current session (the guard has already ensured there is one). */
 export function sessionCsrfToken(request: FastifyRequest): string {
   const token = request.session.get('csrfToken')
-  if (!token) throw new AppError('unauthenticated', 401, 'Sign in first.')
+  if (!token) throw new AppError('unauthenticated', { status: 401, message: 'Sign in first.' })
   return token
 }
 

@@ -62,6 +62,11 @@ export type Limits = z.infer<typeof LimitsSchema>
 export const ConfigResponseSchema = z.object({
   mode: ModeSchema,
   corpId: z.string(),
+  /**
+   * The app key, for `requestAuthCode({corpId, clientId})` (docs/dingtalk.md#silent-login).
+   * Optional when read, so a page talking to an older server still signs in with the older JSAPI.
+   */
+  clientId: z.string().optional(),
   limits: LimitsSchema,
 })
 export type ConfigResponse = z.infer<typeof ConfigResponseSchema>
@@ -169,6 +174,11 @@ export const ResourceKindSchema = z.enum(['image', 'file'])
 export type ResourceKind = z.infer<typeof ResourceKindSchema>
 
 export const ResourceQuerySchema = z.object({ name: z.string().max(1024).optional() })
+/**
+ * The headers an upload is judged by (the body is the raw file). Content-Length is checked by the
+ * upload service, which answers 411 without it; Content-Type is only a hint between sibling types.
+ */
+export const ResourceHeadersSchema = z.object({ 'content-length': z.string().optional(), 'content-type': z.string().optional() }).loose()
 export const ResourceResponseSchema = z.object({
   resourceId: z.string(),
   resourceUrl: z.string(),
@@ -235,3 +245,10 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
  */
 export const IDEMPOTENCY_RETRY_HEADER = 'idempotency-retry'
 export const CSRF_HEADER = 'x-csrf-token'
+/**
+ * The headers of an insertion. The Idempotency-Key is required (428 without it, 400 when malformed);
+ * the route checks it before the body so that a missing key is named first.
+ */
+export const InsertionHeadersSchema = z
+  .object({ [IDEMPOTENCY_KEY_HEADER]: z.string().optional(), [IDEMPOTENCY_RETRY_HEADER]: z.string().optional() })
+  .loose()

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createDingTalkClient } from './client'
-import { failure, recordingClient } from './test-support'
+import { failure, recordingClient } from '@testing/dingtalk-client'
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void
 

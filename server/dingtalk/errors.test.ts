@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DingTalkError, isTokenRejected, mapDingTalkError, wasNotDelivered } from './errors'
 
 describe('mapDingTalkError', () => {
-  // Every seed error code of GetResourceUploadInfo (dingtalk-open-api.md §4.1) and DESIGN.md §2.
+  // Every seed error code of GetResourceUploadInfo (docs/dingtalk.md#getresourceuploadinfo) and the mapping in docs/api.md.
   it.each([
     [400, 'paramError', 'invalid_request', 400, false],
     [400, 'invalidRequest.inputArgs.invalid', 'invalid_request', 400, false],

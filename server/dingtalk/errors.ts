@@ -1,6 +1,6 @@
 /**
- * DingTalk failures and how they map to our API's error codes (DESIGN.md §2, §3;
- * dingtalk-open-api.md §1.1–§1.3, §3.2, §4.1, §5.2, §6.2).
+ * DingTalk failures and how they map to our API's error codes (docs/api.md; DingTalk's codes:
+ * docs/dingtalk.md#errors, #throttling, #silent-login, #getresourceuploadinfo, #docblocksquery, #wiki).
  */
 import type { ErrorCode } from '../contract/api'
 
@@ -18,7 +18,7 @@ export interface DingTalkErrorMapping {
 export const INVALID_RESPONSE = 'invalidResponse'
 /** dingtalkCode for a non-2xx body that is not a DingTalk error envelope (HTML error pages, proxies). */
 export const NON_JSON_ERROR = 'nonJsonError'
-/** dingtalkCode for the anti-abuse IP ban (`{"status":1111,"punish":"deny",...}`), §1.3: banned for 5 min. */
+/** dingtalkCode for the anti-abuse IP ban (`{"status":1111,"punish":"deny",...}`), docs/dingtalk.md#throttling: banned for 5 min. */
 export const IP_BANNED = 'ipBanned'
 /** dingtalkCode for an upload URL whose `Expires` has passed: the caller may re-request upload info. */
 export const UPLOAD_URL_EXPIRED = 'uploadUrlExpired'
@@ -31,28 +31,28 @@ export const ABORTED = 'aborted'
 /** dingtalkCode for a request that hit our own timeout. */
 export const TIMEOUT = 'timeout'
 
-const THROTTLE_RETRY_AFTER_S = 1 // DingTalk's QPS window is 1 s (§1.3)
+const THROTTLE_RETRY_AFTER_S = 1 // DingTalk's QPS window is 1 s
 const UNAVAILABLE_RETRY_AFTER_S = 5
 const IP_BAN_RETRY_AFTER_S = 300
 
-// oapi errcodes (§1.2, §3.2), compared as strings because dingtalkCode is one string field.
+// oapi errcodes (docs/dingtalk.md#errors, #silent-login), compared as strings because dingtalkCode is one string field.
 const OAPI_AUTH_CODE_INVALID = new Set(['40078', '40079'])
 const OAPI_TOKEN_REJECTED = new Set(['40014', '42001'])
 const OAPI_THROTTLED = new Set(['90018', '90002'])
 const OAPI_QUOTA = '90020'
 const OAPI_BUSY = '-1'
 
-/** Gateway per-second / per-minute throttling: `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` etc. (§1.3). */
+/** Gateway per-second / per-minute throttling: `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` etc. */
 const GATEWAY_THROTTLED = /^Forbidden\.AccessDenied\.Qp[sm]/
-/** Throttling codes that DingTalk sends with a non-429 status (§1.3 "Other throttling codes"). */
+/** Throttling codes that DingTalk sends with a non-429 status (docs/dingtalk.md#throttling). */
 const OTHER_THROTTLED = new Set(['qps.exceed.limit', 'request.overlimit', 'system.busy', 'systemBusy'])
 const BUSY = new Set(['systemError', 'unknownError'])
-/** Codes that mean "the thing named in the request does not exist" (§4.1, §5.2, §6.2). */
+/** Codes that mean "the thing named in the request does not exist". */
 const NOT_FOUND = /(NotExist|\.notFound)$/
 const INVALID_INPUT = /^(paramError|invalidRequest\.inputArgs|invalidParameter)/
 
 /**
- * Maps a DingTalk failure to our error code, HTTP status and retryability (DESIGN.md §2, §3).
+ * Maps a DingTalk failure to our error code, HTTP status and retryability (docs/api.md).
  * `status` is DingTalk's HTTP status (0 for a network failure, 200 for an oapi `errcode`);
  * `code` is DingTalk's `code`/`Code`, the oapi `errcode` as a string, a network errno
  * (`ECONNRESET`…) or one of the pseudo-codes exported above. Pure; unit-tested code by code.
@@ -102,8 +102,8 @@ function unavailable(retryable: boolean): DingTalkErrorMapping {
 
 /**
  * True when DingTalk rejected the app access token itself, so a fresh token may fix the call
- * (§1.1: 400/401 `InvalidAuthentication`, or any 401 such as `authFailed`/`Unauthorized`;
- * §1.2: oapi 40014/42001).
+ * (400/401 `InvalidAuthentication`, or any 401 such as `authFailed`/`Unauthorized`;
+ * oapi 40014/42001; docs/dingtalk.md#errors).
  */
 export function isTokenRejected(status: number, code: string): boolean {
   return (code === 'InvalidAuthentication' && status === 400) || status === 401 || OAPI_TOKEN_REJECTED.has(code)
@@ -140,7 +140,7 @@ export interface DingTalkErrorInit {
   retryAfterSeconds?: number
 }
 
-/** A failed DingTalk call, already mapped to our error code (TEAM.md "DingTalk client"). */
+/** A failed DingTalk call, already mapped to our error code . */
 export class DingTalkError extends Error {
   override readonly name = 'DingTalkError'
   /** DingTalk's HTTP status; 0 for a network failure. */

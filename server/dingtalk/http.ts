@@ -77,7 +77,7 @@ function errorCode(err: unknown): string | undefined {
 
 /**
  * A URL safe to log: origin and path only. Upload URLs carry their signature (and DingTalk oapi
- * URLs the access token) in the query, which must never reach a log (DESIGN.md §3).
+ * URLs the access token) in the query, which must never reach a log.
  */
 export function redactUrl(url: string): string {
   try {

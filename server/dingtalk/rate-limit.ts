@@ -1,6 +1,6 @@
 /**
  * Client-side throttle that keeps each DingTalk API under its per-app QPS limit
- * (dingtalk-open-api.md §1.3: 20 QPS per app per API; "rate-limit proactively (token bucket)").
+ * (docs/dingtalk.md#throttling: 20 QPS per app per API, so rate-limit proactively with a token bucket).
  */
 
 export interface Clock {

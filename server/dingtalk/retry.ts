@@ -1,6 +1,6 @@
 /**
  * Backoff schedule for retried DingTalk calls: bounded exponential backoff with jitter
- * (dingtalk-open-api.md §1.3: "1 s, 2 s, 4 s… plus jitter", "never retry without a bound").
+ * (docs/dingtalk.md#throttling: 1 s, 2 s, 4 s… plus jitter, and never without a bound).
  */
 
 export interface BackoffOptions {

@@ -1,12 +1,12 @@
 /**
- * Shapes of the DingTalk open API as we use it. The client parses every response with these, and
- * the emulator validates every request with the same shapes, so both speak one language.
- * Sources: ../shared/reference/dingtalk-open-api.md (sections named per schema) and the official
- * `@alicloud/dingtalk` 2.2.27 models.
+ * Shapes of the DingTalk open API as we use it. Strict on what we send (the emulator validates
+ * every request with the same request shapes), lenient on what DingTalk answers: any `blockType`,
+ * optional fields optional, a missing list read as empty (docs/dingtalk.md#answer-profiles).
+ * Sources: docs/dingtalk.md (one anchor per API) and the official `@alicloud/dingtalk` models.
  */
 import { z } from 'zod'
 
-// ---- error envelopes (§1.1, §1.2) -----------------------------------------
+// ---- error envelopes (docs/dingtalk.md#errors) -----------------------------------------
 
 /** v1.0/v2.0 error body; gateway errors use capitalised keys (`Code`, `Message`, `RequestId`). */
 export const ApiErrorBodySchema = z
@@ -26,7 +26,7 @@ export const OapiEnvelopeSchema = z
   .object({ errcode: z.number(), errmsg: z.string().optional(), request_id: z.string().optional() })
   .loose()
 
-// ---- tokens and login (§2, §3) --------------------------------------------
+// ---- tokens and login (#access-token, #silent-login) --------------------------------------------
 
 export const AccessTokenRequestSchema = z.object({ appKey: z.string().min(1), appSecret: z.string().min(1) })
 export const AccessTokenResponseSchema = z.object({ accessToken: z.string().min(1), expireIn: z.number().int().positive() })
@@ -49,7 +49,7 @@ export const GetUserInfoResponseSchema = OapiEnvelopeSchema.extend({
     .optional(),
 })
 
-// ---- resources (§4) --------------------------------------------------------
+// ---- resources (#getresourceuploadinfo) --------------------------------------------------------
 
 export const ResourceUploadInfoRequestSchema = z.object({
   size: z.number().int().positive(),
@@ -69,7 +69,7 @@ export const ResourceUploadInfoResponseSchema = z.object({
   result: ResourceUploadInfoSchema,
 })
 
-// ---- document blocks (§5) --------------------------------------------------
+// ---- document blocks (#block-data-structure) --------------------------------------------------
 
 export const BLOCK_TYPES = [
   'paragraph',
@@ -82,7 +82,7 @@ export const BLOCK_TYPES = [
   'table',
   'tableRow',
   'tableCell',
-  // Not in the public BlockType list; DingTalk's own tools send it (DESIGN.md §1.6).
+  // Not in the public BlockType list; DingTalk's own tools send it (docs/dingtalk.md#attachment-block).
   'attachment',
 ] as const
 export const BlockTypeSchema = z.enum(BLOCK_TYPES)
@@ -148,95 +148,149 @@ export const InsertBlockRequestSchema = z.object({
 })
 export type InsertBlockRequest = z.infer<typeof InsertBlockRequestSchema>
 
-/** A block as DocBlocksQuery / DocInsertBlocks return it. */
-export const StoredBlockSchema = BlockElementSchema.extend({ id: z.string(), index: z.number().int() })
+// ---- what DingTalk answers: parsed leniently (docs/dingtalk.md#answer-profiles) ----------------
+
+/**
+ * A list field DingTalk may leave out when it is empty (every list in the SDK models is optional):
+ * missing or null reads as `[]`, and an entry without what we need (its id) is dropped rather than
+ * failing the whole answer.
+ */
+function lenientList<T extends z.ZodType>(item: T) {
+  return z
+    .array(z.unknown())
+    .nullish()
+    .catch(undefined)
+    .transform((raw) =>
+      (raw ?? []).flatMap((entry) => {
+        const parsed = item.safeParse(entry)
+        return parsed.success ? [parsed.data as z.output<T>] : []
+      }),
+    )
+}
+
+/** An optional property that is dropped (not fatal) when it has an unexpected shape. */
+function tolerant<T extends z.ZodType>(schema: T) {
+  return schema.optional().catch(undefined)
+}
+
+/**
+ * A block as DocBlocksQuery / DocInsertBlocks return it: `id`, `index`, any `blockType` string
+ * (`"Undefined"` for types the API does not support, docs/dingtalk.md#docblocksquery), the type's
+ * properties when shown, and inline `children` only when DingTalk echoes them (it may not).
+ */
+export const StoredBlockSchema = z
+  .object({
+    id: z.string().min(1),
+    index: z.number().int(),
+    blockType: z.string(),
+    paragraph: tolerant(z.object({ text: tolerant(z.string()) }).loose()),
+    heading: tolerant(z.object({ level: tolerant(z.union([z.number(), z.string()])), text: tolerant(z.string()) }).loose()),
+    attachment: tolerant(z.object({ resourceId: tolerant(z.string()), type: tolerant(z.string()), name: tolerant(z.string()) }).loose()),
+    children: tolerant(z.array(z.unknown())),
+  })
+  .loose()
 export type StoredBlock = z.infer<typeof StoredBlockSchema>
 
-export const InsertBlockResponseSchema = z.object({
-  success: z.boolean().optional(),
-  result: z.object({ data: StoredBlockSchema }).optional(),
-})
-export const BlocksQueryResponseSchema = z.object({
-  success: z.boolean().optional(),
-  result: z.object({ data: z.array(StoredBlockSchema) }),
-})
+/**
+ * DocInsertBlocks' answer: the stored block (maybe without `children`), or a bare
+ * `{"success":true}` (docs/dingtalk.md#docinsertblocks). `result.data` that is not a usable block
+ * (no `id` or `index`) reads as "no block" too: the write happened, the caller finds it by reading.
+ */
+export const InsertBlockResponseSchema = z
+  .object({
+    success: tolerant(z.boolean()),
+    result: tolerant(z.object({ data: tolerant(StoredBlockSchema) }).loose()),
+  })
+  .loose()
+/** A root block in DocBlocksQuery's list, whose position in the list stands in for a missing `index`. */
+const QueriedBlockSchema = StoredBlockSchema.extend({ index: z.number().int().optional() })
+export const BlocksQueryResponseSchema = z
+  .object({
+    success: tolerant(z.boolean()),
+    result: tolerant(z.object({ data: lenientList(QueriedBlockSchema) }).loose()),
+  })
+  .loose()
 
 export const AppendElementRequestSchema = z.union([ImageElementSchema, StickerElementSchema, LinkElementSchema])
-export const AppendElementResponseSchema = z.object({
-  success: z.boolean().optional(),
-  result: z
-    .object({
-      data: z.object({ elementId: z.string(), elementType: z.string(), index: z.number().int(), parentId: z.string() }).loose(),
-    })
-    .optional(),
-})
 
-// ---- wiki v2 (§6.2) --------------------------------------------------------
+/** DocAppendParagraph's answer when it names the new element (docs/dingtalk.md#docappendparagraph). */
+export const AppendedElementSchema = z
+  .object({ elementId: z.string().min(1), elementType: tolerant(z.string()), index: tolerant(z.number()), parentId: tolerant(z.string()) })
+  .loose()
+export type AppendedElement = z.infer<typeof AppendedElementSchema>
+export const AppendElementResponseSchema = z
+  .object({
+    success: tolerant(z.boolean()),
+    result: tolerant(z.object({ data: tolerant(AppendedElementSchema) }).loose()),
+  })
+  .loose()
+
+// ---- wiki v2 (#wiki) --------------------------------------------------------
 
 export const PermissionRoleSchema = z.enum(['OWNER', 'MANAGER', 'EDITOR', 'DOWNLOADER', 'READER', 'NONE'])
 export type PermissionRole = z.infer<typeof PermissionRoleSchema>
 
 export const WikiWorkspaceSchema = z
   .object({
-    workspaceId: z.string(),
-    rootNodeId: z.string(),
-    name: z.string(),
-    type: z.string().optional(),
-    url: z.string().optional(),
-    permissionRole: z.string().optional(),
+    workspaceId: z.string().min(1),
+    rootNodeId: z.string().min(1),
+    name: z.string().catch(''),
+    type: tolerant(z.string()),
+    url: tolerant(z.string()),
+    permissionRole: tolerant(z.string()),
   })
   .loose()
 export type WikiWorkspace = z.infer<typeof WikiWorkspaceSchema>
 
-export const ListWorkspacesResponseSchema = z.object({
-  workspaces: z.array(WikiWorkspaceSchema),
-  nextToken: z.string().optional().nullable(),
-})
-export const MineWorkspaceResponseSchema = z.object({ workspace: WikiWorkspaceSchema })
+const NextTokenSchema = z.string().nullish().catch(undefined)
 
+export const ListWorkspacesResponseSchema = z.object({ workspaces: lenientList(WikiWorkspaceSchema), nextToken: NextTokenSchema }).loose()
+export const MineWorkspaceResponseSchema = z.object({ workspace: WikiWorkspaceSchema }).loose()
+
+/**
+ * A wiki v2 node. `type` is `FILE` or `FOLDER` in the docs; another value is kept (and treated as
+ * "not a folder") rather than failing the listing.
+ */
 export const WikiNodeSchema = z
   .object({
-    nodeId: z.string(),
-    workspaceId: z.string(),
-    name: z.string(),
-    type: z.enum(['FILE', 'FOLDER']),
-    category: z.string().optional(),
-    extension: z.string().optional(),
-    url: z.string(),
-    hasChildren: z.boolean().optional(),
-    permissionRole: z.string().optional(),
+    nodeId: z.string().min(1),
+    workspaceId: tolerant(z.string()),
+    name: z.string().catch(''),
+    type: z.string().catch('FILE'),
+    category: tolerant(z.string()),
+    extension: tolerant(z.string()),
+    url: tolerant(z.string()),
+    hasChildren: tolerant(z.boolean()),
+    permissionRole: tolerant(z.string()),
   })
   .loose()
 export type WikiNode = z.infer<typeof WikiNodeSchema>
 
-export const ListNodesResponseSchema = z.object({
-  nodes: z.array(WikiNodeSchema),
-  nextToken: z.string().optional().nullable(),
-})
-export const NodeResponseSchema = z.object({ node: WikiNodeSchema })
+export const ListNodesResponseSchema = z.object({ nodes: lenientList(WikiNodeSchema), nextToken: NextTokenSchema }).loose()
+export const NodeResponseSchema = z.object({ node: WikiNodeSchema }).loose()
 export const NodeByUrlRequestSchema = z.object({
   url: z.string().min(1),
   option: z.object({ withStatisticalInfo: z.boolean().optional(), withPermissionRole: z.boolean().optional() }).optional(),
 })
 
-// ---- doc_1_0 listings (§6.5) ----------------------------------------------
+// ---- doc_1_0 listings (#recent-and-search-lists) ----------------------------------------------
 
-export const RecentEditDocsResponseSchema = z.object({
-  recentList: z.array(
-    z.object({
-      nodeBO: z.object({ nodeId: z.string(), nodeName: z.string(), url: z.string() }).loose(),
-      workspaceBO: z.object({ workspaceId: z.string(), workspaceName: z.string() }).loose(),
-    }),
-  ),
-  nextToken: z.string().optional().nullable(),
-})
-export const SearchDocsResponseSchema = z.object({
-  docs: z.array(
-    z.object({
-      nodeBO: z.object({ nodeId: z.string(), name: z.string(), url: z.string() }).loose(),
-      workspaceBO: z.object({ workspaceId: z.string(), name: z.string() }).loose(),
-    }),
-  ),
-  hasMore: z.boolean().optional(),
-  nextToken: z.string().optional().nullable(),
-})
+/** A doc_1_0 list entry's node: `url` is what we trust for the docId (docs/dingtalk.md#recent-and-search-lists). */
+const DocNodeBOSchema = z
+  .object({
+    nodeId: tolerant(z.string()),
+    nodeName: tolerant(z.string()),
+    name: tolerant(z.string()),
+    url: tolerant(z.string()),
+  })
+  .loose()
+const DocWorkspaceBOSchema = z
+  .object({ workspaceId: tolerant(z.string()), workspaceName: tolerant(z.string()), name: tolerant(z.string()) })
+  .loose()
+const DocListEntrySchema = z.object({ nodeBO: DocNodeBOSchema, workspaceBO: DocWorkspaceBOSchema.catch({}) }).loose()
+export type DocListEntry = z.infer<typeof DocListEntrySchema>
+
+export const RecentEditDocsResponseSchema = z.object({ recentList: lenientList(DocListEntrySchema), nextToken: NextTokenSchema }).loose()
+export const SearchDocsResponseSchema = z
+  .object({ docs: lenientList(DocListEntrySchema), hasMore: tolerant(z.boolean()), nextToken: NextTokenSchema })
+  .loose()

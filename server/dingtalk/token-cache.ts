@@ -1,6 +1,6 @@
 /**
  * The app access token, cached and refreshed with one request in flight at a time
- * (dingtalk-open-api.md §2.1: "in-memory cache with single-flight, expiresAt = now + expireIn - 300s").
+ * (docs/dingtalk.md#access-token: in-memory, single-flight, used until 5 minutes before `expireIn`).
  */
 import type { Clock } from './rate-limit'
 
@@ -13,7 +13,7 @@ export interface FetchedToken {
 export interface TokenCacheOptions {
   fetchToken: () => Promise<FetchedToken>
   clock: Clock
-  /** How long before DingTalk's expiry the token stops being used; default 5 min (§2.1). */
+  /** How long before DingTalk's expiry the token stops being used; default 5 min. */
   refreshMarginMs?: number
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream'
 import type {
+  AppendedElement,
   BlockElement,
   InlineElement,
   InsertBlockRequest,
@@ -25,7 +26,14 @@ export interface Page<T> {
   nextToken: string | null
 }
 
+/** One entry of the doc_1_0 recent or search list (docs/dingtalk.md#recent-and-search-lists). */
 export interface RecentDoc {
+  /**
+   * The dentryUuid the document APIs take, read from the node URL `/i/nodes/{dentryUuid}`; null
+   * when the URL has another shape (resolve `url` with getNodeByUrl, or leave the entry out).
+   */
+  docId: string | null
+  /** doc_1_0's own node id; NOT confirmed to equal the dentryUuid, so never used as a docId. */
   nodeId: string
   name: string
   url: string
@@ -40,11 +48,25 @@ export interface DingTalkApi {
   getResourceUploadInfo(docId: string, operatorId: string, req: ResourceUploadInfoRequest): Promise<ResourceUploadInfo>
   /** PUTs exactly `size` bytes from `body` to an upload URL, streaming, Content-Type = mediaType. */
   putResource(uploadUrl: string, body: Readable, opts: { mediaType: string; size: number; signal?: AbortSignal }): Promise<void>
-  /** DocInsertBlocks. Returns the stored block (with `id` and `index`). */
-  insertBlock(docKey: string, operatorId: string, req: InsertBlockRequest): Promise<StoredBlock>
-  /** DocAppendParagraph: appends one inline element to a paragraph block. */
-  appendParagraphElement(docKey: string, blockId: string, operatorId: string, element: InlineElement): Promise<void>
-  /** DocBlocksQuery: the document's top-level blocks. */
+  /**
+   * DocInsertBlocks (docs/dingtalk.md#docinsertblocks). Resolves to the stored block (`id`,
+   * `index`; `children` only if DingTalk echoes them), or to `null` when DingTalk confirmed the
+   * write without naming the block (a bare `{"success":true}`): the block IS in the document, find
+   * it by reading (queryBlocks). Rejects with DingTalkError (`outcomeUnknown` when a failed call
+   * may still have inserted it); never repeated by the client after it may have been applied.
+   */
+  insertBlock(docKey: string, operatorId: string, req: InsertBlockRequest): Promise<StoredBlock | null>
+  /**
+   * DocAppendParagraph (docs/dingtalk.md#docappendparagraph): appends one inline element to a
+   * paragraph block. Resolves to the new element (`elementId`, …) or to `null` for a bare
+   * `{"success":true}`; either way the element was appended.
+   */
+  appendParagraphElement(docKey: string, blockId: string, operatorId: string, element: InlineElement): Promise<AppendedElement | null>
+  /**
+   * DocBlocksQuery (docs/dingtalk.md#docblocksquery): the document's root blocks in order. Any
+   * `blockType` is kept (`"Undefined"` for types the API does not show); inline `children` may be
+   * missing; no list at all reads as an empty document.
+   */
   queryBlocks(docKey: string, operatorId: string): Promise<StoredBlock[]>
   /** wiki v2 ListWorkspaces (withPermissionRole). */
   listWorkspaces(operatorId: string, opts: { nextToken?: string; maxResults?: number }): Promise<Page<WikiWorkspace>>
@@ -62,4 +84,4 @@ export interface DingTalkApi {
   searchDocs(operatorId: string, keyword: string, opts: { nextToken?: string; maxResults?: number }): Promise<Page<RecentDoc>>
 }
 
-export type { BlockElement, InlineElement, StoredBlock, WikiNode, WikiWorkspace }
+export type { AppendedElement, BlockElement, InlineElement, StoredBlock, WikiNode, WikiWorkspace }

@@ -8,13 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorBodySchema, type ResourceResponse } from '../contract/api'
-import { ApiClient } from './support/api-client'
-import { mapLimit } from './support/batches'
-import { editablePairs, getState } from './support/emulator-control'
-import { makePhotos } from './support/photos'
-import { createRng, pick, randInt, type Rng } from './support/prng'
-import { rawRequest, type RawResponse } from './support/raw-http'
-import { startStack, type Stack } from './support/stack'
+import { ApiClient } from '@testing/drills/api-client'
+import { mapLimit } from '@testing/drills/batches'
+import { editablePairs, getState } from '@testing/emulator-control'
+import { makePhotos } from '@testing/sample-files'
+import { createRng, pick, randInt, type Rng } from '@testing/prng'
+import { rawRequest, type RawResponse } from '@testing/drills/raw-http'
+import { startStack, type Stack } from '@testing/drills/stack'
 
 const SEED = 20261127
 const MIN_CASES = 1000

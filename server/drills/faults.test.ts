@@ -5,11 +5,11 @@
  * must then hold exactly those 100 images, once each, in picked order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ApiClient } from './support/api-client'
-import { appendedSources, attachBatch } from './support/batches'
-import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc, type FaultSpec } from './support/emulator-control'
-import { makePhotos } from './support/photos'
-import { startStack, type Stack } from './support/stack'
+import { ApiClient } from '@testing/drills/api-client'
+import { appendedSources, attachBatch } from '@testing/drills/batches'
+import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc, type FaultSpec } from '@testing/emulator-control'
+import { makePhotos } from '@testing/sample-files'
+import { startStack, type Stack } from '@testing/drills/stack'
 
 const BATCHES = 10
 const PHOTOS_PER_BATCH = 10

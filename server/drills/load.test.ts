@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../emulator/index'
-import { ApiClient } from './support/api-client'
-import { attachBatch, type BatchResult } from './support/batches'
-import { editablePairs, getState, imageSources } from './support/emulator-control'
-import { makePhotos } from './support/photos'
-import { startChildServer, type ChildServer } from './support/processes'
-import { drillEnv, removeDataDir } from './support/stack'
-import { percentile, round } from './support/stats'
+import { ApiClient } from '@testing/drills/api-client'
+import { attachBatch, type BatchResult } from '@testing/drills/batches'
+import { editablePairs, getState, imageSources } from '@testing/emulator-control'
+import { makePhotos } from '@testing/sample-files'
+import { startChildServer, type ChildServer } from '@testing/drills/processes'
+import { drillEnv, removeDataDir } from '@testing/drills/stack'
+import { percentile, round } from '@testing/drills/stats'
 
 const PEOPLE = 50
 const PHOTOS_EACH = 5

@@ -9,12 +9,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../emulator/index'
-import { ApiClient } from './support/api-client'
-import { mapLimit } from './support/batches'
-import { addFault, clearFaults, editablePairs, getState, imageSources, type EditorAndDoc } from './support/emulator-control'
-import { makePhotos } from './support/photos'
-import { startChildServer, type ChildServer } from './support/processes'
-import { drillEnv, removeDataDir } from './support/stack'
+import { ApiClient } from '@testing/drills/api-client'
+import { mapLimit } from '@testing/drills/batches'
+import { addFault, clearFaults, editablePairs, getState, imageSources, type EditorAndDoc } from '@testing/emulator-control'
+import { makePhotos } from '@testing/sample-files'
+import { startChildServer, type ChildServer } from '@testing/drills/processes'
+import { drillEnv, removeDataDir } from '@testing/drills/stack'
 import { IDEMPOTENCY_KEY_HEADER } from '../contract/api'
 
 const PHOTOS = 10

@@ -7,7 +7,7 @@
  * while the PUT waits in it, the clock jumps past the URL's `Expires`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ApiClient } from './support/api-client'
+import { ApiClient } from '@testing/drills/api-client'
 import {
   addFault,
   editablePairs,
@@ -17,11 +17,11 @@ import {
   imageSources,
   requestUploadSlot,
   type EditorAndDoc,
-} from './support/emulator-control'
-import { httpRequest } from './support/http'
-import { makePhotos } from './support/photos'
-import { startStack, type Stack } from './support/stack'
-import { SNIFF_BYTES } from '../services/sniff-type'
+} from '@testing/emulator-control'
+import { httpRequest } from '@testing/http'
+import { makePhotos } from '@testing/sample-files'
+import { startStack, type Stack } from '@testing/drills/stack'
+import { SNIFF_BYTES } from '../services/upload/sniff-type'
 
 /** Long enough for the drill to see GetResourceUploadInfo answered and move the clock first. */
 const PUT_DELAY_MS = 2000

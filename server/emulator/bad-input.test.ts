@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createManualClock, startEmulator, type ManualClock } from './index'
 import { SEED } from './seed'
-import { chunkedRequest, getJson, postJson, type Json } from './test-support'
+import { chunkedRequest, getJson, postJson, type Json } from '@testing/emulator-sdk'
 
 let url: string
 let close: () => Promise<void>

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildEmulator, createManualClock, startEmulator, type ManualClock } from './index'
 import { SEED } from './seed'
-import type { Json } from './test-support'
+import type { Json } from '@testing/emulator-sdk'
 
 const zhang = SEED.users.zhangwei.unionId
 const sitePhotos = SEED.docs.sitePhotos.docId

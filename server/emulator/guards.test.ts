@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildEmulator, emulatorOptionsFromEnv, startEmulator, type RunningEmulator } from './index'
 import { SEED } from './seed'
-import { getJson, postJson } from './test-support'
+import { getJson, postJson } from '@testing/emulator-sdk'
 
 const CREDENTIALS = { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' }
 

@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildEmulator, startEmulator, type RunningEmulator } from './index'
 import { SEED } from './seed'
-import { getJson, postJson, type Json } from './test-support'
+import { getJson, postJson, type Json } from '@testing/emulator-sdk'
 
 const zhang = SEED.users.zhangwei.unionId
 const CREDENTIALS = { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' }

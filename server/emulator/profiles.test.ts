@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { PROFILES, startEmulator, type Profile, type RunningEmulator } from './index'
 import { encodePageToken } from './routes/params'
 import { SEED } from './seed'
-import { doc, getJson, postJson, runtime, sdkClients, wiki, type Json } from './test-support'
+import { doc, getJson, postJson, runtime, sdkClients, wiki, type Json } from '@testing/emulator-sdk'
 
 const zhang = SEED.users.zhangwei.unionId
 const sitePhotos = SEED.docs.sitePhotos.docId

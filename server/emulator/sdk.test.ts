@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startEmulator, createManualClock, type ManualClock } from './index'
 import { SEED } from './seed'
-import { doc, oauth2, postJson, runtime, sdkClients, sdkError, wiki } from './test-support'
+import { doc, oauth2, postJson, runtime, sdkClients, sdkError, wiki } from '@testing/emulator-sdk'
 
 let url: string
 let close: () => Promise<void>

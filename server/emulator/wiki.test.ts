@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildEmulator } from './index'
 import { SEED } from './seed'
-import type { Json } from './test-support'
+import type { Json } from '@testing/emulator-sdk'
 
 const { app } = buildEmulator()
 let token: string

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SEED } from '../emulator/seed'
-import { createTestApp, type SignedIn, type TestApp } from '../test-app'
+import { createTestApp, type SignedIn, type TestApp } from '@testing/test-app'
 
 let t: TestApp
 let zhang: SignedIn

@@ -12,10 +12,10 @@ import {
   WorkspacesResponseSchema,
 } from '@contract/api'
 import { requireUser } from '../auth/guard'
-import { listBlocks, listDocuments, listNodes, listWorkspaces, resolveDocument } from '../services/browse'
+import { listBlocks, listDocuments, listNodes, listWorkspaces, resolveDocument } from '../services/browse/browse'
 import type { RouteDeps } from './deps'
 
-/** Choosing a document (DESIGN.md §2): workspaces, nodes, recent/search, resolve, blocks. */
+/** Choosing a document (docs/api.md): workspaces, nodes, recent/search, resolve, blocks. */
 export const documentRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { config, dingtalk }) => {
   const ctx = (request: Parameters<typeof requireUser>[0]) => ({ config, dingtalk, operatorId: requireUser(request).unionId })
 

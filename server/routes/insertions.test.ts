@@ -11,23 +11,25 @@ import {
   type ResourceResponse,
 } from '@contract/api'
 import { buildApp } from '../app'
-import { DingTalkError, INVALID_RESPONSE } from '../dingtalk/errors'
+import { DingTalkError } from '../dingtalk/errors'
 import type { DingTalkApi } from '../dingtalk/types'
 import { SEED } from '../emulator/seed'
-import { createMemoryInsertionJournal, openFileInsertionJournal, type InsertionJournal } from '../services/insertion-journal'
-import { signResourceToken } from '../services/resource-token'
-import { createTestApp, emulatorDingTalkClient, type SignedIn, type TestApp } from '../test-app'
-import { addFault, describeBlock, documentBlocks, emulatorCalls, makePdf, makePng, upload, type LoggedCall } from './test-fixtures'
+import { createMemoryInsertionJournal, openFileInsertionJournal, type InsertionJournal } from '../services/insertion/insertion-journal'
+import { signResourceToken } from '../services/upload/resource-token'
+import { createTestApp, emulatorDingTalkClient, type SignedIn, type TestApp } from '@testing/test-app'
+import { describeBlock, documentBlocks, upload } from '@testing/app-helpers'
+import { addFault, getRequests, type LoggedRequest } from '@testing/emulator-control'
+import { makePdf, makePng } from '@testing/sample-files'
 
 const DOC = SEED.docs.sitePhotos.docId
 const OTHER_DOC = SEED.docs.weeklyReport.docId
 const blocksPath = (docId: string) => `/v1.0/doc/suites/documents/${docId}/blocks`
-const writes = (calls: LoggedCall[]) => calls.filter((c) => c.method === 'POST' && c.path.startsWith('/v1.0/doc/suites/'))
+const writes = (calls: LoggedRequest[]) => calls.filter((c) => c.method === 'POST' && c.path.startsWith('/v1.0/doc/suites/'))
 /** Open-API calls as DingTalk bills them (not the token, the upload URL or the emulator's control API). */
-const billed = (calls: LoggedCall[]) =>
+const billed = (calls: LoggedRequest[]) =>
   calls.filter((c) => /^\/(v1\.0|v2\.0|topapi)\//.test(c.path) && c.path !== '/v1.0/oauth2/accessToken')
 /** `GET blocks`, `POST blocks`, `POST append`, `POST uploadInfos`: what each call was, compactly. */
-const kinds = (calls: LoggedCall[]) =>
+const kinds = (calls: LoggedRequest[]) =>
   billed(calls).map((c) => {
     if (c.path.endsWith('/appendElement')) return `${c.method} append`
     if (c.path.includes('/uploadInfos/')) return `${c.method} uploadInfos`
@@ -129,8 +131,8 @@ describe('POST /api/documents/:docId/insertions', () => {
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true })
   })
-  const callsSince = async (mark: number) => (await emulatorCalls(t.emulatorUrl)).slice(mark)
-  const callMark = async () => (await emulatorCalls(t.emulatorUrl)).length
+  const callsSince = async (mark: number) => (await getRequests(t.emulatorUrl)).slice(mark)
+  const callMark = async () => (await getRequests(t.emulatorUrl)).length
   /** Each resource's image exactly once in the document, in batch order, side by side; returns the block list. */
   async function expectOnceInOrder(batch: ResourceResponse[]) {
     const srcs = (await documentBlocks(t.emulatorUrl, DOC)).map(describeBlock)
@@ -171,6 +173,8 @@ describe('POST /api/documents/:docId/insertions', () => {
       `img:${c?.resourceUrl}`,
       `img:${d?.resourceUrl}`,
     ])
+    // The attachment names its MIME type, as DingTalk's own CLI sends it (not the extension).
+    expect(added.find((bl) => bl.blockType === 'attachment')?.attachment).toMatchObject({ name: '合同.pdf', type: 'application/pdf' })
   })
 
   it('inserts at the start, and after or before a chosen block, keeping the order', async () => {
@@ -220,7 +224,7 @@ describe('POST /api/documents/:docId/insertions', () => {
 
   it('puts a batch of photos in one paragraph with layout "together", in about one call per photo', async () => {
     const batch = await photos(4)
-    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    const callsBefore = (await getRequests(t.emulatorUrl)).length
     const before = (await documentBlocks(t.emulatorUrl, DOC)).length
     const result = await inserted(await insert(owner, { items: itemsOf(batch, { 0: '北侧', 2: '南侧' }), layout: 'together' }))
 
@@ -332,13 +336,13 @@ describe('POST /api/documents/:docId/insertions', () => {
       unionId: owner.user.unionId,
       issuedAt: t.clock.now(),
     })
-    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    const callsBefore = (await getRequests(t.emulatorUrl)).length
     for (const token of [linas!.resourceToken, otherDoc!.resourceToken, forged, `${mine!.resourceToken}x`, 'garbage']) {
       const res = await insert(owner, { items: [{ resourceToken: mine!.resourceToken }, { resourceToken: token }] })
       expect(res.statusCode).toBe(400)
       expect(errorOf(res.body).code).toBe('resource_invalid')
     }
-    expect((await emulatorCalls(t.emulatorUrl)).slice(callsBefore)).toEqual([])
+    expect((await getRequests(t.emulatorUrl)).slice(callsBefore)).toEqual([])
   })
 
   it('answers 404 for an unknown document and 403 for a reader', async () => {
@@ -375,11 +379,11 @@ describe('POST /api/documents/:docId/insertions', () => {
   it('does not retry paramError; a refused attachment block falls back to a link', async () => {
     const [p] = await photos(1)
     await addFault(t.emulatorUrl, { path: blocksPath(DOC), method: 'POST', status: 400, code: 'paramError', times: 1 })
-    const callsBefore = (await emulatorCalls(t.emulatorUrl)).length
+    const callsBefore = (await getRequests(t.emulatorUrl)).length
     const res = await insert(owner, { items: itemsOf([p!]) })
     expect(res.statusCode).toBe(400)
     expect(errorOf(res.body).code).toBe('invalid_request')
-    expect(writes((await emulatorCalls(t.emulatorUrl)).slice(callsBefore))).toHaveLength(1)
+    expect(writes((await getRequests(t.emulatorUrl)).slice(callsBefore))).toHaveLength(1)
 
     const pdf = await upload(t, owner, DOC, makePdf('fallback'), '说明.pdf')
     await addFault(t.emulatorUrl, { path: blocksPath(DOC), method: 'POST', status: 400, code: 'paramError', times: 1 })
@@ -447,14 +451,15 @@ describe('POST /api/documents/:docId/insertions', () => {
     }
   })
 
-  it('finds the block when DingTalk confirms an insert in an unexpected shape (bare success)', async () => {
+  it('finds the block when DingTalk confirms an insert without naming it (bare success)', async () => {
     const [p] = await photos(1)
     const pdf = await upload(t, owner, DOC, makePdf('bare'), 'bare.pdf')
     const bare = await secondApp((api) => ({
       ...api,
       insertBlock: async (...args) => {
         await api.insertBlock(...args)
-        throw new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api: 'POST /blocks' })
+        // What the client gives for DingTalk's bare `{"success":true}`.
+        return null
       },
     }))
     try {
@@ -599,7 +604,7 @@ describe('POST /api/documents/:docId/insertions', () => {
   })
 
   it('reads the document only for Idempotency-Retry: true; without it, or with another value, a first attempt does not', async () => {
-    const readsOf = (calls: LoggedCall[]) => kinds(calls).filter((c) => c === 'GET blocks')
+    const readsOf = (calls: LoggedRequest[]) => kinds(calls).filter((c) => c === 'GET blocks')
     const firstAttempts: Array<Record<string, string>> = [{}, { 'idempotency-retry': 'false' }, { 'idempotency-retry': 'yes' }]
     for (const extra of firstAttempts) {
       const batch = await photos(2)

@@ -8,8 +8,9 @@ import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ResourceResponseSchema } from '@contract/api'
 import { SEED } from '../emulator/seed'
-import { createTestApp, type SignedIn, type TestApp } from '../test-app'
-import { emulatorState, makePdf } from './test-fixtures'
+import { createTestApp, type SignedIn, type TestApp } from '@testing/test-app'
+import { getState } from '@testing/emulator-control'
+import { makePdf } from '@testing/sample-files'
 
 const DOC = SEED.docs.sitePhotos.docId
 const MiB = 1024 * 1024
@@ -69,7 +70,7 @@ describe('upload streaming', () => {
     expect(res.statusCode, res.body).toBe(201)
     const resource = ResourceResponseSchema.parse(res.json())
     expect(resource.size).toBe(BIG)
-    const stored = (await emulatorState(t.emulatorUrl)).resources.find((r) => r.resourceId === resource.resourceId)
+    const stored = (await getState(t.emulatorUrl)).resources.find((r) => r.resourceId === resource.resourceId)
     expect(stored).toMatchObject({ uploaded: true, size: BIG })
     expect(peak).toBeLessThan(64 * MiB)
   })
@@ -119,11 +120,11 @@ describe('upload streaming', () => {
     req.write(makePdf('abandoned'))
     for (let i = 0; i < 32; i++) req.write(Buffer.alloc(CHUNK, 1))
     // Wait until the upload slot exists (the PUT is under way), then vanish.
-    await until('the upload slot', async () => (await emulatorState(t.emulatorUrl)).resources.some((r) => r.resourceName === name))
+    await until('the upload slot', async () => (await getState(t.emulatorUrl)).resources.some((r) => r.resourceName === name))
     req.destroy()
 
     await until('the server to give up on the upload', () => t.logs.some((l) => l.includes('"code":"invalid_request"')))
-    const resource = (await emulatorState(t.emulatorUrl)).resources.find((r) => r.resourceName === name)
+    const resource = (await getState(t.emulatorUrl)).resources.find((r) => r.resourceName === name)
     expect(resource?.uploaded).toBe(false)
 
     const health = await fetch(`${base}/api/health`)

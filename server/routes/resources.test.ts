@@ -2,8 +2,9 @@ import { Readable } from 'node:stream'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ErrorBodySchema, ResourceResponseSchema } from '@contract/api'
 import { SEED } from '../emulator/seed'
-import { createTestApp, type SignedIn, type TestApp } from '../test-app'
-import { addFault, emulatorCalls, emulatorState, makePdf, makePng } from './test-fixtures'
+import { createTestApp, type SignedIn, type TestApp } from '@testing/test-app'
+import { addFault, getRequests, getState } from '@testing/emulator-control'
+import { makePdf, makePng } from '@testing/sample-files'
 
 const DOC = SEED.docs.sitePhotos.docId
 const MAX_IMAGE = 64 * 1024
@@ -58,7 +59,7 @@ describe('POST /api/documents/:docId/resources', () => {
     expect(body).toMatchObject({ name: '现场 1.png', mediaType: 'image/png', size: png.length, kind: 'image' })
     expect(body.resourceToken).toMatch(/^v1\./)
 
-    const stored = (await emulatorState(t.emulatorUrl)).resources.find((r) => r.resourceId === body.resourceId)
+    const stored = (await getState(t.emulatorUrl)).resources.find((r) => r.resourceId === body.resourceId)
     expect(stored).toMatchObject({ uploaded: true, mediaType: 'image/png', size: png.length, resourceName: '现场 1.png', docId: DOC })
     const bytes = Buffer.from(await (await fetch(new URL(body.resourceUrl, t.emulatorUrl))).arrayBuffer())
     expect(bytes.equals(png)).toBe(true)
@@ -93,23 +94,23 @@ describe('POST /api/documents/:docId/resources', () => {
   })
 
   it('answers 413 from Content-Length alone, without reading the body or calling DingTalk', async () => {
-    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const before = (await getRequests(t.emulatorUrl)).length
     const { stream, touched } = untouchedStream()
     const res = await post(owner, stream, { length: String(MAX_FILE + 1), name: 'big.zip' })
     expect(res.statusCode).toBe(413)
     expect(errorCode(res.body)).toBe('file_too_large')
     expect(touched()).toBe(false)
-    expect((await emulatorCalls(t.emulatorUrl)).slice(before)).toEqual([])
+    expect((await getRequests(t.emulatorUrl)).slice(before)).toEqual([])
   })
 
   it('answers 413 for a picture over the photo limit right after sniffing, before any DingTalk call', async () => {
-    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const before = (await getRequests(t.emulatorUrl)).length
     const png = await makePng(6)
     const big = Buffer.concat([png, Buffer.alloc(MAX_IMAGE + 10 - png.length)])
     const res = await post(owner, big, { name: 'big.png' })
     expect(res.statusCode).toBe(413)
     expect(errorCode(res.body)).toBe('file_too_large')
-    expect((await emulatorCalls(t.emulatorUrl)).slice(before)).toEqual([])
+    expect((await getRequests(t.emulatorUrl)).slice(before)).toEqual([])
 
     // The same size is fine for a file that is not a picture.
     const pdf = Buffer.concat([makePdf(), Buffer.alloc(MAX_IMAGE + 10)])
@@ -125,11 +126,11 @@ describe('POST /api/documents/:docId/resources', () => {
       Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x40, 0, 0, 0]), Buffer.from('PE\0\0'), Buffer.alloc(300)]),
     ],
   ])('answers 415 for %s disguised as a JPEG', async (_label, content) => {
-    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const before = (await getRequests(t.emulatorUrl)).length
     const res = await post(owner, Buffer.from(content), { name: 'photo.jpg', type: 'image/jpeg' })
     expect(res.statusCode).toBe(415)
     expect(errorCode(res.body)).toBe('unsupported_type')
-    expect((await emulatorCalls(t.emulatorUrl)).slice(before)).toEqual([])
+    expect((await getRequests(t.emulatorUrl)).slice(before)).toEqual([])
   })
 
   it('answers 400 size_mismatch when the body is shorter or longer than Content-Length, and nothing is stored', async () => {
@@ -142,7 +143,7 @@ describe('POST /api/documents/:docId/resources', () => {
     expect(long.statusCode).toBe(400)
     expect(errorCode(long.body)).toBe('size_mismatch')
 
-    const state = await emulatorState(t.emulatorUrl)
+    const state = await getState(t.emulatorUrl)
     const named = state.resources.filter((r) => r.resourceName === 'short.pdf' || r.resourceName === 'long.pdf')
     expect(named.every((r) => !r.uploaded)).toBe(true)
   })
@@ -217,11 +218,11 @@ describe('POST /api/documents/:docId/resources', () => {
       message: 'Request has expired',
       times: 1,
     })
-    const before = (await emulatorCalls(t.emulatorUrl)).length
+    const before = (await getRequests(t.emulatorUrl)).length
     const png = await makePng(9)
     const res = await post(owner, png, { name: 'small.png' })
     expect(res.statusCode).toBe(201)
-    const calls = (await emulatorCalls(t.emulatorUrl)).slice(before)
+    const calls = (await getRequests(t.emulatorUrl)).slice(before)
     expect(calls.filter((c) => c.method === 'PUT').map((c) => c.status)).toEqual([403, 200])
     expect(calls.filter((c) => c.path.includes('/uploadInfos/query'))).toHaveLength(2)
     const body = ResourceResponseSchema.parse(res.json())
@@ -270,7 +271,7 @@ describe('upload slot expiry seen before the PUT', () => {
       const owner = await t.signIn('zhangwei')
       // Our clock runs 20 minutes ahead of DingTalk's: every slot looks expired on arrival.
       t.clock.advance(20 * 60_000)
-      const before = (await emulatorCalls(t.emulatorUrl)).length
+      const before = (await getRequests(t.emulatorUrl)).length
       const res = await t.inject({
         method: 'POST',
         url: `/api/documents/${DOC}/resources?name=a.png`,
@@ -278,7 +279,7 @@ describe('upload slot expiry seen before the PUT', () => {
         payload: await makePng(12),
       })
       expect(res.statusCode, res.body).toBe(201)
-      const calls = (await emulatorCalls(t.emulatorUrl)).slice(before)
+      const calls = (await getRequests(t.emulatorUrl)).slice(before)
       // Asked again exactly once; the second slot is used even though it also looks expired
       // (then our clock is off, and OSS itself judges the URL).
       expect(calls.filter((c) => c.path.includes('/uploadInfos/query'))).toHaveLength(2)

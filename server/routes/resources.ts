@@ -1,13 +1,12 @@
 /**
- * `POST /api/documents/:docId/resources` (DESIGN.md §2): the raw file body streams through to
- * DingTalk. Session and CSRF are checked by the app's onRequest hook before any byte is read.
+ * `POST /api/documents/:docId/resources` (docs/api.md): the raw file body streams through to
+ * DingTalk. Session and CSRF are checked by the app's onRequest hook before any byte is read; an
+ * answer given before the body was read closes the connection (the error handler in errors.ts).
  */
-import { Readable } from 'node:stream'
-import type { FastifyPluginAsync } from 'fastify'
-import { DocParamsSchema, ResourceQuerySchema } from '@contract/api'
-import { AppError } from '../errors'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { DocParamsSchema, ResourceHeadersSchema, ResourceQuerySchema, ResourceResponseSchema } from '@contract/api'
 import { requireUser } from '../auth/guard'
-import { UploadRateLimiter, uploadResource } from '../services/upload'
+import { requestBodyStream, UploadRateLimiter, uploadResource } from '../services/upload/stream-upload'
 import type { RouteDeps } from './deps'
 
 export interface ResourceRouteOptions extends RouteDeps {
@@ -16,7 +15,7 @@ export interface ResourceRouteOptions extends RouteDeps {
 }
 
 /** Registers the upload route; its raw-body parser applies inside this plugin only. */
-export const resourceRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (app, opts) => {
+export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async (app, opts) => {
   const { config, dingtalk } = opts
   const now = opts.now ?? Date.now
   const rateLimiter = new UploadRateLimiter(config.limits.uploadsPerMinutePerUser, now)
@@ -28,35 +27,30 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (a
 
   app.post(
     '/api/documents/:docId/resources',
-    // Fastify's own limit must never cut an accepted upload; our Content-Length check is stricter.
-    { bodyLimit: config.limits.maxFileBytes + 1 },
+    {
+      // Fastify's own limit must never cut an accepted upload; our Content-Length check is stricter.
+      bodyLimit: config.limits.maxFileBytes + 1,
+      schema: {
+        params: DocParamsSchema,
+        querystring: ResourceQuerySchema,
+        headers: ResourceHeadersSchema,
+        response: { 201: ResourceResponseSchema },
+      },
+    },
     async (request, reply) => {
-      const user = requireUser(request)
-      const params = DocParamsSchema.safeParse(request.params)
-      if (!params.success) throw new AppError('invalid_request', 400, 'The document id is not valid.')
-      const query = ResourceQuerySchema.safeParse(request.query)
-      if (!query.success) throw new AppError('invalid_request', 400, 'Give one file name of at most 1024 characters in ?name=.')
-      const body = request.body instanceof Readable ? request.body : request.raw
-      try {
-        const resource = await uploadResource(
-          { dingtalk, config, rateLimiter, now },
-          {
-            docId: params.data.docId,
-            unionId: user.unionId,
-            // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
-            contentLength: request.headers['content-length'],
-            declaredType: request.headers['content-type'],
-            name: query.data.name,
-            body,
-          },
-        )
-        return reply.code(201).send(resource)
-      } catch (err) {
-        // An answer before the body was read to its end: close the connection afterwards rather
-        // than read (and throw away) up to MAX_FILE_BYTES the browser is still sending.
-        if (!request.raw.complete) reply.header('connection', 'close')
-        throw err
-      }
+      const resource = await uploadResource(
+        { dingtalk, config, rateLimiter, now },
+        {
+          docId: request.params.docId,
+          unionId: requireUser(request).unionId,
+          // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
+          contentLength: request.headers['content-length'],
+          declaredType: request.headers['content-type'],
+          name: request.query.name,
+          body: requestBodyStream(request.body, request.raw),
+        },
+      )
+      return reply.code(201).send(resource)
     },
   )
 }

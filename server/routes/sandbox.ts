@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { SandboxAuthCodeRequestSchema, SandboxAuthCodeResponseSchema, SandboxUsersResponseSchema } from '@contract/api'
-import type { SandboxControl } from '../services/sandbox'
+import type { SandboxControl } from '../services/sandbox/sandbox-control'
 
 /**
- * Sandbox-only sign-in helpers (DESIGN.md §2). app.ts registers them only in sandbox mode, so in
+ * Sandbox-only sign-in helpers (docs/api.md). app.ts registers them only in sandbox mode, so in
  * live mode these paths answer 404 not_found like any unknown endpoint.
  */
 export const sandboxRoutes: FastifyPluginAsyncZod<{ sandbox: SandboxControl }> = async (app, { sandbox }) => {

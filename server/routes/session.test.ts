@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEED } from '../emulator/seed'
-import { createTestApp, sessionCookie, type TestApp } from '../test-app'
+import { createTestApp, sessionCookie, type TestApp } from '@testing/test-app'
 
 let t: TestApp
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { ApiError, http, isRetryable, onUnauthenticated, request, setCsrfToken } from './http'
-import { errorReply, installFakeApi, type FakeApi } from '@/testing/fake-api'
+import { errorReply, installFakeApi, type FakeApi } from '@testing/fake-api'
 
 let api: FakeApi
 

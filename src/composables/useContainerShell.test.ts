@@ -8,8 +8,8 @@ import { useSessionStore } from '@/stores/session'
 import { useDocumentsStore } from '@/stores/documents'
 import { useUploadsStore, type QueueItem } from '@/stores/uploads'
 import { clearQueue } from '@/stores/uploads/persistence/idb'
-import { errorReply, installFakeApi, type FakeApi } from '@/testing/fake-api'
-import { fakePlatform } from '@/testing/fake-platform'
+import { errorReply, installFakeApi, type FakeApi } from '@testing/fake-api'
+import { fakePlatform } from '@testing/fake-platform'
 import { useContainerShell, type ContainerShell } from './useContainerShell'
 
 const DOC = { docId: 'doc-1', name: '周报 2026', url: 'https://alidocs.dingtalk.com/i/nodes/doc-1' }
@@ -193,7 +193,7 @@ describe('lifecycle', () => {
 
   it('resume after the session expired signs in again silently inside DingTalk', async () => {
     const { platform, press } = container()
-    const requestAuthCode = vi.fn(async () => 'code-2')
+    const requestAuthCode = vi.fn<Platform['requestAuthCode']>(async () => 'code-2')
     Object.assign(platform, { requestAuthCode })
     setPlatform(platform) // the session store signs in through the app's platform
     api.on('GET /session', errorReply(401, 'unauthenticated'))
@@ -205,7 +205,7 @@ describe('lifecycle', () => {
 
     press('resume')
     await vi.waitFor(() => expect(api.count('POST /session')).toBe(1))
-    expect(requestAuthCode).toHaveBeenCalledWith('ding-corp')
+    expect(requestAuthCode.mock.calls[0]?.[0]).toBe('ding-corp')
     expect(session.signedIn).toBe(true)
   })
 

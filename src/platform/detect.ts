@@ -1,6 +1,6 @@
 /**
  * Whether the page runs inside DingTalk, decided the way dingtalk-jsapi's own getENV does
- * (dingtalk-jsapi.md §1.4) but WITHOUT importing the package, so it stays out of the first screen:
+ * (docs/dingtalk.md#jsapi) but WITHOUT importing the package, so it stays out of the first screen:
  * mobile/Harmony clients put "DingTalk" in the user agent; the PC client does not, and instead sets
  * `window.name` to JSON with a `containerId`.
  */

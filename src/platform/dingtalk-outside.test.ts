@@ -3,7 +3,7 @@ import { createDingTalkPlatform } from './dingtalk'
 
 // A separate file so the SDK is untouched by dingtalk-jsapi/mock (its bridge state is module-global).
 it('says not_in_dingtalk when the real SDK finds no DingTalk container (4040)', async () => {
-  // The SDK logs its own 4040 diagnostic when a `process` global exists (dingtalk-jsapi.md §1.4).
+  // The SDK logs its own 4040 diagnostic when a `process` global exists (docs/dingtalk.md#jsapi).
   const log = vi.spyOn(console, 'error').mockImplementation(() => undefined)
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
   const error: unknown = await createDingTalkPlatform()

@@ -4,7 +4,7 @@ import { browserPlatform } from './browser'
 import { PlatformError } from './types'
 
 /**
- * dingtalk-jsapi's own mock module (dingtalk-jsapi.md §5) replaces the bridge for the whole SDK
+ * dingtalk-jsapi's own mock module (`dingtalk-jsapi/mock`) replaces the bridge for the whole SDK
  * instance, which is module-global and survives vi.resetModules (node_modules are not re-imported).
  * So each test registers its own answer for the native API name; the "no container" case lives in
  * dingtalk-outside.test.ts, a separate file with an untouched SDK.
@@ -100,6 +100,75 @@ describe('DingTalk platform (dingtalk-jsapi mock bridge)', () => {
     })
     await createDingTalkPlatform().openLink('https://alidocs.dingtalk.com/i/nodes/abc')
     expect(opened).toEqual([expect.objectContaining({ url: 'https://alidocs.dingtalk.com/i/nodes/abc' })])
+  })
+})
+
+describe('choosing the requestAuthCode form', () => {
+  const CURRENT = 'runtime.permission.requestAuthCodeV2'
+  const OLDER = 'runtime.permission.requestAuthCode'
+
+  /** Records which native API was called with what; answers `code-<api>`. */
+  function recordBoth(mock: Awaited<ReturnType<typeof loadSdk>>['mock'], current: unknown = undefined) {
+    const seen: [string, unknown][] = []
+    for (const api of [CURRENT, OLDER]) {
+      mock.appendMockApiResult(api, (params: unknown) => {
+        seen.push([api, params])
+        if (api === CURRENT && current !== undefined) return Promise.reject(current)
+        return Promise.resolve({ code: `code-${api}` })
+      })
+    }
+    return seen
+  }
+
+  it('uses requestAuthCode({corpId, clientId}) on a client that has it', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    const seen = recordBoth(mock)
+    const platform = createDingTalkPlatform({ env: { platform: 'android', version: '7.6.0' } })
+    await expect(platform.requestAuthCode('corp-1', 'app-key-1')).resolves.toBe(`code-${CURRENT}`)
+    expect(seen).toEqual([[CURRENT, expect.objectContaining({ corpId: 'corp-1', clientId: 'app-key-1' })]])
+  })
+
+  it.each([
+    ['an older phone client', { platform: 'ios', version: '7.0.44' }, 'app-key-1'],
+    ['an older PC client', { platform: 'pc', version: '7.0.49' }, 'app-key-1'],
+    ['a client of unknown version', { platform: 'android' }, 'app-key-1'],
+    ['no clientId from the server', { platform: 'android', version: '7.6.0' }, null],
+  ])('uses runtime.permission.requestAuthCode({corpId}) on %s', async (_label, env, clientId) => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    const seen = recordBoth(mock)
+    await expect(createDingTalkPlatform({ env }).requestAuthCode('corp-1', clientId)).resolves.toBe(`code-${OLDER}`)
+    expect(seen).toEqual([[OLDER, expect.objectContaining({ corpId: 'corp-1' })]])
+  })
+
+  it('falls back to the older form once when the current one fails (no code was issued)', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    const seen = recordBoth(mock, { errorCode: '1', errorMessage: 'api not exist' })
+    const platform = createDingTalkPlatform({ env: { platform: 'pc', version: '7.0.50' } })
+    await expect(platform.requestAuthCode('corp-1', 'app-key-1')).resolves.toBe(`code-${OLDER}`)
+    expect(seen.map(([api]) => api)).toEqual([CURRENT, OLDER])
+  })
+
+  it('does not ask again after the person cancelled the current form', async () => {
+    const { mock, createDingTalkPlatform } = await loadSdk()
+    mock.init()
+    const seen = recordBoth(mock, { errorCode: '-1', errorMessage: 'user cancelled' })
+    const platform = createDingTalkPlatform({ env: { platform: 'ios', version: '7.6.0' } })
+    expect((await rejectionOf(platform.requestAuthCode('corp-1', 'app-key-1'))).code).toBe('cancelled')
+    expect(seen.map(([api]) => api)).toEqual([CURRENT])
+  })
+})
+
+describe('compareVersions', () => {
+  it('compares dotted versions part by part, numerically', async () => {
+    const { compareVersions } = await import('./dingtalk')
+    expect(compareVersions('7.0.45', '7.0.45')).toBe(0)
+    expect(compareVersions('7.0.50', '7.0.45')).toBeGreaterThan(0)
+    expect(compareVersions('7.0.9', '7.0.45')).toBeLessThan(0)
+    expect(compareVersions('7.6', '7.0.45')).toBeGreaterThan(0)
+    expect(compareVersions('7.0.45.1', '7.0.45')).toBeGreaterThan(0)
   })
 })
 

@@ -1,8 +1,12 @@
 /** What the app needs from its container: DingTalk's JSAPI bridge, or a normal browser standing in for it. */
 export interface Platform {
   kind: 'dingtalk' | 'browser'
-  /** A one-time login code for our server (docs/dingtalk.md#silent-login: runtime.permission.requestAuthCode). */
-  requestAuthCode(corpId: string): Promise<string>
+  /**
+   * A one-time login code for our server: DingTalk's `requestAuthCode({corpId, clientId})` where the
+   * client has it, else `runtime.permission.requestAuthCode({corpId})` (docs/dingtalk.md#silent-login).
+   * `clientId` is the app key from `GET /api/config`; without it the older form is used.
+   */
+  requestAuthCode(corpId: string, clientId?: string | null): Promise<string>
   /** Opens a page outside the app: DingTalk's in-app browser (biz.util.openLink), or a new tab. */
   openLink(url: string): Promise<void>
   /** The screen's title in DingTalk's navigation bar (biz.navigation.setTitle), or the tab's title. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createPinia, setActivePinia } from 'pinia'
 import { MAX_RECENT_DOCUMENTS, SEARCH_DEBOUNCE_MS, useDocumentsStore, type ChosenDocument } from './documents'
-import { errorReply, installFakeApi, type FakeApi, type FakeRequest } from '@/testing/fake-api'
+import { errorReply, installFakeApi, type FakeApi, type FakeRequest } from '@testing/fake-api'
 
 let api: FakeApi
 

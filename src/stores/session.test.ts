@@ -3,8 +3,8 @@ import { createPinia, setActivePinia } from 'pinia'
 import { useSessionStore } from './session'
 import { setPlatform, PlatformError, type Platform } from '@/platform'
 import { http } from '@/api/http'
-import { errorReply, installFakeApi, type FakeApi } from '@/testing/fake-api'
-import { fakePlatform } from '@/testing/fake-platform'
+import { errorReply, installFakeApi, type FakeApi } from '@testing/fake-api'
+import { fakePlatform } from '@testing/fake-platform'
 
 const CONFIG = (mode: 'sandbox' | 'live', corpId = 'ding-emulator-corp') => ({
   status: 200,
@@ -194,6 +194,31 @@ describe('inside DingTalk', () => {
     setPlatform(platform)
     await useSessionStore().boot(null)
     expect(platform.asked).toEqual(['corp-from-config'])
+  })
+
+  it('passes the app key from /api/config as clientId, and none when the server gives none', async () => {
+    const asked: unknown[] = []
+    setPlatform(
+      fakePlatform({
+        kind: 'dingtalk',
+        requestAuthCode: (corpId, clientId) => {
+          asked.push([corpId, clientId])
+          return Promise.resolve('dt-code')
+        },
+      }),
+    )
+    api.on('POST /session', SESSION('u1', '王芳'))
+    api.on('GET /config', { status: 200, body: { ...CONFIG('live', 'corp').body, clientId: 'dingappkey' } })
+    await useSessionStore().boot(null)
+    // A fresh page on a server that does not send clientId.
+    setActivePinia(createPinia())
+    localStorage.clear()
+    api.on('GET /config', CONFIG('live', 'corp'))
+    await useSessionStore().boot(null)
+    expect(asked).toEqual([
+      ['corp', 'dingappkey'],
+      ['corp', null],
+    ])
   })
 
   it('shows a cancelled login with a retry that asks DingTalk again', async () => {

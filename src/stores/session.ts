@@ -66,6 +66,8 @@ export const useSessionStore = defineStore('session', () => {
   const user = ref<User | null>(null)
   const mode = ref<Mode | null>(null)
   const corpId = ref<string | null>(null)
+  /** The app key from /api/config, for DingTalk's current requestAuthCode; null = the older JSAPI. */
+  const clientId = ref<string | null>(null)
   const sandboxUsers = ref<SandboxUser[]>([])
   /** The user whose demo sign-in is in flight (to show progress on that button). */
   const pendingUserId = ref<string | null>(null)
@@ -102,7 +104,7 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
     try {
       if (!corpId.value) throw new SignInError('missing_corp_id')
-      const authCode = await currentPlatform().requestAuthCode(corpId.value)
+      const authCode = await currentPlatform().requestAuthCode(corpId.value, clientId.value)
       accept(await createSession(authCode))
     } catch (cause) {
       fail(cause, signInWithDingTalk)
@@ -154,6 +156,7 @@ export const useSessionStore = defineStore('session', () => {
     if (configResult.status === 'fulfilled') {
       mode.value = configResult.value.mode
       corpId.value ||= configResult.value.corpId || null
+      clientId.value = configResult.value.clientId || null
     }
     if (sessionResult.status === 'fulfilled' && sessionResult.value !== null) {
       accept(sessionResult.value)

@@ -4,7 +4,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import DocumentChooser from './DocumentChooser.vue'
 import { createAppI18n } from '@/i18n'
 import { useDocumentsStore } from '@/stores/documents'
-import { installFakeApi, type FakeApi } from '@/testing/fake-api'
+import { installFakeApi, type FakeApi } from '@testing/fake-api'
 
 /** The text a key shows in that locale (the locale files are precompiled, so read them through vue-i18n). */
 const zh = (key: string) => createAppI18n('zh-CN').global.t(key)

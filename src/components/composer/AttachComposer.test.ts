@@ -4,12 +4,12 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import AttachComposer from './AttachComposer.vue'
 import { createAppI18n } from '@/i18n'
-import { installFakeApi, type FakeApi, type FakeReply } from '@/testing/fake-api'
+import { installFakeApi, type FakeApi, type FakeReply } from '@testing/fake-api'
 import { setPlatform, type Platform } from '@/platform'
 import { QUEUE_SETTINGS, useUploadsStore } from '@/stores/uploads'
 import { clearQueue } from '@/stores/uploads/persistence/idb'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
-import { fakePlatform } from '@/testing/fake-platform'
+import { fakePlatform } from '@testing/fake-platform'
 
 const DOC = { docId: 'docA1', name: '现场照片', url: 'https://alidocs.dingtalk.com/i/nodes/docA1' }
 const zh = createAppI18n('zh-CN').global.t

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import PositionPicker from './PositionPicker.vue'
 import { createAppI18n } from '@/i18n'
-import { installFakeApi, type FakeApi } from '@/testing/fake-api'
+import { installFakeApi, type FakeApi } from '@testing/fake-api'
 
 const zh = createAppI18n('zh-CN').global.t
 let blocksReply: { status: number; data: unknown }
@@ -15,6 +15,7 @@ beforeEach(() => {
       items: [
         { blockId: 'blk-1', index: 0, type: 'heading', text: '现场记录' },
         { blockId: 'blk-2', index: 1, type: 'paragraph', text: '' },
+        { blockId: 'blk-3', index: 2, type: 'other', text: '' },
       ],
     },
   }
@@ -35,7 +36,9 @@ it('offers end, start and "after" each top-level block, and reports the choice',
   const wrapper = mountPicker()
   await flushPromises()
   expect(wrapper.text()).toContain(zh('upload.position.block', { index: 1, text: '现场记录' }))
-  expect(wrapper.text()).toContain(zh('upload.position.block', { index: 2, text: zh('upload.position.emptyBlock') }))
+  expect(wrapper.text()).toContain(zh('upload.position.block', { index: 2, text: '（图片或空行）' }))
+  // A block DingTalk does not show (an attachment, a table…) can still be chosen as the position.
+  expect(wrapper.get('[data-testid="position-after-blk-3"]').text()).toBe(zh('upload.position.block', { index: 3, text: '其他内容' }))
   await wrapper.get('[data-testid="position-after-blk-1"] input').setValue(true)
   const radios = wrapper.findAll('input[type="radio"]')
   await radios[1]!.setValue(true)
@@ -53,4 +56,14 @@ it('explains a failure to read the document and can try again', async () => {
   await wrapper.get('[data-testid="error-message"] button').trigger('click')
   await flushPromises()
   expect(wrapper.text()).toContain(zh('upload.position.noBlocks'))
+})
+
+it('names pictures, empty lines and other content in English too', async () => {
+  const wrapper = mount(PositionPicker, {
+    props: { docId: 'docA1', position: { where: 'end' }, layout: 'separate' },
+    global: { plugins: [createAppI18n('en')] },
+  })
+  await flushPromises()
+  expect(wrapper.get('[data-testid="position-after-blk-2"]').text()).toContain('(picture or empty line)')
+  expect(wrapper.get('[data-testid="position-after-blk-3"]').text()).toContain('other content')
 })

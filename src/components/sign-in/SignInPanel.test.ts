@@ -5,7 +5,7 @@ import SignInPanel from './SignInPanel.vue'
 import { createAppI18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
 import { setPlatform } from '@/platform'
-import { errorReply, installFakeApi, type FakeApi } from '@/testing/fake-api'
+import { errorReply, installFakeApi, type FakeApi } from '@testing/fake-api'
 
 /** The text a key shows in that locale (the locale files are precompiled, so read them through vue-i18n). */
 const zh = (key: string) => createAppI18n('zh-CN').global.t(key)

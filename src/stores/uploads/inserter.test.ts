@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { QUEUE_SETTINGS } from '.'
 import { loadQueueState } from './persistence/idb'
-import { useQueueHarness, uploaded, inserted, bodyOf, errorReply, settle, photo, pdf, statuses } from '@/testing/uploads-harness'
+import { useQueueHarness, uploaded, inserted, bodyOf, errorReply, settle, photo, pdf, statuses } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { serve, openStore, openStoreWith, uploadCalls, insertCalls, until } = queue

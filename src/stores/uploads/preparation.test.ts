@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
 import { QUEUE_SETTINGS } from '.'
-import { useQueueHarness, LIMITS, uploaded, bodyOf, settle, photo } from '@/testing/uploads-harness'
+import { useQueueHarness, LIMITS, uploaded, bodyOf, settle, photo } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { serve, openStore, insertCalls, until } = queue

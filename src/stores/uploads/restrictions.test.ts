@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { useQueueHarness, LIMITS, settle, pdf } from '@/testing/uploads-harness'
+import { useQueueHarness, LIMITS, settle, pdf } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { serve, openStore, uploadCalls, until } = queue

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import exifr from 'exifr'
 import { loadQueueState } from './persistence/idb'
-import { useQueueHarness, DOC, bodyOf, hang, photo, pdf, statuses } from '@/testing/uploads-harness'
+import { useQueueHarness, DOC, bodyOf, hang, photo, pdf, statuses } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { serve, openStoreWith, newStore, uploadCalls, insertCalls, until } = queue

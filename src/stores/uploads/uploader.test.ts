@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '@/api/http'
 import { QUEUE_SETTINGS, backoffDelay } from '.'
-import { useQueueHarness, uploaded, hang, errorReply, settle, pdf, setOnline } from '@/testing/uploads-harness'
+import { useQueueHarness, uploaded, hang, errorReply, settle, pdf, setOnline } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { serve, openStore, openStoreWith, uploadCalls, until } = queue

@@ -3,7 +3,7 @@ import exifr from 'exifr'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
 import { QUEUE_SETTINGS } from '..'
 import { loadSource } from './idb'
-import { useQueueHarness, uploaded, bodyOf, hang, settle, photo, pdf, statuses } from '@/testing/uploads-harness'
+import { useQueueHarness, uploaded, bodyOf, hang, settle, photo, pdf, statuses } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { serve, openStore, uploadCalls, insertCalls, until } = queue

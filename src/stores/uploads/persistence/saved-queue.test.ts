@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
 import { CURRENT_VERSION, readSavedQueue } from './saved-queue'
 import { loadBlob, loadQueueState, saveBlob, saveQueueState, saveSource } from './idb'
-import { useQueueHarness, DOC, bodyOf, photo, pdf } from '@/testing/uploads-harness'
+import { useQueueHarness, DOC, bodyOf, photo, pdf } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { openStore, newStore, uploadCalls, insertCalls, until } = queue

@@ -1,0 +1,375 @@
+/**
+ * Streams one upload from the browser to DingTalk (DESIGN.md §1.5, §2
+ * `POST /api/documents/:docId/resources`; dingtalk-open-api.md §4.1–§4.2). Only a small head is
+ * held in memory for sniffing; the rest flows through with backpressure, counted byte by byte,
+ * so memory does not grow with the file size.
+ */
+import { Readable } from 'node:stream'
+import type { ResourceResponse } from '@contract/api'
+import type { AppConfig } from '../../config'
+import { AppError, toAppError } from '../../errors'
+import { DingTalkError, UPLOAD_URL_EXPIRED } from '../../dingtalk/errors'
+import type { DingTalkApi } from '../../dingtalk/types'
+import { extensionOf, sanitizeFileName } from './file-name'
+import { signResourceToken } from './resource-token'
+import { SNIFF_BYTES, sniffType } from './sniff-type'
+
+/** An upload URL that expires within this margin is not worth starting a PUT on. */
+const UPLOAD_URL_MARGIN_MS = 5_000
+/** The browser resends after this many seconds when the upload slot expired mid-PUT. */
+const EXPIRED_RETRY_AFTER_S = 1
+const WINDOW_MS = 60_000
+
+/** The body ended before, or ran past, its declared Content-Length. */
+class SizeMismatchError extends Error {
+  override readonly name = 'SizeMismatchError'
+}
+/** The browser went away (or its stream failed) before the body was complete. */
+class ClientAbortedError extends Error {
+  override readonly name = 'ClientAbortedError'
+}
+
+/** Sliding one-minute window of upload starts per person (DESIGN.md §2: uploads 120/min per person). */
+export class UploadRateLimiter {
+  private readonly starts = new Map<string, number[]>()
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records an upload start for `unionId`; false when that person is over the limit. */
+  take(unionId: string): boolean {
+    const now = this.now()
+    const recent = (this.starts.get(unionId) ?? []).filter((t) => now - t < WINDOW_MS)
+    if (recent.length >= this.perMinute) {
+      this.starts.set(unionId, recent)
+      return false
+    }
+    recent.push(now)
+    this.starts.set(unionId, recent)
+    if (this.starts.size > 10_000) this.forgetIdle(now)
+    return true
+  }
+
+  /** Seconds until the oldest counted start leaves the window. */
+  retryAfterSeconds(unionId: string): number {
+    const oldest = this.starts.get(unionId)?.[0] ?? this.now()
+    return Math.max(1, Math.ceil((oldest + WINDOW_MS - this.now()) / 1000))
+  }
+
+  private forgetIdle(now: number): void {
+    for (const [id, times] of this.starts) {
+      if (times.every((t) => now - t >= WINDOW_MS)) this.starts.delete(id)
+    }
+  }
+}
+
+/**
+ * Reads from `source` until at least `limit` bytes or its end, then pauses it. The bytes read are
+ * returned whole (at most `limit` plus one chunk); the stream keeps the rest.
+ */
+function readHead(source: Readable, limit: number): Promise<{ head: Buffer; ended: boolean }> {
+  if (source.readableEnded) return Promise.resolve({ head: Buffer.alloc(0), ended: true })
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let total = 0
+    const cleanup = () => {
+      source.off('data', onData)
+      source.off('end', onEnd)
+      source.off('error', onError)
+      source.off('close', onClose)
+    }
+    const finish = (ended: boolean) => {
+      cleanup()
+      if (!ended) source.pause()
+      resolve({ head: Buffer.concat(chunks, total), ended })
+    }
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk)
+      total += chunk.length
+      if (total >= limit) finish(false)
+    }
+    const onEnd = () => finish(true)
+    const onError = () => {
+      cleanup()
+      reject(new ClientAbortedError('upload interrupted'))
+    }
+    const onClose = () => {
+      if (!source.readableEnded) onError()
+    }
+    source.on('data', onData)
+    source.on('end', onEnd)
+    source.on('error', onError)
+    source.on('close', onClose)
+  })
+}
+
+/**
+ * The body sent to DingTalk: the sniffed head, then the rest of the browser's stream with
+ * backpressure (the source is resumed only when the PUT asks for more). It fails — and so aborts
+ * the PUT — the moment the source ends short, runs past `size`, or is cut off.
+ */
+class UploadBody extends Readable {
+  failure: Error | null = null
+  private received: number
+
+  constructor(
+    private readonly source: Readable,
+    head: Buffer,
+    headEnded: boolean,
+    private readonly size: number,
+  ) {
+    super({ highWaterMark: 64 * 1024 })
+    this.received = head.length
+    this.push(head)
+    if (headEnded || source.readableEnded) {
+      if (head.length === size) this.push(null)
+      else this.fail(new SizeMismatchError('body shorter than Content-Length'))
+      return
+    }
+    source.on('data', this.onData)
+    source.on('end', this.onEnd)
+    source.on('error', this.onError)
+    source.on('close', this.onClose)
+  }
+
+  override _read(): void {
+    if (!this.source.readableEnded) this.source.resume()
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.detach()
+    callback(err)
+  }
+
+  private readonly onData = (chunk: Buffer) => {
+    this.received += chunk.length
+    if (this.received > this.size) {
+      this.fail(new SizeMismatchError('body longer than Content-Length'))
+      return
+    }
+    if (!this.push(chunk)) this.source.pause()
+  }
+
+  private readonly onEnd = () => {
+    this.detach()
+    if (this.received !== this.size) this.fail(new SizeMismatchError('body shorter than Content-Length'))
+    else this.push(null)
+  }
+
+  private readonly onError = () => this.fail(new ClientAbortedError('upload interrupted'))
+
+  private readonly onClose = () => {
+    if (!this.source.readableEnded) this.onError()
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return
+    this.failure = err
+    this.detach()
+    this.destroy(err)
+  }
+
+  private detach(): void {
+    this.source.off('data', this.onData)
+    this.source.off('end', this.onEnd)
+    this.source.off('error', this.onError)
+    this.source.off('close', this.onClose)
+    if (!this.source.destroyed) this.source.pause()
+  }
+}
+
+function sizeMismatch(): AppError {
+  return new AppError('size_mismatch', {
+    status: 400,
+    message: 'The upload did not have the number of bytes its Content-Length announced.',
+  })
+}
+
+function interrupted(): AppError {
+  return new AppError('invalid_request', { status: 400, message: 'The upload was interrupted before it was complete.' })
+}
+
+/** Deadline of an OSS-style presigned URL (`Expires` = Unix seconds), or null when it has none. */
+export function uploadUrlExpiresAt(uploadUrl: string): number | null {
+  try {
+    const expires = new URL(uploadUrl).searchParams.get('Expires')
+    return expires && /^\d+$/.test(expires) ? Number(expires) * 1000 : null
+  } catch {
+    return null
+  }
+}
+
+/** The upload's body as the route's pass-through parser left it (or the raw request when none ran). */
+export function requestBodyStream(parsed: unknown, raw: Readable): Readable {
+  return parsed instanceof Readable ? parsed : raw
+}
+
+export interface UploadInput {
+  docId: string
+  unionId: string
+  /** The raw `Content-Length` header; required. */
+  contentLength: string | undefined
+  /** The declared `Content-Type`; only a hint between sibling types (CSV/text, Office/ZIP). */
+  declaredType: string | undefined
+  /** `?name=` as the browser sent it. */
+  name: string | undefined
+  /** The request body, not yet read. */
+  body: Readable
+}
+
+export interface UploadContext {
+  dingtalk: DingTalkApi
+  config: AppConfig
+  rateLimiter: UploadRateLimiter
+  now: () => number
+}
+
+/**
+ * Checks, sniffs, names and streams one upload to DingTalk; returns what the browser needs to
+ * insert it. Order (each step before anything more expensive): Content-Length present (411) and
+ * within MAX_FILE_BYTES (413) → rate limit (429) → sniff the head (415; pictures over
+ * MAX_IMAGE_BYTES 413) → GetResourceUploadInfo → PUT the head + rest (size_mismatch when the
+ * byte count is off; DingTalk never sees a short body succeed).
+ */
+export async function uploadResource(ctx: UploadContext, input: UploadInput): Promise<ResourceResponse> {
+  const { config, dingtalk } = ctx
+  if (input.contentLength === undefined) {
+    throw new AppError('length_required', { status: 411, message: 'Send the file with a Content-Length header.' })
+  }
+  if (!/^\d{1,16}$/.test(input.contentLength)) {
+    throw new AppError('invalid_request', { status: 400, message: 'Content-Length is not a number.' })
+  }
+  const size = Number(input.contentLength)
+  if (size > config.limits.maxFileBytes) {
+    throw new AppError('file_too_large', { status: 413, message: `Files can be at most ${config.limits.maxFileBytes} bytes.` })
+  }
+  if (size === 0) throw new AppError('unsupported_type', { status: 415, message: 'The file is empty.' })
+  if (!ctx.rateLimiter.take(input.unionId)) {
+    throw new AppError('rate_limited', {
+      status: 429,
+      message: 'Too many uploads in a minute; wait a moment.',
+      headers: {
+        'retry-after': String(ctx.rateLimiter.retryAfterSeconds(input.unionId)),
+      },
+    })
+  }
+
+  let head: Buffer
+  let headEnded: boolean
+  try {
+    ;({ head, ended: headEnded } = await readHead(input.body, Math.min(SNIFF_BYTES, size + 1)))
+  } catch {
+    input.body.destroy()
+    throw interrupted()
+  }
+  if (head.length > size || (headEnded && head.length !== size)) throw sizeMismatch()
+
+  const type = await sniffType(head, {
+    complete: headEnded,
+    nameExt: extensionOf(input.name ?? ''),
+    declaredType: input.declaredType,
+  })
+  if (!type) {
+    throw new AppError('unsupported_type', {
+      status: 415,
+      message: 'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP and MP4 can.',
+    })
+  }
+  if (type.isImage && size > config.limits.maxImageBytes) {
+    throw new AppError('file_too_large', { status: 413, message: `Photos can be at most ${config.limits.maxImageBytes} bytes.` })
+  }
+  const name = sanitizeFileName(input.name, type, ctx.now())
+
+  const infoRequest = { size, mediaType: type.mediaType, resourceName: name }
+  let info
+  try {
+    info = await dingtalk.getResourceUploadInfo(input.docId, input.unionId, infoRequest)
+    const expiresAt = uploadUrlExpiresAt(info.uploadUrl)
+    // A slot that expired while we waited (DingTalk retries, a slow start) is replaced once; if the
+    // fresh one also looks expired our clock is off, and OSS itself will judge the PUT.
+    if (expiresAt !== null && expiresAt - UPLOAD_URL_MARGIN_MS <= ctx.now()) {
+      info = await dingtalk.getResourceUploadInfo(input.docId, input.unionId, infoRequest)
+    }
+  } catch (err) {
+    throw toAppError(err)
+  }
+
+  const put = async (uploadUrl: string): Promise<void> => {
+    const body = new UploadBody(input.body, head, headEnded, size)
+    const controller = new AbortController()
+    body.once('error', () => controller.abort())
+    try {
+      await dingtalk.putResource(uploadUrl, body, { mediaType: type.mediaType, size, signal: controller.signal })
+    } catch (err) {
+      if (body.failure instanceof SizeMismatchError) throw sizeMismatch()
+      if (body.failure instanceof ClientAbortedError) {
+        input.body.destroy()
+        throw interrupted()
+      }
+      throw err
+    } finally {
+      if (!body.destroyed) body.destroy()
+    }
+    if (body.failure) throw body.failure instanceof SizeMismatchError ? sizeMismatch() : interrupted()
+  }
+
+  try {
+    await put(info.uploadUrl)
+  } catch (err) {
+    // A file that fit in the sniffed head is still in memory, so an expired slot is replaced and
+    // the PUT repeated once; a bigger body is spent and the browser must resend (503 below).
+    if (!(headEnded && isSlotRefused(err))) throw putFailure(err)
+    try {
+      info = await dingtalk.getResourceUploadInfo(input.docId, input.unionId, infoRequest)
+      await put(info.uploadUrl)
+    } catch (retryErr) {
+      throw putFailure(retryErr)
+    }
+  }
+
+  const claims = {
+    resourceId: info.resourceId,
+    resourceUrl: info.resourceUrl,
+    kind: type.kind,
+    name,
+    mediaType: type.mediaType,
+    size,
+    docId: input.docId,
+    unionId: input.unionId,
+    issuedAt: ctx.now(),
+  }
+  return {
+    resourceId: info.resourceId,
+    resourceUrl: info.resourceUrl,
+    resourceToken: signResourceToken(config.sessionSecret, claims),
+    name,
+    mediaType: type.mediaType,
+    size,
+    kind: type.kind,
+  }
+}
+
+/**
+ * A PUT that failed after the body started flowing cannot be replayed (the browser's stream is
+ * spent), so an expired or refused slot (OSS answers 403) becomes 503 + Retry-After: the browser
+ * sends the file again and gets a fresh slot.
+ */
+function putFailure(err: unknown): unknown {
+  if (isSlotRefused(err)) {
+    return new AppError('dingtalk_unavailable', {
+      status: 503,
+      message: 'The upload slot expired; send the file again.',
+      headers: {
+        'retry-after': String(EXPIRED_RETRY_AFTER_S),
+      },
+    })
+  }
+  return toAppError(err)
+}
+
+/** OSS refused the upload URL itself: expired (`uploadUrlExpired`) or any other 403. */
+function isSlotRefused(err: unknown): boolean {
+  return err instanceof DingTalkError && (err.dingtalkCode === UPLOAD_URL_EXPIRED || err.status === 403)
+}
