@@ -1,9 +1,10 @@
 /**
  * `calls`: DingTalk open-API calls per attached photo, for batches of 1, 10 and 50 in both
- * layouts (DESIGN.md §6: at most 2 with "separate", ≈ 1 + 1/batch with "together"). Counted from
+ * layouts (README "Measured": at most 2 with "separate", ≈ 1 + 1/batch with "together"). Counted from
  * the emulator's call log: every /v1.0, /v2.0 and /topapi call made while the batch was uploaded
  * and inserted, except the app-token endpoint. The PUT of the bytes to the upload URL is storage,
- * not an open-API call, and is not counted.
+ * not an open-API call, and is not counted. `runCallsByProfile` does the same against an emulator
+ * playing each answer profile (rich, documented, minimal), each with a fresh server.
  */
 import { ApiClient } from '../../testing/drills/api-client'
 import { attachBatch } from '../../testing/drills/batches'
@@ -11,6 +12,7 @@ import { editablePairs, getRequests, getState, isBilledApiCall, resetEmulator } 
 import { makePhotos } from '../../testing/sample-files'
 import { startChildServer } from '../../testing/drills/processes'
 import type { Layout } from '../../server/contract/api'
+import { PROFILES, type Profile } from '../../server/emulator/profiles'
 import { progress } from './report'
 
 export const BATCH_SIZES = [1, 10, 50] as const
@@ -55,4 +57,21 @@ export async function runCalls(emulatorUrl: string, env: Record<string, string>)
     await server.stop()
   }
   return result
+}
+
+export type CallsByProfile = Record<Profile, CallsResult>
+
+/** `runCalls` against an emulator (its own process) playing each answer profile in turn. */
+export async function runCallsByProfile(env: Record<string, string>): Promise<CallsByProfile> {
+  const out: Partial<CallsByProfile> = {}
+  for (const profile of PROFILES) {
+    const emulator = await startChildServer({ EMULATOR_PROFILE: profile }, { emulator: true })
+    try {
+      progress('calls', `profile ${profile}`)
+      out[profile] = await runCalls(emulator.url, env)
+    } finally {
+      await emulator.stop()
+    }
+  }
+  return out as CallsByProfile
 }

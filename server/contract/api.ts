@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'size_mismatch',
   'idempotency_key_required',
   'resource_invalid',
+  'resource_used',
+  'insertion_uncertain',
   'internal_error',
 ] as const
 export const ErrorCodeSchema = z.enum(ERROR_CODES)
@@ -236,12 +238,38 @@ export const InsertionIncompleteDetailsSchema = z.object({
 })
 export type InsertionIncompleteDetails = z.infer<typeof InsertionIncompleteDetailsSchema>
 
+/**
+ * `error.details` of `409 insertion_uncertain`: DingTalk did not confirm a write and the document
+ * cannot tell whether it went in (docs/api.md "exactly-once"). `uncertainResourceIds` may already be
+ * in the document: the person checks and, if missing, sends them again as a new batch (new key).
+ * `blocks` are in for sure; `pendingResourceIds` are not in.
+ */
+export const InsertionUncertainDetailsSchema = z.object({
+  blocks: z.array(InsertedBlockSchema),
+  uncertainResourceIds: z.array(z.string()),
+  pendingResourceIds: z.array(z.string()),
+})
+export type InsertionUncertainDetails = z.infer<typeof InsertionUncertainDetailsSchema>
+
+/**
+ * `error.details` of `409 resource_used`: a resource token of the batch already went into this
+ * document under another Idempotency-Key. `blockId`/`insertedAt` (ISO time) are those of the first
+ * such item; `items` lists every one.
+ */
+export const ResourceUsedDetailsSchema = z.object({
+  blockId: z.string(),
+  insertedAt: z.string(),
+  resourceId: z.string().optional(),
+  items: z.array(z.object({ resourceId: z.string(), blockId: z.string(), insertedAt: z.string() })).optional(),
+})
+export type ResourceUsedDetails = z.infer<typeof ResourceUsedDetailsSchema>
+
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
 /**
  * Sent as `Idempotency-Retry: true` by a client on every send of an Idempotency-Key it has sent
- * before (after a network error, a 5xx, a timeout, or on resume after a reload). The server then
- * reads the document and inserts only what is missing even when its own journal has no record of
- * the earlier attempt (DATA_DIR lost, another instance). Any other value is ignored.
+ * before (after a network error, a 5xx, a timeout, or on resume after a reload). When the server's
+ * journal is younger than the batch's tokens (DATA_DIR lost, another instance), it then checks the
+ * document for the batch's blocks before writing. Any other value is ignored.
  */
 export const IDEMPOTENCY_RETRY_HEADER = 'idempotency-retry'
 export const CSRF_HEADER = 'x-csrf-token'

@@ -1,27 +1,31 @@
 /**
  * Drill: the server dies in the middle of inserting a batch (a deploy, an OOM kill) and a new one
  * starts against the same DingTalk (here: the same running emulator, via EMULATOR_URL) with the
- * same SESSION_SECRET. The person's retry of the insertion with the same Idempotency-Key must
- * finish the batch with every photo in the document exactly once, in order — also when the new
- * server has a fresh DATA_DIR (an ephemeral container disk, another instance) and only the client's
- * `Idempotency-Retry: true` tells it that the key was sent before.
+ * same SESSION_SECRET, in every answer profile. The person's retry of the insertion with the same
+ * Idempotency-Key must finish the batch with every photo in the document exactly once, in order.
+ * When the new server has a fresh DATA_DIR (an ephemeral container disk, another instance) and only
+ * the client's `Idempotency-Retry: true` tells it that the key was sent before, it finishes the same
+ * way where DingTalk shows our photos back (rich); where it does not (documented, minimal), our
+ * earlier photo paragraphs cannot be told from anyone's empty lines, so it answers
+ * `409 insertion_uncertain` naming the photos that may be in — never a silent duplicate — and the
+ * person, having looked, sends the missing ones as a new batch.
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator } from '../emulator/index'
-import { ApiClient } from '@testing/drills/api-client'
+import { PROFILES, startEmulator } from '../emulator/index'
+import { ApiClient, ApiError } from '@testing/drills/api-client'
 import { mapLimit } from '@testing/drills/batches'
 import { addFault, clearFaults, editablePairs, getState, imageSources, type EditorAndDoc } from '@testing/emulator-control'
 import { makePhotos } from '@testing/sample-files'
 import { startChildServer, type ChildServer } from '@testing/drills/processes'
 import { drillEnv, removeDataDir } from '@testing/drills/stack'
-import { IDEMPOTENCY_KEY_HEADER } from '../contract/api'
+import { ErrorBodySchema, IDEMPOTENCY_KEY_HEADER, InsertionUncertainDetailsSchema } from '../contract/api'
 
-const PHOTOS = 10
+const PHOTOS = 8
 /** Slows each block insert so the kill lands between inserts, not after the last one. */
 const INSERT_DELAY_MS = 300
 
-describe('drill: server restarted mid-batch', () => {
+describe.each(PROFILES)('drill: server restarted mid-batch (%s answers)', (profile) => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>
   let target: EditorAndDoc
   /** Both servers get the same env, DATA_DIR included: a restart on the same host keeps its disk. */
@@ -31,7 +35,7 @@ describe('drill: server restarted mid-batch', () => {
   const freshEnvs: Array<Record<string, string>> = []
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
+    emulator = await startEmulator({ port: 0, host: '127.0.0.1', profile })
     env = drillEnv(emulator.url)
     target = editablePairs(await getState(emulator.url))[0] as EditorAndDoc
   })
@@ -93,15 +97,37 @@ describe('drill: server restarted mid-batch', () => {
     servers.push(second)
     client.baseUrl = second.url
     // Without a fresh disk the journal alone says the key started (no header on this send).
-    const result = await client.insert(target.docId, items, { idempotencyKey: key, resend: freshDisk })
-    expect(result.blocks.map((b) => b.resourceId)).toEqual(resources.map((r) => r.resourceId))
+    const sent = client.insert(target.docId, items, { idempotencyKey: key, resend: freshDisk })
+    if (freshDisk && profile !== 'rich') {
+      const refused = await sent.then(
+        () => null,
+        (err: unknown) => err,
+      )
+      expect(refused).toBeInstanceOf(ApiError)
+      const error = ErrorBodySchema.parse(JSON.parse((refused as ApiError).body)).error
+      expect([(refused as ApiError).status, error.code]).toEqual([409, 'insertion_uncertain'])
+      const details = InsertionUncertainDetailsSchema.parse(error.details)
+      const inNow = await ours()
+      // Nothing was written on the question; every photo already in is among those asked about.
+      expect(inNow).toEqual(atKill)
+      const asked = new Set(details.uncertainResourceIds)
+      for (const r of resources.filter((r) => inNow.includes(r.resourceUrl))) expect(asked.has(r.resourceId)).toBe(true)
+      // The person opens the document, sees which are in, and inserts the rest as a new batch.
+      const missing = items.filter((_, i) => !inNow.includes(expected[i] ?? ''))
+      await client.insert(target.docId, missing)
+    } else {
+      const result = await sent
+      expect(result.blocks.map((b) => b.resourceId)).toEqual(resources.map((r) => r.resourceId))
+    }
 
     const after = imageSources(await getState(emulator.url), target.docId)
     expect(after.slice(0, before.length)).toEqual(before)
     expect(after.slice(before.length)).toEqual(expected)
 
-    // The same key once more changes nothing.
-    await client.insert(target.docId, items, { idempotencyKey: key })
+    // The same key once more writes nothing (a replay, or the same question again).
+    await client.insert(target.docId, items, { idempotencyKey: key }).catch((err: unknown) => {
+      if (!(err instanceof ApiError && err.status === 409)) throw err
+    })
     expect(imageSources(await getState(emulator.url), target.docId)).toEqual(after)
     client.close()
   }
@@ -110,7 +136,7 @@ describe('drill: server restarted mid-batch', () => {
     await restartMidBatch(false, 31)
   })
 
-  it('finishes it exactly once on a server with an EMPTY DATA_DIR when the resend says Idempotency-Retry: true', async () => {
+  it('with an EMPTY DATA_DIR and Idempotency-Retry: true, finishes exactly once where DingTalk shows content, else asks', async () => {
     await restartMidBatch(true, 32)
   })
 })

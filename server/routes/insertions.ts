@@ -2,10 +2,11 @@
  * `POST /api/documents/:docId/insertions` (docs/api.md): verifies every resource token, then
  * inserts once per Idempotency-Key. In this process the idempotency store replays results, runs
  * concurrent duplicates once and refuses a reused key with another body; the insertion journal
- * (durable with a file journal) says whether an earlier attempt finished (replay), started (read the
- * document and insert only what is missing, services/insertion/insertion.ts) or never began (insert without
- * reading the document). A client's `Idempotency-Retry: true` (it sent this key before) also makes
- * it read the document first, for when the journal did not survive (ephemeral DATA_DIR, another instance).
+ * (durable with a file journal) holds each batch's progress step by step, so a resend finishes
+ * exactly what is missing (services/insertion/insertion.ts), and which block each resource went
+ * into, so a token goes into its document once (`409 resource_used` under another key). A client's
+ * `Idempotency-Retry: true` (it sent this key before) makes the server check the document first
+ * when its journal is younger than the batch (ephemeral DATA_DIR, another instance).
  */
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
@@ -23,8 +24,8 @@ import {
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
 import { IdempotencyStore } from '../services/insertion/idempotency-store'
-import { DocumentLocks, insertItems } from '../services/insertion/insertion'
-import { createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion/insertion-journal'
+import { DocumentLocks, insertItems, type DingTalkTraits, type InsertionItem } from '../services/insertion/insertion'
+import { batchScope, createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion/insertion-journal'
 import { verifyResourceToken } from '../services/upload/resource-token'
 import type { RouteDeps } from './deps'
 
@@ -39,6 +40,24 @@ export interface InsertionRouteOptions extends RouteDeps {
   insertionJournal?: InsertionJournal
 }
 
+/** 409 resource_used when a resource of the batch already went into the document under another key. */
+async function refuseUsedTokens(journal: InsertionJournal, docId: string, batch: string, items: InsertionItem[]): Promise<void> {
+  const used: Array<{ resourceId: string; blockId: string; insertedAt: string }> = []
+  for (const item of items) {
+    const use = await journal.getTokenUse(docId, item.resource.resourceId)
+    if (use && use.batch !== batch) {
+      used.push({ resourceId: item.resource.resourceId, blockId: use.blockId, insertedAt: new Date(use.insertedAt).toISOString() })
+    }
+  }
+  const first = used[0]
+  if (!first) return
+  throw new AppError('resource_used', {
+    status: 409,
+    message: 'This file is already in the document (inserted by an earlier batch); it is not inserted again.',
+    details: { ...first, items: used },
+  })
+}
+
 /** Registers the insertion route with its own idempotency store and per-document lock. */
 export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = async (app, opts) => {
   const { config, dingtalk } = opts
@@ -46,6 +65,8 @@ export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = asy
   const store = new IdempotencyStore<InsertionResponse>({ now })
   const locks = new DocumentLocks()
   const journal = opts.insertionJournal ?? createMemoryInsertionJournal({ now })
+  /** Learned from DingTalk's answers (does it echo our content?), for this process. */
+  const traits: DingTalkTraits = { showsContent: undefined }
 
   app.post(
     '/api/documents/:docId/insertions',
@@ -92,20 +113,35 @@ export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = asy
       const { result } = await store.run(scope, fingerprint, () =>
         locks.run(docId, async (): Promise<InsertionResponse> => {
           const id = journalId(scope, fingerprint)
-          const entry = await journal.get(id)
+          const record = await journal.get(id)
           // The link is configuration, not history: give today's (the sandbox emulator may have moved).
-          if (entry?.state === 'done') return { ...entry.result, documentUrl: config.documentUrl(docId) }
-          // Durable before the first write, so a crash from here on leaves "started" behind.
-          if (!entry) await journal.markStarted(id, fingerprint)
-          // The journal may have been lost with the disk; the client remembers that it sent this key before.
-          const resume = entry !== undefined || clientRetry
-          const ctx = { dingtalk, docId, unionId: user.unionId, resume, sleep: opts.sleep }
+          if (record?.state === 'done' && record.result) return { ...record.result, documentUrl: config.documentUrl(docId) }
+          const batch = batchScope(scope)
+          await refuseUsedTokens(journal, docId, batch, items)
+          // No record: a first attempt — unless the client sent this key before and the journal is
+          // younger than the batch's tokens (it may have lost the record with the disk).
+          const oldestToken = Math.min(...items.map((i) => i.resource.issuedAt))
+          const mayHaveStarted = !record && clientRetry && journal.since > oldestToken
+          const ctx = {
+            dingtalk,
+            docId,
+            unionId: user.unionId,
+            journal,
+            journalId: id,
+            batch,
+            fingerprint,
+            record,
+            mayHaveStarted,
+            traits,
+            now,
+            sleep: opts.sleep,
+          }
           const blocks = await insertItems(ctx, items, position, layout)
           const response = { blocks, documentUrl: config.documentUrl(docId) }
           try {
-            await journal.markDone(id, fingerprint, response)
+            await journal.put(id, { fingerprint, state: 'done', at: now(), result: response })
           } catch (err) {
-            // The blocks are in; the entry stays "started", so a retry reads the document and still inserts nothing.
+            // The blocks are in and their ids recorded step by step, so a retry still inserts nothing.
             request.log.warn({ err }, 'insertion journal: could not record the result')
           }
           return response

@@ -3,7 +3,10 @@ import {
   IDEMPOTENCY_RETRY_HEADER,
   InsertionIncompleteDetailsSchema,
   InsertionResponseSchema,
+  InsertionUncertainDetailsSchema,
+  ResourceUsedDetailsSchema,
   type InsertionIncompleteDetails,
+  type InsertionUncertainDetails,
   type InsertionRequest,
   type InsertionResponse,
 } from '@contract/api'
@@ -12,7 +15,7 @@ import { ApiError, request } from './http'
 const INSERTION_TIMEOUT_MS = 120_000
 
 /**
- * `POST /api/documents/:docId/insertions` (DESIGN.md §2). The same `idempotencyKey` with the same
+ * `POST /api/documents/:docId/insertions` (docs/api.md). The same `idempotencyKey` with the same
  * body may be sent any number of times: the server inserts once and replays the result; after a
  * failure it finishes what is still missing. A different body under the same key is refused, so
  * callers persist the body together with the key.
@@ -44,4 +47,20 @@ export function incompleteDetails(error: unknown): InsertionIncompleteDetails | 
   if (!(error instanceof ApiError)) return null
   const parsed = InsertionIncompleteDetailsSchema.safeParse(error.details)
   return parsed.success ? parsed.data : null
+}
+
+/** `409 insertion_uncertain`: which items may already be in the document (the person is asked). */
+export function uncertainDetails(error: unknown): InsertionUncertainDetails | null {
+  if (!(error instanceof ApiError) || error.code !== 'insertion_uncertain') return null
+  const parsed = InsertionUncertainDetailsSchema.safeParse(error.details)
+  return parsed.success ? parsed.data : null
+}
+
+/** `409 resource_used`: items already in the document from an earlier batch, with their blocks. */
+export function usedBlocks(error: unknown): Array<{ blockId: string; resourceId: string }> | null {
+  if (!(error instanceof ApiError) || error.code !== 'resource_used') return null
+  const parsed = ResourceUsedDetailsSchema.safeParse(error.details)
+  if (!parsed.success) return null
+  const { items, resourceId, blockId } = parsed.data
+  return items ?? (resourceId ? [{ resourceId, blockId }] : [])
 }

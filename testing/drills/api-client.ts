@@ -35,7 +35,7 @@ export interface RetryPolicy {
 }
 
 /**
- * The H5's policy (src/api/http.ts `isRetryable`, src/stores/uploads.ts `QUEUE_SETTINGS`): network
+ * The H5's policy (src/api/http.ts `isRetryable`, src/stores/uploads/settings.ts `QUEUE_SETTINGS`): network
  * errors, 429, 502 and 503 are retried, 5 attempts in all; a 500 is a server bug and is not
  * retried, so a drill surfaces it. Only the delays differ: the H5 starts at 1 s and honours
  * Retry-After; drills start at 20 ms and do not, to stay fast.
@@ -201,7 +201,7 @@ export class ApiClient {
 
   /**
    * POST /api/documents/:docId/insertions, retried with the same Idempotency-Key so a retry
-   * can never insert twice (docs/api.md). Like the H5 (src/stores/uploads.ts `sentOnce`), every
+   * can never insert twice (docs/api.md). Like the H5 (src/stores/uploads/inserter.ts `sentOnce`), every
    * send of a key this client sent before carries `Idempotency-Retry: true`, so the server reads the
    * document first even if it lost its journal; `resend` says the key went out some other way
    * (e.g. a raw `request` the drill sent before killing the server).

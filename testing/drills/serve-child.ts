@@ -6,7 +6,7 @@
  *   ← parent: {type:"memory", gc?: true}  {type:"stop"}
  */
 import { startServer } from '../../server/server'
-import { startEmulator } from '../../server/emulator/index'
+import { emulatorOptionsFromEnv, startEmulator } from '../../server/emulator/index'
 
 interface Running {
   url: string
@@ -17,7 +17,11 @@ interface Running {
 async function main(): Promise<void> {
   const running: Running =
     process.argv[2] === 'emulator'
-      ? await startEmulator({ port: 0, host: '127.0.0.1' }).then((e) => ({ url: e.url, emulatorUrl: e.url, close: e.close }))
+      ? await startEmulator({ port: 0, host: '127.0.0.1', ...emulatorOptionsFromEnv(process.env) }).then((e) => ({
+          url: e.url,
+          emulatorUrl: e.url,
+          close: e.close,
+        }))
       : await startServer(process.env)
   process.on('message', (msg: unknown) => {
     const type = typeof msg === 'object' && msg !== null && 'type' in msg ? msg.type : undefined

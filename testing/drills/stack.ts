@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startServer } from '../../server/server'
-import { startEmulator } from '../../server/emulator/index'
+import { startEmulator, type Profile } from '../../server/emulator/index'
 import type { Clock } from '../../server/emulator/clock'
 
 /** A 32+ character secret shared by every server of one drill, so sessions survive a restart. */
@@ -41,8 +41,8 @@ export function removeDataDir(env: Record<string, string>): void {
 }
 
 /** Starts an emulator (optionally on `clock`) and a server pointed at it. */
-export async function startStack(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<Stack> {
-  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', clock: opts.clock })
+export async function startStack(opts: { env?: Record<string, string>; clock?: Clock; profile?: Profile } = {}): Promise<Stack> {
+  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', clock: opts.clock, profile: opts.profile })
   const env = drillEnv(emulator.url, opts.env)
   try {
     const server = await startServer(env)

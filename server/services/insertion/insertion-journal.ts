@@ -1,41 +1,85 @@
 /**
- * The insertion journal: a durable note, per insertion request, of whether an attempt has started
- * writing to the document and, once it finished, its result (DESIGN.md §2 "the same key again
- * returns the same result and inserts nothing"; DESIGN.md §6 call budget).
+ * The insertion journal: a durable record, per insertion request, of how far an attempt got — the
+ * place it writes at, what was next to that place before the first write, and per step (a photo's
+ * block, a file's block, a caption) whether it is being written or is in, with its block id as
+ * soon as DingTalk gave it — and, per resource, which block it went into (a token goes into its
+ * document once). docs/architecture.md "Exactly-once insertion" explains how services/insertion.ts
+ * uses it; docs/api.md "the same key again returns the same result without inserting anything".
  *
- * It lets services/insertion.ts skip reading the document (DocBlocksQuery, dingtalk-open-api.md
- * §5.2) on a first attempt: the read is needed only when an earlier attempt with the same id may
- * have written something. That is only safe if "no entry" really means "never started", so:
- * - `markStarted` is awaited and durable (temp file + fsync + rename + directory fsync) before the
- *   first DingTalk write;
- * - an entry that cannot be read (corrupt file) counts as started, never as unknown;
- * - when the count bound forces out entries younger than the TTL, every unknown id counts as
- *   started until those entries would have expired anyway (`forgottenUntil`).
- * Entries live as long as resource tokens (24 h): after that a retry is refused before insertion.
+ * That is only safe if "no record" really means "never started", so:
+ * - every `put` is awaited and durable (temp file + fsync + rename + directory fsync) before the
+ *   DingTalk write it announces;
+ * - a record that cannot be read (corrupt file) comes back as started with its progress unknown;
+ * - when the count bound forces out records younger than the TTL, every unknown id counts as
+ *   started (progress unknown) until those records would have expired anyway (`forgottenUntil`);
+ * - `since` says from when on the journal has remembered: a batch whose resource tokens are older
+ *   may have started before it (a fresh DATA_DIR), and is checked against the document instead.
+ * Records live as long as resource tokens (24 h): after that a retry is refused before insertion.
  *
- * One process per journal directory: two instances sharing one would need a shared store with
- * atomic claims, which is not built.
+ * The interface is small and async so a shared store (Redis) can implement it for several replicas.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { InsertionResponseSchema, type InsertionResponse } from '@contract/api'
+import { InsertionResponseSchema } from '@contract/api'
 import { IDEMPOTENCY_TTL_MS } from './idempotency-store'
 
-/** What the journal knows about one insertion request. */
-export type JournalEntry = { state: 'started'; at: number } | { state: 'done'; at: number; result: InsertionResponse }
+/**
+ * Where a batch writes. Every step is placed against this one fixed reference, so a step whose
+ * answer was bare (no block id) never holds up the next: `end` appends, `before` inserts right
+ * before a block (both in item order); `after` inserts right after a block and `start` at index 0
+ * (both in reverse order, so the result reads in item order).
+ */
+export const ReferenceSchema = z.union([
+  z.object({ kind: z.enum(['end', 'start']) }),
+  z.object({ kind: z.enum(['before', 'after']), blockId: z.string() }),
+])
+export type Reference = z.infer<typeof ReferenceSchema>
+
+/** One step's progress: being written (outcome unknown until checked), or in (block id, null until known). */
+export const StepProgressSchema = z.union([
+  z.object({ state: z.literal('writing') }),
+  z.object({ state: z.literal('in'), blockId: z.string().nullable() }),
+  z.null(),
+])
+export type StepProgress = z.infer<typeof StepProgressSchema>
+
+export const BatchRecordSchema = z.object({
+  fingerprint: z.string(),
+  state: z.enum(['started', 'done']),
+  /** Time of the last put. */
+  at: z.number(),
+  result: InsertionResponseSchema.optional(),
+  reference: ReferenceSchema.optional(),
+  /**
+   * The block next to the reference on the side our blocks go, read before the first write: its
+   * id, null when there was none (the edge of the document), absent when not read.
+   */
+  far: z.string().nullable().optional(),
+  /** Per step in writing order (null: not written). Absent: the journal cannot say (see above). */
+  steps: z.array(StepProgressSchema).optional(),
+})
+export type BatchRecord = z.infer<typeof BatchRecordSchema>
+
+/** A resource that went into its document, and under which Idempotency-Key (`batch`, see `batchScope`). */
+export const TokenUseSchema = z.object({ batch: z.string(), blockId: z.string(), insertedAt: z.number() })
+export type TokenUse = z.infer<typeof TokenUseSchema>
 
 export interface InsertionJournal {
-  /** The entry for `id`, or undefined when no attempt with this id has started (within the TTL). */
-  get(id: string): Promise<JournalEntry | undefined>
-  /** Records, durably, that an attempt is about to write. Resolves only once it is recorded. */
-  markStarted(id: string, fingerprint: string): Promise<void>
-  /** Records the result of a finished attempt, to be replayed. */
-  markDone(id: string, fingerprint: string, result: InsertionResponse): Promise<void>
+  /** From when on this journal has remembered every batch that started (ms since the epoch). */
+  readonly since: number
+  /** The record for `id`; undefined when no attempt with this id started (since `since`, within the TTL). */
+  get(id: string): Promise<BatchRecord | undefined>
+  /** Replaces the record for `id`, durably. Resolves only once it is recorded. */
+  put(id: string, record: BatchRecord): Promise<void>
+  /** Which block `resourceId` went into in `docId`, if a batch put it there. */
+  getTokenUse(docId: string, resourceId: string): Promise<TokenUse | undefined>
+  /** Records, durably, that these resources went into `docId`. */
+  putTokenUses(docId: string, uses: Array<TokenUse & { resourceId: string }>): Promise<void>
 }
 
-/** Bound on remembered insertions; beyond it the oldest are forgotten (see `forgottenUntil`). */
+/** Bound on remembered records; beyond it the oldest are forgotten (see `forgottenUntil`). */
 export const JOURNAL_MAX_ENTRIES = 50_000
 
 export interface JournalOptions {
@@ -49,13 +93,22 @@ export interface JournalLogger {
   warn(obj: object, msg: string): void
 }
 
+/** Who, which document, which Idempotency-Key: the same batch as far as the person is concerned. */
+export function batchScope(scope: { unionId: string; docId: string; key: string }): string {
+  return JSON.stringify([scope.unionId, scope.docId, scope.key])
+}
+
 /**
- * The journal id of one insertion request: who, which document, which Idempotency-Key, and the
- * request's fingerprint — so a key reused for other content (e.g. after a restart, where the
- * in-memory key check is gone) never replays or resumes a stale entry.
+ * The journal id of one insertion request: its scope and the request's fingerprint — so a key
+ * reused for other content (e.g. after a restart, where the in-memory key check is gone) never
+ * replays or resumes a stale record.
  */
 export function journalId(scope: { unionId: string; docId: string; key: string }, fingerprint: string): string {
   return JSON.stringify([scope.unionId, scope.docId, scope.key, fingerprint])
+}
+
+function tokenUseId(docId: string, resourceId: string): string {
+  return JSON.stringify(['token-use', docId, resourceId])
 }
 
 /**
@@ -104,62 +157,84 @@ class Retention {
   }
 }
 
-/** A started entry standing in for one the journal cannot vouch for: the caller reads the document. */
-function unsure(now: number): JournalEntry {
-  return { state: 'started', at: now }
+/** A started record standing in for one the journal cannot vouch for: the caller checks the document. */
+function unsure(now: number): BatchRecord {
+  return { fingerprint: '', state: 'started', at: now }
 }
 
 // ---- in memory ------------------------------------------------------------------------------------
 
 /**
  * A journal that lives as long as the process (buildApp's default, and tests). It covers failed and
- * partial attempts within the process; after a restart it knows nothing, so deployments use the
- * file journal.
+ * partial attempts within the process; after a restart it knows nothing (its `since` is its
+ * creation), so deployments use the file journal.
  */
 export function createMemoryInsertionJournal(opts: JournalOptions = {}): InsertionJournal {
   const now = opts.now ?? Date.now
   const retention = new Retention(now, opts.ttlMs ?? IDEMPOTENCY_TTL_MS, opts.maxEntries ?? JOURNAL_MAX_ENTRIES)
-  const entries = new Map<string, JournalEntry>()
-  const put = (id: string, entry: JournalEntry) => {
-    entries.set(id, entry)
-    retention.touch(id, entry.at)
-    for (const gone of retention.overflow()) entries.delete(gone)
+  const records = new Map<string, BatchRecord>()
+  const uses = new Map<string, TokenUse>()
+  const live = <T>(map: Map<string, T>, id: string, at: (v: T) => number): T | undefined => {
+    const value = map.get(id)
+    if (value === undefined) return undefined
+    if (!retention.expired(at(value))) return value
+    map.delete(id)
+    retention.forget(id)
+    return undefined
+  }
+  const touch = (id: string, at: number) => {
+    retention.touch(id, at)
+    for (const gone of retention.overflow()) {
+      records.delete(gone)
+      uses.delete(gone)
+    }
   }
   return {
+    since: now(),
     async get(id) {
-      const entry = entries.get(id)
-      if (entry && retention.expired(entry.at)) {
-        entries.delete(id)
-        retention.forget(id)
-      } else if (entry) {
-        return entry
-      }
+      const record = live(records, id, (r) => r.at)
+      if (record) return structuredClone(record)
       return retention.mayHaveForgotten() ? unsure(now()) : undefined
     },
-    async markStarted(id) {
-      put(id, { state: 'started', at: now() })
+    async put(id, record) {
+      records.set(id, structuredClone({ ...record, at: now() }))
+      touch(id, now())
     },
-    async markDone(id, _fingerprint, result) {
-      put(id, { state: 'done', at: now(), result })
+    async getTokenUse(docId, resourceId) {
+      const use = live(uses, tokenUseId(docId, resourceId), (u) => u.insertedAt)
+      return use && { ...use }
+    },
+    async putTokenUses(docId, list) {
+      for (const { resourceId, ...use } of list) {
+        uses.set(tokenUseId(docId, resourceId), use)
+        touch(tokenUseId(docId, resourceId), use.insertedAt)
+      }
     },
   }
 }
 
 // ---- in files -------------------------------------------------------------------------------------
 
-const FileEntrySchema = z.object({
-  v: z.literal(1),
-  id: z.string(),
-  fingerprint: z.string(),
-  state: z.enum(['started', 'done']),
-  at: z.number(),
-  result: InsertionResponseSchema.optional(),
-})
+const FileEntrySchema = z.union([
+  z.object({ v: z.literal(2), id: z.string(), record: BatchRecordSchema }),
+  z.object({ v: z.literal(2), id: z.string(), use: TokenUseSchema }),
+  // Written before steps were recorded: a finished batch replays, a started one is checked against the document.
+  z.object({
+    v: z.literal(1),
+    id: z.string(),
+    fingerprint: z.string(),
+    state: z.enum(['started', 'done']),
+    at: z.number(),
+    result: InsertionResponseSchema.optional(),
+  }),
+])
 type FileEntry = z.infer<typeof FileEntrySchema>
 
 const ENTRY_FILE = /^[0-9a-f]{64}\.json$/
 /** Persists `forgottenUntil`, so a restart after an eviction stays careful too. */
 const FORGOTTEN_FILE = 'forgotten-until.json'
+/** Persists `since`. */
+const SINCE_FILE = 'journal-since.json'
 const TEMP_SUFFIX = '.tmp'
 
 export interface FileJournalOptions extends JournalOptions {
@@ -196,9 +271,9 @@ function isMissing(err: unknown): boolean {
 }
 
 /**
- * Opens (creating it if needed) a journal in `dir`: one small JSON file per entry, named by the
- * SHA-256 of the id. On open it removes entries older than the TTL (by file time), leftovers of
- * interrupted writes, and the oldest entries beyond the bound.
+ * Opens (creating it if needed) a journal in `dir`: one small JSON file per record or token use,
+ * named by the SHA-256 of its id. On open it removes entries older than the TTL (by file time),
+ * leftovers of interrupted writes, and the oldest entries beyond the bound.
  * @throws when `dir` cannot be created or read (a misconfigured DATA_DIR fails at start).
  */
 export async function openFileInsertionJournal(dir: string, opts: FileJournalOptions = {}): Promise<InsertionJournal> {
@@ -238,6 +313,17 @@ export async function openFileInsertionJournal(dir: string, opts: FileJournalOpt
   found.sort((a, b) => a.at - b.at)
   for (const { name, at } of found) retention.touch(name, at)
 
+  // A journal that already holds entries (written before `since` was kept) has remembered since its oldest one.
+  const sincePath = join(dir, SINCE_FILE)
+  let since: number
+  try {
+    const saved = z.object({ since: z.number() }).parse(JSON.parse(await readFile(sincePath, 'utf8')))
+    since = saved.since
+  } catch {
+    since = Math.min(now(), ...found.map((f) => f.at))
+    await writeFileAtomic(sincePath, JSON.stringify({ since }))
+  }
+
   async function enforceBound(): Promise<void> {
     const before = retention.forgottenUntil
     const gone = retention.overflow()
@@ -248,48 +334,71 @@ export async function openFileInsertionJournal(dir: string, opts: FileJournalOpt
   }
   await enforceBound()
 
-  async function write(id: string, entry: Omit<FileEntry, 'v' | 'id'>): Promise<void> {
+  async function write(id: string, entry: FileEntry, at: number): Promise<void> {
     const path = pathOf(id)
-    await writeFileAtomic(path, JSON.stringify({ v: 1, id, ...entry } satisfies FileEntry))
-    retention.touch(nameOf(path), entry.at)
+    await writeFileAtomic(path, JSON.stringify(entry))
+    retention.touch(nameOf(path), at)
     await enforceBound()
   }
 
+  /** The entry stored under `id`: undefined when absent or expired, 'unreadable' when corrupt. */
+  async function read(id: string): Promise<FileEntry | 'unreadable' | undefined> {
+    const path = pathOf(id)
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (err) {
+      if (isMissing(err)) return undefined
+      throw err
+    }
+    let parsed: FileEntry | undefined
+    try {
+      const result = FileEntrySchema.safeParse(JSON.parse(text))
+      parsed = result.success && result.data.id === id ? result.data : undefined
+    } catch {
+      parsed = undefined
+    }
+    if (!parsed) {
+      log?.warn({ journalFile: nameOf(path) }, 'insertion journal entry unreadable; treating it as started')
+      return 'unreadable'
+    }
+    const at = 'record' in parsed ? parsed.record.at : 'use' in parsed ? parsed.use.insertedAt : parsed.at
+    if (retention.expired(at)) {
+      await unlink(path).catch(() => undefined)
+      retention.forget(nameOf(path))
+      return undefined
+    }
+    return parsed
+  }
+
   return {
+    since,
     async get(id) {
-      const path = pathOf(id)
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if (isMissing(err)) return retention.mayHaveForgotten() ? unsure(now()) : undefined
-        throw err
+      const entry = await read(id)
+      // Something wrote here, so an attempt may have started: the caller checks the document.
+      if (entry === 'unreadable') return unsure(now())
+      if (entry === undefined) return retention.mayHaveForgotten() ? unsure(now()) : undefined
+      if ('record' in entry) return entry.record
+      if (entry.v === 1) {
+        if (entry.state === 'done' && entry.result)
+          return { fingerprint: entry.fingerprint, state: 'done', at: entry.at, result: entry.result }
+        return { fingerprint: entry.fingerprint, state: 'started', at: entry.at }
       }
-      let parsed: FileEntry | undefined
-      try {
-        const result = FileEntrySchema.safeParse(JSON.parse(text))
-        parsed = result.success && result.data.id === id ? result.data : undefined
-      } catch {
-        parsed = undefined
-      }
-      if (!parsed) {
-        // Something wrote here, so an attempt may have started: the caller checks the document.
-        log?.warn({ journalFile: nameOf(path) }, 'insertion journal entry unreadable; treating it as started')
-        return unsure(now())
-      }
-      if (retention.expired(parsed.at)) {
-        await unlink(path).catch(() => undefined)
-        retention.forget(nameOf(path))
-        return retention.mayHaveForgotten() ? unsure(now()) : undefined
-      }
-      if (parsed.state === 'done' && parsed.result) return { state: 'done', at: parsed.at, result: parsed.result }
-      return { state: 'started', at: parsed.at }
+      return undefined
     },
-    async markStarted(id, fingerprint) {
-      await write(id, { fingerprint, state: 'started', at: now() })
+    async put(id, record) {
+      const at = now()
+      await write(id, { v: 2, id, record: { ...record, at } }, at)
     },
-    async markDone(id, fingerprint, result) {
-      await write(id, { fingerprint, state: 'done', at: now(), result })
+    async getTokenUse(docId, resourceId) {
+      const entry = await read(tokenUseId(docId, resourceId))
+      return entry && entry !== 'unreadable' && 'use' in entry ? entry.use : undefined
+    },
+    async putTokenUses(docId, uses) {
+      for (const { resourceId, ...use } of uses) {
+        const id = tokenUseId(docId, resourceId)
+        await write(id, { v: 2, id, use }, use.insertedAt)
+      }
     },
   }
 }

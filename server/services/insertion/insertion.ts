@@ -1,44 +1,60 @@
 /**
- * Puts uploaded resources into a document in the order picked, exactly once (DESIGN.md §1.6, §2
- * `POST /api/documents/:docId/insertions`; dingtalk-open-api.md §5.2–§5.4).
+ * Puts uploaded resources into a document in the order picked, exactly once (docs/api.md
+ * `POST /api/documents/:docId/insertions`; docs/architecture.md "Exactly-once insertion").
  *
- * A first attempt writes straight away: at the end of the document it needs no read at all, so a
- * batch costs one DocInsertBlocks per block (one per `together` group). When an earlier attempt with
- * the same request may have written something (`resume`: the insertion journal says it started, or
- * an outcome was left unknown) the document's blocks are read first (DocBlocksQuery, §5.2) and every
- * item whose resource is already there (image `src`, attachment `resourceId`, link `href`) is reused
- * instead of inserted again. So a retry after a partial failure or a crash finishes the batch without
- * duplicates, and keeps the order by placing each missing item right after the previous item's block.
+ * Every step (a unit's block, a caption) is one DocInsertBlocks against a fixed reference (the end,
+ * the start, or the chosen block; insertion-journal.ts `Reference`). Before each write the journal
+ * records that the step is being written; as soon as DingTalk answers, its block id. A lost answer
+ * (5xx, dropped connection) or a bare `{"success":true}` is settled by reading the document once and
+ * comparing block ids next to the reference (insertion-locate.ts), so exactly-once never depends on
+ * DingTalk echoing our content. When DingTalk is not known to show content, the document is read
+ * once before the first write to know what was next to the reference; when answers were bare, once
+ * after the last write to learn the block ids. What the document cannot decide is answered as
+ * `409 insertion_uncertain`, a question to the person, never a guess.
  */
-import type { InsertedBlock, InsertionIncompleteDetails, Layout, Position } from '@contract/api'
+import type { InsertedBlock, InsertionIncompleteDetails, InsertionUncertainDetails, Layout, Position } from '@contract/api'
 import { DingTalkError, INVALID_RESPONSE } from '../../dingtalk/errors'
-import type { BlockElement, DingTalkApi, InlineElement, StoredBlock } from '../../dingtalk/types'
+import type { DingTalkApi, StoredBlock } from '../../dingtalk/types'
 import type { InsertBlockRequest } from '../../dingtalk/schemas'
-import { AppError } from '../../errors'
-import { toAppError } from '../../errors'
-import type { ResourceClaims } from '../upload/resource-token'
+import { AppError, toAppError } from '../../errors'
+import type { BatchRecord, InsertionJournal, Reference, StepProgress, TokenUse } from './insertion-journal'
+import { locate, outward, type LocatedStep } from './insertion-locate'
+import { matchStep, planSteps, referencesIn, refersTo, showsContent, stepElement, type InsertionItem, type Step } from './insertion-plan'
 
-/** Attempts for one insert/append whose failure was retryable (503, timeouts, throttling). */
+export type { InsertionItem } from './insertion-plan'
+
+/** Attempts for one step whose failure was retryable (503, timeouts, throttling). */
 const MAX_ATTEMPTS = 3
 const RETRY_DELAY_MS = 250
 
-/** One item of a batch, its token already verified. */
-export interface InsertionItem {
-  resource: ResourceClaims
-  caption?: string
+/**
+ * What this process has learned about the DingTalk it talks to: whether reads and insert answers
+ * show our content (`src`, captions) back. Unknown at start; learned from the first answers.
+ */
+export interface DingTalkTraits {
+  showsContent: boolean | undefined
 }
 
 export interface InsertionContext {
   dingtalk: DingTalkApi
   docId: string
   unionId: string
+  journal: InsertionJournal
+  /** journalId(scope, fingerprint) of this request. */
+  journalId: string
+  /** batchScope(scope): the Idempotency-Key as token-use records name it. */
+  batch: string
+  fingerprint: string
+  /** What the journal holds for this request (undefined: nothing). */
+  record: BatchRecord | undefined
   /**
-   * An earlier attempt of this request may have written to the document (the insertion journal
-   * knows it started but not that it finished): read the document first and insert only what is
-   * missing. False on a first attempt, which then reads only where a position needs it.
+   * An earlier attempt may have written without the journal knowing (it is younger than the
+   * tokens, or forgot): the document is checked for this batch's blocks before writing.
    */
-  resume: boolean
-  /** Waits between retries of an insert; injectable for tests. */
+  mayHaveStarted: boolean
+  traits: DingTalkTraits
+  now: () => number
+  /** Waits between retries of a write; injectable for tests. */
   sleep?: (ms: number) => Promise<void>
 }
 
@@ -62,155 +78,17 @@ export class DocumentLocks {
   }
 }
 
-// ---- reading the document ------------------------------------------------------------------------
-
-/** Every string under `src`, `href`, `resourceId` or `url` anywhere inside a block. */
-function referencesIn(value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) {
-    for (const v of value) referencesIn(v, out)
-  } else if (value && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      if (typeof v === 'string' && (key === 'src' || key === 'href' || key === 'resourceId' || key === 'url')) out.push(v)
-      else referencesIn(v, out)
-    }
-  }
-  return out
+function referenceFor(position: Position): Reference {
+  if ('blockId' in position) return { kind: position.where, blockId: position.blockId }
+  return { kind: position.where }
 }
-
-/**
- * Whether a reference found in a block points at `resource`. DingTalk may hand back `src` in
- * another form than we sent (absolute, with a query) — UNCONFIRMED for live documents — so a
- * reference containing the (UUID-like) resourceId, or with the resourceUrl as its path, matches too.
- */
-function refersTo(ref: string, resource: ResourceClaims): boolean {
-  if (ref === resource.resourceUrl || ref === resource.resourceId) return true
-  if (resource.resourceId.length >= 8 && ref.includes(resource.resourceId)) return true
-  if (resource.resourceUrl.startsWith('/') && /^https?:\/\//.test(ref)) {
-    try {
-      return new URL(ref).pathname === resource.resourceUrl
-    } catch {
-      return false
-    }
-  }
-  return false
-}
-
-/** The plain text of a paragraph block (its `text` property or its text children). */
-function blockText(block: StoredBlock): string {
-  if (block.paragraph?.text) return block.paragraph.text
-  return (block.children ?? []).map((c) => (c && typeof c === 'object' && 'text' in c && typeof c.text === 'string' ? c.text : '')).join('')
-}
-
-/**
- * The document's root blocks as we know them: read from DingTalk when needed (`complete`), else
- * only the blocks this attempt inserted.
- */
-class DocumentView {
-  constructor(
-    public blocks: StoredBlock[],
-    readonly complete: boolean,
-  ) {}
-
-  /** The root block that holds `resource`, if it is in the document. */
-  find(resource: ResourceClaims): StoredBlock | undefined {
-    return this.blocks.find((b) => referencesIn(b).some((ref) => refersTo(ref, resource)))
-  }
-
-  has(blockId: string): boolean {
-    return this.blocks.some((b) => b.id === blockId)
-  }
-
-  /** The block right after `blockId`, if it is a paragraph whose text is exactly `text`. */
-  textAfter(blockId: string, text: string): StoredBlock | undefined {
-    const i = this.blocks.findIndex((b) => b.id === blockId)
-    const next = i >= 0 ? this.blocks[i + 1] : undefined
-    return next && next.blockType === 'paragraph' && referencesIn(next).length === 0 && blockText(next) === text ? next : undefined
-  }
-
-  /** Records a block we inserted at its reported index. */
-  add(block: StoredBlock): void {
-    const at = Math.min(Math.max(block.index, 0), this.blocks.length)
-    this.blocks.splice(at, 0, block)
-  }
-
-  /** Records an element we appended to a paragraph. */
-  append(blockId: string, element: InlineElement): void {
-    const block = this.blocks.find((b) => b.id === blockId)
-    if (block) block.children = [...(block.children ?? []), element]
-  }
-}
-
-// ---- what goes in ---------------------------------------------------------------------------------
-
-/** Inline image element (dingtalk-open-api.md §5.1; `src` = resourceUrl as DingTalk returned it, §5.1 plan step 1). */
-function imageElement(resource: ResourceClaims): InlineElement {
-  return { elementType: 'image', properties: { src: resource.resourceUrl } }
-}
-
-/** One paragraph holding `resources` as inline images, in order (§5.3: a paragraph takes several children). */
-function imageParagraph(resources: ResourceClaims[]): BlockElement {
-  return { blockType: 'paragraph', paragraph: {}, children: resources.map(imageElement) }
-}
-
-function textParagraph(text: string): BlockElement {
-  return { blockType: 'paragraph', paragraph: {}, children: [{ text }] }
-}
-
-/**
- * The attachment block DingTalk's own tools send (DESIGN.md §1.6; not in the public docs,
- * dingtalk-open-api.md §5.7). `type` is the file extension, as a file card shows it (UNCONFIRMED
- * whether DingTalk wants the extension or the MIME type here).
- */
-function attachmentBlock(resource: ResourceClaims): BlockElement {
-  return {
-    blockType: 'attachment',
-    // The MIME type, as DingTalk's own CLI sends it (docs/dingtalk.md#attachment-block).
-    attachment: { resourceId: resource.resourceId, type: resource.mediaType, name: resource.name, viewType: 'preview' },
-  }
-}
-
-/**
- * Fallback when DingTalk refuses the attachment block: a paragraph with a link named after the
- * file. `href` is the resourceUrl exactly as DingTalk returned it — a relative path (§4.1);
- * UNCONFIRMED whether DingTalk resolves it for readers (§5.7).
- */
-function linkParagraph(resource: ResourceClaims): BlockElement {
-  return {
-    blockType: 'paragraph',
-    paragraph: {},
-    children: [{ elementType: 'link', properties: { href: resource.resourceUrl }, children: [{ text: resource.name }] }],
-  }
-}
-
-/** Groups items into what becomes one block: a run of images shares a paragraph with `together`. */
-function units(items: InsertionItem[], layout: Layout): number[][] {
-  const out: number[][] = []
-  items.forEach((item, i) => {
-    const last = out.at(-1)
-    const previous = i > 0 ? items[i - 1] : undefined
-    const joins = layout === 'together' && item.resource.kind === 'image' && previous?.resource.kind === 'image'
-    if (joins && last) last.push(i)
-    else out.push([i])
-  })
-  return out
-}
-
-/** Caption text of a shared paragraph: each caption numbered by its photo's place in the group. */
-function groupCaption(items: InsertionItem[], group: number[]): string {
-  return group
-    .map((i, n) => ({ n: n + 1, caption: items[i]?.caption?.trim() }))
-    .filter((c): c is { n: number; caption: string } => !!c.caption)
-    .map((c) => (group.length > 1 ? `${c.n}. ${c.caption}` : c.caption))
-    .join('   ')
-}
-
-// ---- the batch ----------------------------------------------------------------------------------
 
 /**
  * Inserts `items` into the document in item order at `position` and returns one block per item
  * (the block holding its image or file). On a DingTalk failure it throws the mapped AppError with
- * `details` = InsertionIncompleteDetails (what is already in, what is pending); calling again
- * with the same items completes the rest without duplicates.
+ * `details` = InsertionIncompleteDetails (what is already in, what is pending); calling again with
+ * the same items completes the rest without duplicates. When the document cannot tell whether
+ * something went in, it throws `409 insertion_uncertain` (InsertionUncertainDetails).
  */
 export async function insertItems(
   ctx: InsertionContext,
@@ -218,229 +96,321 @@ export async function insertItems(
   position: Position,
   layout: Layout,
 ): Promise<InsertedBlock[]> {
-  const results: Array<InsertedBlock | undefined> = items.map(() => undefined)
+  const batch = new Batch(ctx, items, position, layout)
   try {
-    await new Batch(ctx, items, position, layout, results).run()
+    return await batch.run()
   } catch (err) {
-    // Our own refusals (a vanished position) are thrown as they are; DingTalk failures say how far we got.
+    // Our own refusals (a vanished position, an uncertain step) are thrown as they are.
     if (!(err instanceof DingTalkError)) throw err
-    const details: InsertionIncompleteDetails = {
-      blocks: results.filter((r): r is InsertedBlock => r !== undefined),
-      pendingResourceIds: items.filter((_, i) => results[i] === undefined).map((it) => it.resource.resourceId),
-    }
-    throw toAppError(err, details)
+    throw toAppError(err, await batch.incompleteDetailsSettled())
   }
-  return results.map((r) => {
-    if (!r) throw new Error('insertion finished without a block for every item')
-    return r
-  })
 }
 
 class Batch {
-  private doc = new DocumentView([], false)
-  /** The last block of the previous unit; the next unit goes right after it. */
-  private anchor: string | null = null
+  private readonly record: BatchRecord
+  private readonly steps: Step[]
+  /** Steps in writing order: document order, reversed for `start` and `after`. */
+  private readonly order: number[]
+  private readonly reference: Reference
+  /** The last read of the document, if any this attempt. */
+  private doc: StoredBlock[] | null = null
   /** Set once DingTalk refuses an attachment block, so later files go straight to the link. */
   private attachmentsRefused = false
+  private pendingUses: Array<TokenUse & { resourceId: string }> = []
   private readonly sleep: (ms: number) => Promise<void>
 
   constructor(
     private readonly ctx: InsertionContext,
     private readonly items: InsertionItem[],
-    private readonly position: Position,
-    private readonly layout: Layout,
-    private readonly results: Array<InsertedBlock | undefined>,
+    position: Position,
+    layout: Layout,
   ) {
     this.sleep = ctx.sleep ?? realSleep
-  }
-
-  async run(): Promise<void> {
-    // `start` needs to know whether the document is empty (there is no block 0 to go before then).
-    if (this.ctx.resume || this.position.where === 'start') await this.refresh()
-    if (
-      (this.position.where === 'after' || this.position.where === 'before') &&
-      this.doc.complete &&
-      !this.doc.has(this.position.blockId)
-    ) {
-      throw this.positionGone()
+    this.steps = planSteps(items, layout)
+    const saved = ctx.record?.steps && ctx.record.steps.length === this.steps.length ? ctx.record : undefined
+    this.reference = saved?.reference ?? referenceFor(position)
+    this.record = {
+      fingerprint: ctx.fingerprint,
+      state: 'started',
+      at: ctx.now(),
+      reference: this.reference,
+      ...(saved && saved.far !== undefined ? { far: saved.far } : {}),
+      steps: saved?.steps ? [...saved.steps] : this.steps.map(() => null),
     }
-    for (const unit of units(this.items, this.layout)) {
-      const first = this.items[unit[0] ?? -1]
-      if (!first) continue
-      if (this.layout === 'together' && first.resource.kind === 'image') await this.placeGroup(unit)
-      else await this.placeSingle(unit[0] ?? 0, first)
-    }
+    const forward = this.steps.map((_, i) => i)
+    this.order = this.reference.kind === 'start' || this.reference.kind === 'after' ? forward.reverse() : forward
   }
 
-  private async refresh(): Promise<void> {
-    this.doc = new DocumentView(await this.ctx.dingtalk.queryBlocks(this.ctx.docId, this.ctx.unionId), true)
+  /** Progress of the step written `w`-th. */
+  private progress(w: number): StepProgress {
+    return this.record.steps?.[this.order[w] ?? -1] ?? null
   }
 
-  private positionGone(): AppError {
-    return new AppError('invalid_request', { status: 400, message: 'The chosen position is no longer in the document; choose it again.' })
-  }
-
-  /**
-   * Called when DingTalk refused a write as "not found". If the write was placed at the block the
-   * person chose (nothing of ours before it yet), that block may have been deleted meanwhile: check
-   * the document and say so (400) rather than "document not found".
-   */
-  private async explainNotFound(err: unknown): Promise<never> {
-    const atChosenBlock = this.anchor === null && (this.position.where === 'after' || this.position.where === 'before')
-    if (atChosenBlock && err instanceof DingTalkError && err.appCode === 'document_not_found') {
-      await this.refresh()
-      if (!this.doc.has(this.position.blockId)) throw this.positionGone()
-    }
-    throw err
-  }
-
-  /** Where the next new block goes: after the previous unit, else the requested position. */
-  private placement(): Omit<InsertBlockRequest, 'element'> {
-    if (this.anchor) return { blockId: this.anchor, where: 'after' }
-    switch (this.position.where) {
-      case 'end':
-        return {}
-      case 'start':
-        // An empty document has no block 0 to go before; appending is the start.
-        return this.doc.blocks.length > 0 ? { index: 0, where: 'before' } : {}
-      case 'after':
-      case 'before':
-        return { blockId: this.position.blockId, where: this.position.where }
-    }
-  }
-
-  private record(index: number, blockId: string): void {
-    const item = this.items[index]
-    if (item) this.results[index] = { blockId, resourceId: item.resource.resourceId }
-  }
-
-  private async placeSingle(index: number, item: InsertionItem): Promise<void> {
-    const { resource } = item
-    let block = this.doc.find(resource)
-    if (!block) {
-      block =
-        resource.kind === 'image'
-          ? await this.insert(imageParagraph([resource]), (doc) => doc.find(resource))
-          : await this.insertFile(resource)
-    }
-    this.record(index, block.id)
-    this.anchor = block.id
-    const caption = item.caption?.trim()
-    if (caption) await this.placeCaption(block.id, caption)
-  }
-
-  private async insertFile(resource: ResourceClaims): Promise<StoredBlock> {
-    const found = (doc: DocumentView) => doc.find(resource)
-    if (!this.attachmentsRefused) {
-      try {
-        return await this.insert(attachmentBlock(resource), found)
-      } catch (err) {
-        // paramError: this DingTalk does not take the undocumented attachment block (§5.7).
-        if (!(err instanceof DingTalkError && err.appCode === 'invalid_request')) throw err
-        this.attachmentsRefused = true
+  private setProgress(w: number, progress: StepProgress): void {
+    const s = this.order[w]
+    if (s === undefined || !this.record.steps) return
+    this.record.steps[s] = progress
+    const step = this.steps[s]
+    if (progress?.state === 'in' && progress.blockId && step?.part === 'block') {
+      for (const i of step.items) {
+        const resourceId = this.items[i]?.resource.resourceId
+        if (resourceId) this.pendingUses.push({ resourceId, batch: this.ctx.batch, blockId: progress.blockId, insertedAt: this.ctx.now() })
       }
     }
-    return this.insert(linkParagraph(resource), found)
   }
 
-  private async placeCaption(afterBlockId: string, caption: string): Promise<void> {
-    const existing = this.doc.textAfter(afterBlockId, caption)
-    const block = existing ?? (await this.insert(textParagraph(caption), (doc) => doc.textAfter(afterBlockId, caption)))
-    this.anchor = block.id
-  }
-
-  /**
-   * A run of images in one paragraph, inserted with ONE DocInsertBlocks holding all of them (§5.3).
-   * If an earlier attempt left part of the group in a paragraph, the missing photos are appended to
-   * it one by one (DocAppendParagraph, §5.4).
-   */
-  private async placeGroup(group: number[]): Promise<void> {
-    const resources = group.map((i) => this.items[i]?.resource).filter((r): r is ResourceClaims => !!r)
-    const present = resources.map((r) => this.doc.find(r)).find((b) => b !== undefined)
-    let paragraphId: string
-    if (present) {
-      paragraphId = present.id
-      // Recorded one by one, so a failure midway reports exactly which photos are in.
-      for (const i of group) {
-        const resource = this.items[i]?.resource
-        if (!resource) continue
-        if (!this.doc.find(resource)) await this.append(paragraphId, resource)
-        this.record(i, this.doc.find(resource)?.id ?? paragraphId)
-      }
-    } else {
-      const first = resources[0]
-      if (!first) return
-      paragraphId = (await this.insert(imageParagraph(resources), (doc) => doc.find(first))).id
-      for (const i of group) this.record(i, paragraphId)
+  /** Durably records progress (and which resources are now in) before the next write. */
+  private async save(): Promise<void> {
+    await this.ctx.journal.put(this.ctx.journalId, this.record)
+    if (this.pendingUses.length) {
+      const uses = this.pendingUses
+      this.pendingUses = []
+      await this.ctx.journal.putTokenUses(this.ctx.docId, uses)
     }
-    this.anchor = paragraphId
-    const caption = groupCaption(this.items, group)
-    if (caption) await this.placeCaption(paragraphId, caption)
+  }
+
+  /** How many steps (in writing order) are in; they always come first. */
+  private landed(): number {
+    let n = 0
+    while (n < this.order.length && this.progress(n)?.state === 'in') n++
+    return n
+  }
+
+  async run(): Promise<InsertedBlock[]> {
+    const progressUnknown = this.ctx.mayHaveStarted || (this.ctx.record !== undefined && !this.ctx.record.steps)
+    const m = this.order.length
+    if (progressUnknown) {
+      // Nothing to go by but the document: any number of steps may be in.
+      await this.settle(
+        Array.from({ length: m + 1 }, (_, n) => n),
+        undefined,
+      )
+    } else if (this.needsSettling()) {
+      const n = this.landed()
+      await this.settle(this.progress(n)?.state === 'writing' ? [n, n + 1] : [n], n)
+    } else if (this.landed() === 0 && (this.ctx.traits.showsContent !== true || this.reference.kind === 'start')) {
+      // Before the first write: what is next to the reference now, so a lost answer can be settled
+      // by ids alone (and, for `start`, whether the document is empty).
+      const near = await this.readOutward()
+      this.record.far = near[0]?.id ?? null
+    }
+
+    for (let w = this.landed(); w < m; w++) await this.write(w)
+
+    if (this.record.steps?.some((p) => p?.state === 'in' && p.blockId === null)) await this.settle([m], m)
+    await this.save()
+    return this.results()
+  }
+
+  /** Whether the journal shows a step whose outcome or block id is not known yet. */
+  private needsSettling(): boolean {
+    return this.record.steps?.some((p) => p?.state === 'writing' || (p?.state === 'in' && p.blockId === null)) ?? false
+  }
+
+  private async readOutward(): Promise<StoredBlock[]> {
+    const blocks = await this.ctx.dingtalk.queryBlocks(this.ctx.docId, this.ctx.unionId)
+    this.doc = blocks
+    if (this.ctx.traits.showsContent === undefined && showsContent(blocks)) this.ctx.traits.showsContent = true
+    const near = outward(blocks, this.reference)
+    if (!near) throw positionGone()
+    return near
   }
 
   /**
-   * DocInsertBlocks at the current placement. A retryable failure (503, timeout, throttling) may
-   * or may not have inserted the block (the client does not repeat inserts itself), so before
-   * trying again we read the document and take the block if it landed.
+   * Reads the document and settles how many steps are in among `candidates`, learning the block
+   * ids of those in. `certain`: how many are in for sure (undefined: unknown, the journal lost them).
+   * Returns the settled count; throws 409 insertion_uncertain when the document cannot tell.
    */
-  private async insert(element: BlockElement, landed: (doc: DocumentView) => StoredBlock | undefined): Promise<StoredBlock> {
-    const block = await this.withRecovery(
-      async () =>
-        (await this.ctx.dingtalk.insertBlock(this.ctx.docId, this.ctx.unionId, { element, ...this.placement() })) ??
-        (await this.findConfirmedWrite(landed)),
-      landed,
-    ).catch((err: unknown) => this.explainNotFound(err))
-    if (this.doc.has(block.id)) return block
-    // DingTalk's answer may leave out the children (§5.3 example); what we sent is what landed.
-    const stored: StoredBlock = { ...element, ...block, children: block.children ?? element.children }
-    this.doc.add(stored)
-    return stored
+  private async settle(candidates: number[], certain: number | undefined): Promise<number> {
+    const near = await this.readOutward()
+    const contentShown = showsContent(this.doc ?? [])
+    const steps: LocatedStep[] = this.order.map((s, w) => {
+      const p = this.progress(w)
+      const step = this.steps[s]
+      return {
+        known: p?.state === 'in' ? p.blockId : null,
+        match: (block) => (step ? matchStep(block, step, this.items, contentShown) : 'no'),
+      }
+    })
+    const found = locate({ outward: near, steps, candidates, far: this.record.far })
+    let settled = found.settled
+    // A caption is only words: if its write may have gone in and the words are there, take them.
+    const lastCandidate = candidates.at(-1) ?? 0
+    const captionAt = this.steps[this.order[lastCandidate - 1] ?? -1]
+    if (!settled && captionAt?.part === 'caption' && candidates.length === 2 && found.consistent.includes(lastCandidate)) {
+      const ids = found.reading(lastCandidate)
+      if (ids) settled = { n: lastCandidate, ids }
+    }
+    if (!settled) throw this.uncertain(found.consistent, candidates, certain)
+    const { n, ids } = settled
+    for (let w = 0; w < this.order.length; w++) {
+      const p = this.progress(w)
+      if (w < n) {
+        if (p?.state !== 'in' || p.blockId === null) this.setProgress(w, { state: 'in', blockId: ids[w] ?? null })
+      } else if (p !== null) {
+        this.setProgress(w, null)
+      }
+    }
+    await this.save()
+    return n
   }
 
-  private async append(paragraphId: string, resource: ResourceClaims): Promise<void> {
-    const element = imageElement(resource)
-    await this.withRecovery(
-      async () => {
-        await this.ctx.dingtalk.appendParagraphElement(this.ctx.docId, paragraphId, this.ctx.unionId, element)
-        this.doc.append(paragraphId, element)
-        return true
-      },
-      (doc) => (doc.find(resource) ? true : undefined),
-    )
-  }
-
-  /**
-   * DingTalk confirmed the write without naming the block (a bare `{"success":true}`,
-   * docs/dingtalk.md#docinsertblocks): the write happened, so find it rather than write again.
-   */
-  private async findConfirmedWrite<T>(landed: (doc: DocumentView) => T | undefined): Promise<T> {
-    await this.refresh()
-    const found = landed(this.doc)
-    if (found !== undefined) return found
-    throw new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api: 'POST /v1.0/doc/suites/documents/{docKey}/blocks' })
-  }
-
-  private async withRecovery<T>(op: () => Promise<T>, landed: (doc: DocumentView) => T | undefined): Promise<T> {
+  /** Writes the step written `w`-th, settling a lost answer before trying again. */
+  private async write(w: number): Promise<void> {
+    const step = this.steps[this.order[w] ?? -1]
+    if (!step) return
     for (let attempt = 1; ; attempt++) {
+      this.setProgress(w, { state: 'writing' })
+      await this.save()
+      let answer: StoredBlock | null
       try {
-        return await op()
+        answer = await this.ctx.dingtalk.insertBlock(this.ctx.docId, this.ctx.unionId, {
+          element: stepElement(step, this.items, this.attachmentsRefused),
+          ...this.placement(w),
+        })
       } catch (err) {
-        if (err instanceof DingTalkError && err.dingtalkCode === INVALID_RESPONSE) {
-          // DingTalk said yes in a shape we did not expect (the FAQ shows a bare `{"success":true}`
-          // for DocInsertBlocks, §5.3): the write happened, so find it rather than write again.
-          await this.refresh()
-          const found = landed(this.doc)
-          if (found !== undefined) return found
+        if (!(err instanceof DingTalkError)) throw err
+        if (err.dingtalkCode === INVALID_RESPONSE) {
+          // DingTalk said yes in a shape without the block (its FAQ shows a bare `{"success":true}`).
+          answer = null
+        } else if (err.outcomeUnknown) {
+          await this.sleep(RETRY_DELAY_MS * attempt)
+          if ((await this.settle([w, w + 1], w)) > w) return
+          if (attempt >= MAX_ATTEMPTS) throw err
+          continue
+        } else {
+          this.setProgress(w, null)
+          await this.save()
+          if (step.kind === 'file' && step.part === 'block' && !this.attachmentsRefused && err.appCode === 'invalid_request') {
+            // paramError: this DingTalk does not take the undocumented attachment block; a link instead.
+            this.attachmentsRefused = true
+            attempt--
+            continue
+          }
+          if (err.retryable && attempt < MAX_ATTEMPTS) {
+            await this.sleep(RETRY_DELAY_MS * attempt)
+            continue
+          }
+          if (err.appCode === 'document_not_found' && this.reference.kind !== 'end' && this.reference.kind !== 'start') {
+            // The chosen block may have been deleted meanwhile: say so (400) rather than "document not found".
+            await this.readOutward()
+          }
           throw err
         }
-        if (!(err instanceof DingTalkError) || !err.retryable || attempt >= MAX_ATTEMPTS) throw err
-        await this.sleep(RETRY_DELAY_MS * attempt)
-        if (err.outcomeUnknown) {
-          await this.refresh()
-          const found = landed(this.doc)
-          if (found !== undefined) return found
-        }
       }
+      this.learnFrom(step, answer)
+      this.setProgress(w, { state: 'in', blockId: answer?.id ?? null })
+      return
     }
   }
+
+  /** From an insert answer: does this DingTalk echo our content? (A photo's `src` back ⇒ yes.) */
+  private learnFrom(step: Step, answer: StoredBlock | null): void {
+    if (step.part !== 'block' || step.kind !== 'image') return
+    const resource = this.items[step.items[0] ?? -1]?.resource
+    const echoed = !!answer && !!resource && referencesIn(answer.children ?? []).some((ref) => refersTo(ref, resource))
+    this.ctx.traits.showsContent = echoed
+  }
+
+  /** Where the step written `w`-th goes: always against the batch's reference. */
+  private placement(w: number): Omit<InsertBlockRequest, 'element'> {
+    const ref = this.reference
+    switch (ref.kind) {
+      case 'end':
+        return {}
+      case 'start': {
+        // An empty document has no block 0 to go before; appending is the start.
+        const empty = w === 0 && this.record.far === null
+        return empty ? {} : { index: 0, where: 'before' }
+      }
+      case 'before':
+      case 'after':
+        return { blockId: ref.blockId, where: ref.kind }
+    }
+  }
+
+  /** One block per item, in item order. */
+  private results(): InsertedBlock[] {
+    const out: Array<InsertedBlock | undefined> = this.items.map(() => undefined)
+    this.steps.forEach((step, s) => {
+      const p = this.record.steps?.[s]
+      if (step.part !== 'block' || p?.state !== 'in' || !p.blockId) return
+      for (const i of step.items) {
+        const item = this.items[i]
+        if (item) out[i] = { blockId: p.blockId, resourceId: item.resource.resourceId }
+      }
+    })
+    return out.map((r) => {
+      if (!r) throw new Error('insertion finished without a block for every item')
+      return r
+    })
+  }
+
+  /**
+   * incompleteDetails, after learning the block ids of steps whose answers were bare (one read),
+   * so the person sees what is in; if even that read fails, what is known.
+   */
+  async incompleteDetailsSettled(): Promise<InsertionIncompleteDetails> {
+    if (this.record.steps?.some((p) => p?.state === 'in' && p.blockId === null) && !this.needsWriteSettling()) {
+      const n = this.landed()
+      await this.settle([n], n).catch(() => undefined)
+    }
+    return this.incompleteDetails()
+  }
+
+  private needsWriteSettling(): boolean {
+    return this.record.steps?.some((p) => p?.state === 'writing') ?? false
+  }
+
+  /** What is in (with block ids) and what is not, for a failure answer. */
+  incompleteDetails(): InsertionIncompleteDetails {
+    const blocks: InsertedBlock[] = []
+    const pendingResourceIds: string[] = []
+    this.steps.forEach((step, s) => {
+      if (step.part !== 'block') return
+      const p = this.record.steps?.[s]
+      for (const i of step.items) {
+        const resourceId = this.items[i]?.resource.resourceId
+        if (!resourceId) continue
+        if (p?.state === 'in' && p.blockId) blocks.push({ blockId: p.blockId, resourceId })
+        else pendingResourceIds.push(resourceId)
+      }
+    })
+    return { blocks, pendingResourceIds }
+  }
+
+  /**
+   * 409 insertion_uncertain: steps written `low`..`high`-1 may or may not be in (and those in whose
+   * block cannot be found). Their items are asked about; items whose block is known are reported
+   * in; the rest are not in.
+   */
+  private uncertain(consistent: number[], candidates: number[], certain: number | undefined): AppError {
+    const all = consistent.length ? consistent : candidates
+    const low = certain ?? Math.min(...all)
+    const high = Math.max(...all, low + 1)
+    const unsure = new Set<number>()
+    for (let w = 0; w < this.order.length; w++) {
+      const p = this.progress(w)
+      // In for sure but which block is not known (a bare answer): also a question for the person.
+      const unknownBlock = p?.state === 'in' && p.blockId === null
+      if ((w >= low && w < high) || unknownBlock) for (const i of this.steps[this.order[w] ?? -1]?.items ?? []) unsure.add(i)
+    }
+    const { blocks, pendingResourceIds } = this.incompleteDetails()
+    const uncertainResourceIds = [...unsure].map((i) => this.items[i]?.resource.resourceId ?? '').filter((id) => id !== '')
+    const details: InsertionUncertainDetails = {
+      blocks: blocks.filter((b) => !uncertainResourceIds.includes(b.resourceId)),
+      uncertainResourceIds,
+      pendingResourceIds: pendingResourceIds.filter((id) => !uncertainResourceIds.includes(id)),
+    }
+    return new AppError('insertion_uncertain', {
+      status: 409,
+      message:
+        'Some items may already be in the document (DingTalk did not confirm them and the document cannot tell): open it to check, then insert them again as a new batch if they are missing.',
+      details,
+    })
+  }
+}
+
+function positionGone(): AppError {
+  return new AppError('invalid_request', { status: 400, message: 'The chosen position is no longer in the document; choose it again.' })
 }

@@ -7,7 +7,7 @@ import { createAppI18n } from '@/i18n'
 import { installFakeApi, type FakeApi, type FakeReply } from '@testing/fake-api'
 import { setPlatform, type Platform } from '@/platform'
 import { QUEUE_SETTINGS, useUploadsStore } from '@/stores/uploads'
-import { clearQueue } from '@/stores/uploads/persistence/idb'
+import { clearQueue, saveQueueState } from '@/stores/uploads/persistence/idb'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
 import { fakePlatform } from '@testing/fake-platform'
 
@@ -226,4 +226,16 @@ it('shows an upright thumbnail of the prepared photo and releases it when the it
   expect(src).toBe(created.mock.results.at(-1)?.value)
   await wrapper.get(`[aria-label="${zh('upload.remove')}"]`).trigger('click')
   expect(revoked).toHaveBeenCalledWith(src)
+})
+
+it('says so when this device holds a queue saved by a newer version, and still lets the person attach', async () => {
+  vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+  await saveQueueState({ version: 99, owner: null, items: [{ id: 'from-the-future' }] })
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  const wrapper = mountComposer(pinia)
+  await until(wrapper, () => wrapper.find('.attach-composer__kept').exists())
+  expect(wrapper.get('.attach-composer__kept').text()).toBe(zh('upload.keptQueue.newer_version'))
+  await pickFiles(wrapper, 'file-input', [pdf('a.pdf')])
+  await until(wrapper, () => wrapper.find('[data-testid="queue-item"][data-status="uploaded"]').exists())
 })

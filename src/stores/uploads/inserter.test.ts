@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { QUEUE_SETTINGS } from '.'
 import { loadQueueState } from './persistence/idb'
-import { useQueueHarness, uploaded, inserted, bodyOf, errorReply, settle, photo, pdf, statuses } from '@testing/uploads-harness'
+import { useQueueHarness, uploaded, inserted, bodyOf, tokensOf, errorReply, settle, photo, pdf, statuses } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { serve, openStore, openStoreWith, uploadCalls, insertCalls, until } = queue
@@ -137,5 +137,64 @@ describe('inserter: failures', () => {
     const [firstCall, secondCall] = insertCalls()
     expect(secondCall!.headers['idempotency-key']).not.toBe(firstCall!.headers['idempotency-key'])
     expect(bodyOf(secondCall!).position).toEqual({ where: 'after', blockId: store.items[0]!.blockId })
+  })
+})
+
+describe('inserter: answers that need the person', () => {
+  const resourceIds = (call: Parameters<typeof tokensOf>[0]) => tokensOf(call).map((token) => token.split(':')[1])
+
+  it('an item already in the document (409 resource_used) is shown as in, and the rest go in under a new key', async () => {
+    let n = 0
+    serve({
+      insert: (call) =>
+        ++n === 1
+          ? errorReply(409, 'resource_used', {
+              details: { blockId: 'blk-old', insertedAt: '2026-01-01T00:00:00.000Z', resourceId: resourceIds(call)[0] },
+            })
+          : inserted(call),
+    })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf'), pdf('b.pdf')])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(store.items.map((i) => [i.name, i.status, i.blockId])).toEqual([
+      ['a.pdf', 'inserted', 'blk-old'],
+      ['b.pdf', 'inserted', 'blk-0'],
+    ])
+    const [first, second] = insertCalls()
+    expect(second!.headers['idempotency-key']).not.toBe(first!.headers['idempotency-key'])
+    expect(bodyOf(second!).items).toHaveLength(1)
+    expect(bodyOf(second!).position).toEqual({ where: 'after', blockId: 'blk-old' })
+    expect(uploadCalls()).toHaveLength(2)
+  })
+
+  it('409 insertion_uncertain asks about the items that may be in; "retry failed items" sends them as a new batch', async () => {
+    let n = 0
+    serve({
+      insert: (call) => {
+        if (++n > 1) return inserted(call)
+        const ids = resourceIds(call)
+        return errorReply(409, 'insertion_uncertain', {
+          details: { blocks: [{ blockId: 'blk-a', resourceId: ids[0] }], uncertainResourceIds: [ids[1]], pendingResourceIds: [ids[2]] },
+        })
+      },
+    })
+    const store = await openStore()
+    store.addFiles([pdf('a.pdf'), pdf('b.pdf'), pdf('c.pdf')])
+    store.submit()
+    await until(() => store.done, 'receipt')
+    expect(insertCalls()).toHaveLength(1)
+    expect(store.items.map((i) => [i.name, i.status, i.error?.code])).toEqual([
+      ['a.pdf', 'inserted', undefined],
+      ['b.pdf', 'failed', 'insertion_uncertain'],
+      ['c.pdf', 'failed', 'not_inserted'],
+    ])
+
+    store.retryFailed()
+    await until(() => store.done && store.items.every((i) => i.status === 'inserted'), 'all inserted')
+    const [first, second] = insertCalls()
+    expect(second!.headers['idempotency-key']).not.toBe(first!.headers['idempotency-key'])
+    expect(bodyOf(second!).items).toHaveLength(2)
+    expect(bodyOf(second!).position).toEqual({ where: 'after', blockId: 'blk-a' })
   })
 })

@@ -9,7 +9,7 @@
 import type { ComputedRef, Ref } from 'vue'
 import type { InsertionRequest, InsertionResponse, Position } from '@contract/api'
 import { ApiError, isRetryable } from '@/api/http'
-import { incompleteDetails, insertResources } from '@/api/insertions'
+import { incompleteDetails, insertResources, uncertainDetails, usedBlocks } from '@/api/insertions'
 import { newId } from '@/lib/ids'
 import { sleep } from '@/lib/sleep'
 import { setStatus, toItemError, type Batch, type PendingInsertion, type QueueItem } from './queue-item'
@@ -91,8 +91,12 @@ export function createInserter(deps: InserterDeps) {
       try {
         return { response: await insertResources(docId, insertion.body, insertion.idempotencyKey, { retry }), failure: null }
       } catch (err) {
-        const details = incompleteDetails(err)
+        const details = incompleteDetails(err) ?? uncertainDetails(err)
         if (details) applyBlocks(insertion, details.blocks)
+        // Already in from an earlier batch: shown as in, never uploaded or inserted again.
+        const used = usedBlocks(err)
+        if (used) applyBlocks(insertion, used)
+        if (used || uncertainDetails(err)) return { response: null, failure: err }
         if (!deps.online.value) continue
         if (!isRetryable(err) && !(err instanceof ApiError && err.status >= 500)) return { response: null, failure: err }
         if (attempt >= QUEUE_SETTINGS.maxAttempts) return { response: null, failure: err }
@@ -131,6 +135,16 @@ export function createInserter(deps: InserterDeps) {
           if (item?.status === 'inserting') setStatus(item, 'failed', { error: { code: 'not_inserted', retryable: false } })
         }
         finish(response.documentUrl)
+      } else if (failure instanceof ApiError && failure.code === 'resource_used') {
+        // The rest go in as a new batch (new key), right after what is in.
+        batch.value.insertion = null
+        for (const id of insertion.itemIds) {
+          const item = find(id)
+          if (item?.status === 'inserting') setStatus(item, 'uploaded', { error: null })
+        }
+        insertAgain = true
+      } else if (failure instanceof ApiError && failure.code === 'insertion_uncertain') {
+        askAboutUncertain(insertion, failure, doc.url)
       } else if (failure instanceof ApiError && failure.code === 'resource_invalid' && !batch.value.tokensRenewed) {
         renewTokens(insertion)
       } else {
@@ -151,6 +165,23 @@ export function createInserter(deps: InserterDeps) {
         maybeInsert()
       }
     }
+  }
+
+  /**
+   * A question for the person: the server could not tell whether these items are already in the
+   * document. They are shown as failed with that reason; "retry failed items" sends them as a new
+   * batch, which the person chooses after checking the document.
+   */
+  function askAboutUncertain(insertion: PendingInsertion, failure: ApiError, documentUrl: string): void {
+    const unsure = new Set(uncertainDetails(failure)?.uncertainResourceIds ?? [])
+    batch.value.insertion = null
+    for (const id of insertion.itemIds) {
+      const item = find(id)
+      if (!item || item.status === 'inserted') continue
+      const code = item.resource && unsure.has(item.resource.resourceId) ? 'insertion_uncertain' : 'not_inserted'
+      setStatus(item, 'failed', { error: { code, retryable: true } })
+    }
+    batch.value.receipt = { documentUrl }
   }
 
   /**
@@ -181,6 +212,9 @@ export function createInserter(deps: InserterDeps) {
       for (const item of deps.items.value) {
         if (item.status === 'failed' && !item.resource && deps.blobs.has(item.id)) {
           setStatus(item, 'ready', { error: null, attempts: 0, progress: 0 })
+        } else if (item.status === 'failed' && item.resource && item.error?.retryable) {
+          // Uploaded but not (surely) in: the person chose to insert it again, as a new batch.
+          setStatus(item, 'uploaded', { error: null })
         }
       }
     }

@@ -121,8 +121,9 @@ export function newQueueItem(file: File, original: boolean): QueueItem {
 /**
  * The legal steps. Besides the happy path: a reload puts interrupted work back a step (uploading →
  * ready, or → preparing when only the picked file was saved; inserting → uploaded); stale resource
- * tokens send uploaded items back to ready; retry sends failed items back to ready (upload) or to
- * inserting (the same insertion sent again). Staying in a status (e.g. failed with a new reason) is
+ * tokens send uploaded items back to ready; retry sends failed items back to ready (upload), to
+ * inserting (the same insertion sent again) or to uploaded (an item the server could not vouch was
+ * in, `insertion_uncertain`, which the person chose to insert again as a new batch). Staying in a status (e.g. failed with a new reason) is
  * always allowed; nothing leaves inserted.
  */
 const NEXT: Record<ItemStatus, readonly ItemStatus[]> = {
@@ -132,7 +133,7 @@ const NEXT: Record<ItemStatus, readonly ItemStatus[]> = {
   uploaded: ['inserting', 'ready', 'failed'],
   inserting: ['inserted', 'uploaded', 'ready', 'failed'],
   inserted: [],
-  failed: ['ready', 'inserting', 'failed'],
+  failed: ['ready', 'inserting', 'uploaded', 'failed'],
 }
 
 export function canMoveTo(from: ItemStatus, to: ItemStatus): boolean {

@@ -100,6 +100,9 @@ describe('saved queue format', () => {
     })
     expect(readSavedQueue({ ...savedByVersion1(), items: 'not a list' })).toEqual({ kind: 'kept', reason: 'unreadable', version: 1 })
     expect(readSavedQueue('garbage')).toEqual({ kind: 'kept', reason: 'unreadable', version: undefined })
+    const badParams = savedByVersion1()
+    badParams.items[4]!.error = { code: 'too_many', params: { max: { nested: true } }, retryable: false } as never
+    expect(readSavedQueue(badParams)).toEqual({ kind: 'kept', reason: 'unreadable', version: 1 })
   })
 })
 

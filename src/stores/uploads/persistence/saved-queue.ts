@@ -16,6 +16,15 @@ import type { Batch, QueueItem } from '../queue-item'
 
 export const CURRENT_VERSION = 2
 
+/**
+ * Values for an error message ({ max: '20 MB' }). Checked by hand: z.record would pull ~1 KB (gzip)
+ * of zod into the first screen's bundle, where zod already lives for the API's schemas.
+ */
+function isMessageParams(value: unknown): value is Record<string, string | number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number')
+}
+
 const ItemStatusSchema = z.enum(['preparing', 'ready', 'uploading', 'uploaded', 'inserting', 'inserted', 'failed'])
 
 const SavedItemSchema = z.object({
@@ -33,7 +42,7 @@ const SavedItemSchema = z.object({
   error: z
     .object({
       code: z.string(),
-      params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      params: z.custom<Record<string, string | number>>(isMessageParams).optional(),
       retryable: z.boolean(),
     })
     .nullable(),
