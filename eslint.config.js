@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     files: ['server/**', 'scripts/**', 'testing/**', 'bench/**', 'e2e/**', '*.{js,mjs,ts}'],
-    ignores: ['testing/fake-api.ts', 'testing/uploads-harness.ts'],
+    ignores: ['testing/fake-api.ts', 'testing/uploads-harness.ts', 'testing/fake-platform.ts'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // The client tests' fake API and upload-store harness run in the happy-dom client project, beside the H5.
-    files: ['testing/fake-api.ts', 'testing/uploads-harness.ts'],
+    files: ['testing/fake-api.ts', 'testing/uploads-harness.ts', 'testing/fake-platform.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {
