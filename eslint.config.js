@@ -13,8 +13,44 @@ export default tseslint.config(
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },
   },
+  // Globals scoped like the TypeScript configs (tsconfig.app.json, tsconfig.node.json, tsconfig.e2e.json):
+  // the H5 sees the browser's, everything else Node's. For .ts files TypeScript itself enforces this
+  // (typescript-eslint turns no-undef off there); for .vue, .js and .mjs files ESLint does.
   {
+    files: ['src/**/*.{ts,vue}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['server/**', 'scripts/**', 'testing/**', 'bench/**', 'e2e/**', '*.{js,mjs,ts}'],
+    ignores: ['testing/fake-api.ts', 'testing/uploads-harness.ts', 'testing/fake-platform.ts'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // No Node in the H5. TypeScript cannot fully enforce this for src/ (the client tests import vitest,
+    // whose types pull in @types/node), so ESLint names the Node globals a phone's browser lacks.
+    files: ['src/**/*.{ts,vue}'],
+    ignores: ['**/*.test.ts', 'src/test-setup.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['Buffer', 'process', 'global', 'require', '__dirname', '__filename', 'setImmediate', 'clearImmediate'].map((name) => ({
+          name,
+          message: `${name} is Node's: the H5 runs in a phone's browser (tsconfig.app.json).`,
+        })),
+      ],
+    },
+  },
+  {
+    // The client tests' fake API and upload-store harness run in the happy-dom client project, beside the H5.
+    files: ['testing/fake-api.ts', 'testing/uploads-harness.ts', 'testing/fake-platform.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Browser drivers: their page.evaluate / waitForFunction / init-script callbacks run in Chromium.
+    files: ['e2e/**/*.ts', 'bench/lib/phase-attach.ts'],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'vue/max-attributes-per-line': 'off',

@@ -50,7 +50,7 @@ export default defineConfig({
         test: {
           name: 'server',
           environment: 'node',
-          include: ['server/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['server/**/*.test.ts', 'scripts/**/*.test.ts', 'testing/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -14,6 +14,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { chromiumPath } from '../e2e/browser'
+import { killChildrenOnSignals } from '../testing/child-processes'
 import { startChildServer } from '../testing/drills/processes'
 import { round } from '../testing/drills/stats'
 import { ensurePhotos } from './lib/fixtures'
@@ -90,6 +92,14 @@ function roundAll<T extends object>(obj: T): T {
   return JSON.parse(JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? round(v, 3) : v))) as T
 }
 
+/**
+ * What the phases need and can be checked in a second, before minutes of work: the attach phase needs
+ * Chromium. Throws one clear line.
+ */
+function checkPrerequisites(): void {
+  if (runs('attach')) chromiumPath()
+}
+
 /** Table rows "calls/photo <profile> <layout> 1 | 10 | 50". */
 function profileRows(byProfile: CallsByProfile | null): Record<string, string> {
   const rows: Record<string, string> = {}
@@ -106,7 +116,8 @@ function profileRows(byProfile: CallsByProfile | null): Record<string, string> {
   return rows
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  checkPrerequisites()
   const errors: string[] = []
   const photos = runs('attach')
     ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
@@ -240,7 +251,16 @@ async function main(): Promise<void> {
     console.log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: measured ${round(c.measured, 3)}, limit ${round(c.limit, 3)}`)
   }
   for (const e of errors) console.log(`  ERROR ${e}`)
-  process.exitCode = errors.length > 0 || checks.some((c) => !c.pass) ? 1 : 0
+  return errors.length > 0 || checks.some((c) => !c.pass) ? 1 : 0
 }
 
-await main()
+// Ctrl-C, a CI timeout or a failure anywhere stops every child process (servers, emulator, Chromium's
+// own are playwright's) and ends the run with a non-zero code instead of leaving it waiting on them.
+killChildrenOnSignals()
+process.on('exit', () => rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true }))
+try {
+  process.exit(await main())
+} catch (err) {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+}

@@ -18,9 +18,25 @@ function newestMtime(path: string): number {
   return newest
 }
 
+/** Chromium answering `--version` within this bound counts as runnable. */
+const VERSION_TIMEOUT_MS = 15_000
+/** A build on two busy cores takes about a minute; past this something is stuck. */
+const BUILD_TIMEOUT_MS = 300_000
+
+/** Throws one clear line when the Chromium binary is missing or does not run (not a hang in every file's beforeAll). */
+function checkChromiumRuns(): void {
+  const path = chromiumPath()
+  try {
+    execFileSync(path, ['--version'], { timeout: VERSION_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'], killSignal: 'SIGKILL' })
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw new Error(`Chromium at ${path} does not run (\`${path} --version\`, ${VERSION_TIMEOUT_MS} ms): ${detail}`)
+  }
+}
+
 /** Vitest globalSetup: checks Chromium, then runs `vite build` if dist/index.html is stale. */
 export default function setup(): void {
-  chromiumPath()
+  checkChromiumRuns()
   const built = join(root, 'dist', 'index.html')
   const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'server/contract'].map((p) => join(root, p))
   const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0
@@ -30,5 +46,7 @@ export default function setup(): void {
   execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: root,
     stdio: 'inherit',
+    timeout: BUILD_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   })
 }

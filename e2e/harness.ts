@@ -6,14 +6,26 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { EmulatorControl } from '@testing/emulator-control'
+import { emulatorOptionsFromEnv, type Profile } from '../server/emulator/index'
 import { startServer } from '../server/server'
 import { launchChromium, openPhone, saveFailureShot, type Phone, type PhoneOptions } from './browser'
 import { makeFixtures, type Fixtures } from '@testing/phone-photos'
+import { pcAppUrl } from './fake-dingtalk'
 
 /** A fixed secret (32+ characters): sessions and resource tokens are reproducible from run to run. */
 const SESSION_SECRET = 'e2e-session-secret-0123456789abcdef-0123456789'
 
+export interface E2EOptions {
+  /**
+   * The emulator's answer profile (server/emulator/README.md "Answer profiles"). Default: what
+   * EMULATOR_PROFILE in the environment says (`rich` when unset), so the whole suite can run in one.
+   */
+  profile?: Profile
+}
+
 export interface E2E {
+  /** The emulator answer profile this server's emulator plays. */
+  readonly profile: Profile
   /** Base URL of the app (server serving dist/ and /api). */
   readonly appUrl: string
   readonly emulator: EmulatorControl
@@ -23,11 +35,14 @@ export interface E2E {
 }
 
 /**
- * Registers the hooks of one e2e file: server + browser for the file, a reset emulator and fresh phone
- * contexts for each test, a screenshot in e2e/artifacts/ when a test fails, and the rule that a test
- * fails on any console error or uncaught page error.
+ * Registers the hooks of one e2e file (or of the `describe` block it is called in): server + browser
+ * for the file, a reset emulator and fresh phone contexts for each test, a screenshot in e2e/artifacts/
+ * when a test fails, and the rule that a test fails on any console error or uncaught page error.
  */
-export function useE2E(): E2E {
+export function useE2E(options: E2EOptions = {}): E2E {
+  // Read once, at registration: a bad EMULATOR_PROFILE / EMULATOR_OAPI_TOKEN fails the file at once.
+  const fromEnv = emulatorOptionsFromEnv(process.env)
+  const profile = options.profile ?? fromEnv.profile
   let server: Awaited<ReturnType<typeof startServer>> | undefined
   let browser: Browser | undefined
   let emulator: EmulatorControl | undefined
@@ -44,6 +59,9 @@ export function useE2E(): E2E {
       SESSION_SECRET,
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
+      // The in-process emulator's answers (server.ts hands these to startEmulator).
+      EMULATOR_PROFILE: profile,
+      EMULATOR_OAPI_TOKEN: fromEnv.oapiToken,
       // Sandbox mode whatever the developer's shell exports.
       DINGTALK_APP_KEY: '',
       DINGTALK_APP_SECRET: '',
@@ -51,7 +69,7 @@ export function useE2E(): E2E {
     })
     if (!server.emulatorUrl) throw new Error('startServer did not start the sandbox emulator (emulatorUrl is null)')
     emulator = new EmulatorControl(server.emulatorUrl)
-    browser = await launchChromium()
+    browser = await launchChromium({ secureOrigins: [pcAppUrl(server.url)] })
   })
 
   afterAll(async () => {
@@ -71,7 +89,7 @@ export function useE2E(): E2E {
       if (context.task.result?.state === 'fail') {
         for (const [i, phone] of open.entries()) {
           for (const [j, page] of phone.context.pages().entries()) {
-            const path = await saveFailureShot(page, `${context.task.name}-${i}-${j}`).catch(() => null)
+            const path = await saveFailureShot(page, `${profile}-${context.task.name}-${i}-${j}`).catch(() => null)
             if (path) console.error(`[e2e] failure screenshot: ${path}`)
           }
         }
@@ -84,6 +102,7 @@ export function useE2E(): E2E {
   })
 
   return {
+    profile,
     get appUrl() {
       return server!.url
     },

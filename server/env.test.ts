@@ -123,6 +123,10 @@ describe('parseEnv', () => {
     expect(problemsOf({ TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY: never "true"/)
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT/)
     expect(problemsOf({ TRUST_PROXY: 'yes' })[0]).toMatch(/^TRUST_PROXY/)
+    expect(problemsOf({ EMULATOR_PROFILE: 'generous', EMULATOR_OAPI_TOKEN: 'v2' })).toEqual([
+      'EMULATOR_PROFILE: must be one of rich, documented, minimal',
+      'EMULATOR_OAPI_TOKEN: must be one of any, legacy',
+    ])
   })
 })
 

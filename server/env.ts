@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import type { AppConfig } from './config'
+import { OAPI_TOKEN_MODES, PROFILES } from './emulator/profiles'
 
 /** Credentials of the built-in emulator's app (TEAM.md "Emulator programmatic API"). */
 export const EMULATOR_CREDENTIALS = {
@@ -46,6 +47,10 @@ const EnvSchema = z.object({
   HOST: optionalString,
   EMULATOR_PORT: intInRange(0, 65535, 3001),
   EMULATOR_URL: httpUrl('a running emulator, e.g. http://127.0.0.1:3001'),
+  // Read by the in-process emulator (server.ts, emulatorOptionsFromEnv); checked here so a typo is
+  // reported with every other problem. server/emulator/README.md "Answer profiles".
+  EMULATOR_PROFILE: optionalString.pipe(z.enum(PROFILES, { error: `must be one of ${PROFILES.join(', ')}` }).optional()),
+  EMULATOR_OAPI_TOKEN: optionalString.pipe(z.enum(OAPI_TOKEN_MODES, { error: `must be one of ${OAPI_TOKEN_MODES.join(', ')}` }).optional()),
   DINGTALK_API_BASE: httpUrl('e.g. https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: httpUrl('e.g. https://oapi.dingtalk.com'),
   PUBLIC_ORIGIN: httpUrl('the origin people open, e.g. https://attach.example.com'),

@@ -47,10 +47,12 @@ export async function runAttach(
 ): Promise<{ attach: AttachResult; firstDocumentsMs: number }> {
   await resetEmulator(emulatorUrl)
   const pairs = editablePairs(await getState(emulatorUrl))
-  const server = await startChildServer({ ...env, EMULATOR_URL: emulatorUrl }, { showOutput: true })
+  // Chromium first: when it cannot start there is no server child to stop.
   const browser = await launchChromium()
   const problems: string[] = []
+  let server: Awaited<ReturnType<typeof startChildServer>> | undefined
   try {
+    server = await startChildServer({ ...env, EMULATOR_URL: emulatorUrl }, { showOutput: true })
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' })
     const page = await context.newPage()
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`))
@@ -196,7 +198,7 @@ export async function runAttach(
   } finally {
     if (problems.length > 0) progress('attach', `browser reported ${problems.length} console/page error(s); first: ${problems[0]}`)
     await browser.close()
-    await server.stop()
+    await server?.stop()
   }
 }
 

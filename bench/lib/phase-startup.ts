@@ -3,26 +3,30 @@
  * first 200 from /api/health. Ports are OS-assigned; the URL comes from main.ts's
  * "Doc Attach is running at <url>" line.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { stopChild, trackChild, waitForChild } from '../../testing/child-processes'
 import { httpRequest } from '../../testing/http'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const READY_LINE = /Doc Attach is running at (http:\/\/\S+)/
-const TIMEOUT_MS = 60_000
+const TIMEOUT_MS = 30_000
 
 /** Spawns the server, waits for health, stops it; returns the milliseconds to the first 200. */
 export async function measureHealthReady(env: Record<string, string>): Promise<number> {
   const started = performance.now()
   // Own process group, so stopping it also stops the node process tsx starts.
-  const child = spawn(`${ROOT}node_modules/.bin/tsx`, ['server/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: '0', EMULATOR_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
+  const child = trackChild(
+    spawn(`${ROOT}node_modules/.bin/tsx`, ['server/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: '0', EMULATOR_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    }),
+    { group: true },
+  )
   let output = ''
-  const url = new Promise<string>((resolve, reject) => {
+  const url = new Promise<string>((resolve) => {
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000)
       const match = READY_LINE.exec(output)
@@ -30,15 +34,9 @@ export async function measureHealthReady(env: Record<string, string>): Promise<n
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)))
   })
   try {
-    const base = await Promise.race([
-      url,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`server not ready after ${TIMEOUT_MS} ms:\n${output}`)), TIMEOUT_MS),
-      ),
-    ])
+    const base = await waitForChild(child, url, { what: 'the server (tsx server/main.ts)', timeoutMs: TIMEOUT_MS, output: () => output })
     for (;;) {
       const res = await httpRequest(`${base}/api/health`).catch(() => null)
       if (res?.status === 200) return performance.now() - started
@@ -46,22 +44,7 @@ export async function measureHealthReady(env: Record<string, string>): Promise<n
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
   } finally {
-    await stopGroup(child)
-  }
-}
-
-/** SIGTERM to the child's process group (tsx and the server it runs), SIGKILL if it lingers. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const running = () => child.exitCode === null && child.signalCode === null
-  if (child.pid === undefined || !running()) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  process.kill(-child.pid, 'SIGTERM')
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))])
-  if (running()) {
-    try {
-      process.kill(-child.pid, 'SIGKILL')
-    } catch {
-      // Already gone between the check and the kill.
-    }
+    // SIGTERM to the group (tsx and the server it runs), SIGKILL if it lingers.
+    await stopChild(child, { graceMs: 10_000 })
   }
 }

@@ -94,10 +94,12 @@ describe('tokens and login', () => {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `code=${await code()}`,
-    }).then((r) => r.json())
+    }).then((r) => r.json() as Promise<{ result: { userid: string } }>)
     expect(form.result.userid).toBe('lina')
     const spent = await code()
-    const query = await fetch(`${endpoint}&code=${spent}`, { method: 'POST' }).then((r) => r.json())
+    const query = await fetch(`${endpoint}&code=${spent}`, { method: 'POST' }).then(
+      (r) => r.json() as Promise<{ result: { userid: string } }>,
+    )
     expect(query.result.userid).toBe('lina')
     const again = await fetch(`${endpoint}&code=${spent}`, { method: 'POST' }).then((r) => r.json())
     expect(again).toMatchObject({ errcode: 40078, errmsg: '不存在的临时授权码' })

@@ -286,13 +286,13 @@ describe('bandwidth faults', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ appKey: 'ding-emulator-app', appSecret: 'emulator-secret' }),
-    }).then((r) => r.json())
+    }).then((r) => r.json() as Promise<{ accessToken: string }>)
     const bytes = Buffer.alloc(16_000, 7)
     const info = await fetch(`${emu.url}/v1.0/doc/docs/resources/${sitePhotos}/uploadInfos/query?operatorId=${zhang}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-acs-dingtalk-access-token': t.accessToken },
       body: JSON.stringify({ size: bytes.length, mediaType: 'image/png', resourceName: 'big.png' }),
-    }).then((r) => r.json())
+    }).then((r) => r.json() as Promise<{ result: { uploadUrl: string; resourceUrl: string } }>)
     const fault = (path: string) =>
       fetch(`${emu.url}/__emulator/faults`, {
         method: 'POST',

@@ -206,6 +206,21 @@ export const useSessionStore = defineStore('session', () => {
     void startSignIn()
   }
 
+  /**
+   * The app is back in the foreground (DingTalk `resume`): the session may have expired meanwhile.
+   * A live session refreshes the csrf token; a 401 signs in again (silently inside DingTalk); no
+   * answer (offline) changes nothing, the next call will tell.
+   */
+  async function recheck(): Promise<void> {
+    if (status.value !== 'signed-in') return
+    try {
+      const session = await getSession()
+      if (status.value === 'signed-in') accept(session)
+    } catch (cause) {
+      if (cause instanceof ApiError && cause.status === 401) expire()
+    }
+  }
+
   // Unsubscribes when the store is disposed (a fresh pinia per test must not leak listeners).
   onScopeDispose(onUnauthenticated(expire))
 
@@ -225,5 +240,6 @@ export const useSessionStore = defineStore('session', () => {
     retry,
     signOut,
     expire,
+    recheck,
   }
 })

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { childExited, killChild, trackChild, waitForChild } from '../child-processes'
 
 const CHILD = fileURLToPath(new URL('./serve-child.ts', import.meta.url))
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -35,49 +36,52 @@ export interface ChildServer {
   stderr(): string
 }
 
+/** How long a server child may take to listen before it is killed and the start fails. */
+export const CHILD_READY_TIMEOUT_MS = 30_000
+
 /**
- * Spawns `node --import tsx serve-child.ts` with `env` and waits for it to listen. `showOutput`
- * passes the child's logs through (the benchmark shows warnings); otherwise stdout is dropped and
- * stderr kept for failure messages.
+ * Spawns `node --import tsx serve-child.ts` with `env` and waits for it to listen, at most
+ * `readyTimeoutMs` (the child is killed when it does not make it). `showOutput` passes the child's
+ * logs through (the benchmark shows warnings); otherwise stdout is dropped and stderr kept for failure
+ * messages. The child is killed when this process exits (testing/child-processes.ts).
  */
-export function startChildServer(
+export async function startChildServer(
   env: Record<string, string | undefined>,
-  opts: { emulator?: boolean; showOutput?: boolean } = {},
+  opts: { emulator?: boolean; showOutput?: boolean; readyTimeoutMs?: number } = {},
 ): Promise<ChildServer> {
   const args = ['--expose-gc', '--import', 'tsx', CHILD]
   if (opts.emulator) args.push('emulator')
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', opts.showOutput ? 'inherit' : 'ignore', 'pipe', 'ipc'],
-  })
+  const child = trackChild(
+    spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', opts.showOutput ? 'inherit' : 'ignore', 'pipe', 'ipc'],
+    }),
+  )
   let stderr = ''
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-20_000)
     if (opts.showOutput) process.stderr.write(c)
   })
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`server child exited (${code}) before listening:\n${stderr}`))
-    child.once('exit', onExit)
-    child.once('error', reject)
+  const ready = new Promise<{ url: string; emulatorUrl: string | null }>((resolve) => {
     child.on('message', function onReady(msg: unknown) {
       if (!isMessage(msg, 'ready')) return
       child.off('message', onReady)
-      child.off('exit', onExit)
       const url = typeof msg['url'] === 'string' ? msg['url'] : ''
       const emulatorUrl = typeof msg['emulatorUrl'] === 'string' ? msg['emulatorUrl'] : null
-      resolve(wrap(child, url, emulatorUrl, () => stderr))
+      resolve({ url, emulatorUrl })
     })
   })
+  const { url, emulatorUrl } = await waitForChild(child, ready, {
+    what: opts.emulator ? 'the emulator child' : 'the server child',
+    timeoutMs: opts.readyTimeoutMs ?? CHILD_READY_TIMEOUT_MS,
+    output: () => stderr,
+  })
+  return wrap(child, url, emulatorUrl, () => stderr)
 }
 
 function isMessage(msg: unknown, type: string): msg is Record<string, unknown> {
   return typeof msg === 'object' && msg !== null && 'type' in msg && msg.type === type
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
 function wrap(child: ChildProcess, url: string, emulatorUrl: string | null, stderr: () => string): ChildServer {
@@ -107,14 +111,16 @@ function wrap(child: ChildProcess, url: string, emulatorUrl: string | null, stde
       return { rss: kb('VmRSS'), hwm: kb('VmHWM') }
     },
     async stop() {
+      // A clean stop over IPC (SIGTERM without it); SIGKILL if it has not ended after 10 s.
       if (child.connected) child.send({ type: 'stop' })
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited(child)
+      else killChild(child, 'SIGTERM')
+      const timer = setTimeout(() => killChild(child), 10_000)
+      await childExited(child)
       clearTimeout(timer)
     },
     async kill() {
       child.kill('SIGKILL')
-      await exited(child)
+      await childExited(child)
     },
   }
 }

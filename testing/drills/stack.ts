@@ -41,8 +41,10 @@ export function removeDataDir(env: Record<string, string>): void {
 }
 
 /** Starts an emulator (optionally on `clock`) and a server pointed at it. */
-export async function startStack(opts: { env?: Record<string, string>; clock?: Clock; profile?: Profile } = {}): Promise<Stack> {
-  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', clock: opts.clock, profile: opts.profile })
+export async function startStack(
+  opts: { env?: Record<string, string>; clock?: Clock; profile?: Profile; random?: () => number } = {},
+): Promise<Stack> {
+  const emulator = await startEmulator({ port: 0, host: '127.0.0.1', clock: opts.clock, profile: opts.profile, random: opts.random })
   const env = drillEnv(emulator.url, opts.env)
   try {
     const server = await startServer(env)
