@@ -96,7 +96,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     // rather than answered with Fastify's own 503 body, which is not our error shape.
     return503OnClosing: false,
     // Requests refused before routing (bad URL encoding, over-long ids) or before parsing (bad
-    // bytes, huge headers) answer in our error shape too (DESIGN.md §2: errors are always that shape).
+    // bytes, huge headers) answer in our error shape too (docs/api.md: errors are always that shape).
     frameworkErrors: (error, request, reply) => {
       errorHandler(error, request, reply)
     },

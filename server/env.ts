@@ -1,5 +1,5 @@
 /**
- * The environment, parsed once at start (DESIGN.md §5). Every problem is collected and reported
+ * The environment, parsed once at start (README.md "Configuration"). Every problem is collected and reported
  * together so a misconfigured deployment fails on its first start with the full list.
  */
 import { randomBytes } from 'node:crypto'
@@ -8,7 +8,7 @@ import { z } from 'zod'
 import type { AppConfig } from './config'
 import { OAPI_TOKEN_MODES, PROFILES } from './emulator/profiles'
 
-/** Credentials of the built-in emulator's app (TEAM.md "Emulator programmatic API"). */
+/** Credentials of the built-in emulator's app (server/emulator/README.md). */
 export const EMULATOR_CREDENTIALS = {
   appKey: 'ding-emulator-app',
   appSecret: 'emulator-secret',
@@ -163,7 +163,7 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
   const mode = live ? 'live' : 'sandbox'
   const apiBase = e.DINGTALK_API_BASE ?? 'https://api.dingtalk.com'
   const oapiBase = e.DINGTALK_OAPI_BASE ?? 'https://oapi.dingtalk.com'
-  // Documents live on alidocs of the same deployment as the API (`.com` or `.io`, dingtalk-open-api.md §0).
+  // Documents live on alidocs of the same deployment as the API (`.com` or `.io`, docs/dingtalk.md#hosts).
   const alidocsOrigin = new URL(apiBase).hostname.endsWith('.io') ? 'https://alidocs.dingtalk.io' : 'https://alidocs.dingtalk.com'
 
   const config: AppConfig = {

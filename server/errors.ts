@@ -137,7 +137,7 @@ function isFastifyError(error: unknown): error is FastifyError {
 }
 
 /**
- * The one error handler (STYLE.md "Errors"): every failure becomes
+ * The one error handler (docs/architecture.md#layers-and-who-may-call-whom): every failure becomes
  * `{"error":{"code","message","requestId","details"?}}`; 5xx causes are logged with the request id.
  */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

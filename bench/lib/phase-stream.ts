@@ -1,7 +1,7 @@
 /**
  * `stream`: 1 GiB in 5 generated files through POST /api/documents/:docId/resources with 4
  * concurrent clients, against the server in a child process (so its memory is its own), compared
- * with the same bytes PUT straight to the emulator's upload URLs (DESIGN.md §6 "Server memory
+ * with the same bytes PUT straight to the emulator's upload URLs (README.md "Measured" "Server memory
  * stays flat while streaming large files").
  */
 import { spawn } from 'node:child_process'

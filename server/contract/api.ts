@@ -1,7 +1,7 @@
 /**
  * Schemas of OUR HTTP API (server ↔ H5), the single source of truth for both sides:
  * server routes validate requests with them, src/api parses responses with them.
- * The shapes follow DESIGN.md §2 exactly; acceptance tests rely on them.
+ * The shapes follow docs/api.md exactly; acceptance tests rely on them.
  */
 import { z } from 'zod'
 
@@ -64,7 +64,7 @@ export const LimitsSchema = z.object({
   maxImageBytes: z.number().int().positive(),
   maxFilesPerBatch: z.number().int().positive(),
   acceptedTypes: z.array(z.string()),
-  /** Long edge (px) photos are downscaled to on the device (DESIGN.md §1 step 4); the H5 uses 2560 when absent. */
+  /** Long edge (px) photos are downscaled to on the device (docs/architecture.md, step 4); the H5 uses 2560 when absent. */
   photoMaxEdge: z.number().int().min(320).max(16384).optional(),
 })
 export type Limits = z.infer<typeof LimitsSchema>

@@ -1,5 +1,5 @@
 /**
- * Drill: a deterministic battery of ≥ 1 000 malformed requests across every route of DESIGN.md §2
+ * Drill: a deterministic battery of ≥ 1 000 malformed requests across every route of docs/api.md
  * (wrong types, missing and extra fields, huge values, invalid UTF-8, path tricks, wrong methods,
  * oversized headers, bad cookies and CSRF tokens, lying lengths). Nothing may answer 5xx, the
  * server must keep answering, and every answer ≥ 400 must be the documented error shape
@@ -18,7 +18,7 @@ import { startStack, type Stack } from '@testing/drills/stack'
 
 const SEED = 20261127
 const MIN_CASES = 1000
-/** Small enough that a modest generated "photo" crosses it (DESIGN.md §2: refused right after sniffing). */
+/** Small enough that a modest generated "photo" crosses it (docs/api.md: refused right after sniffing). */
 const MAX_IMAGE_BYTES = 64 * 1024
 const MAX_FILE_BYTES = 256 * 1024
 

@@ -31,7 +31,7 @@ describe('drill: 50 simultaneous people', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0, host: '127.0.0.1' })
-    // The login limit is per address and all 50 people come from 127.0.0.1 (DESIGN.md §2 limits).
+    // The login limit is per address and all 50 people come from 127.0.0.1 (docs/api.md limits).
     // The 50 phones share the seed's few editors, so per-person caps count several phones as one person.
     env = drillEnv(emulator.url, {
       LOGIN_RATE_PER_MINUTE: '1000',

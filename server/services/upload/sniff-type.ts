@@ -1,6 +1,6 @@
 /**
  * Decides what an upload IS from its first bytes, never from its name or declared type
- * (DESIGN.md §2: "a vague or wrong declared type is overridden by what the bytes are";
+ * (docs/api.md: "a vague or wrong declared type is overridden by what the bytes are";
  * HTML, SVG, XML, scripts and executables are never accepted).
  */
 import { fileTypeFromBuffer } from 'file-type'

@@ -1,6 +1,6 @@
 /**
- * Streams one upload from the browser to DingTalk (DESIGN.md §1.5, §2
- * `POST /api/documents/:docId/resources`; dingtalk-open-api.md §4.1–§4.2). Only a small head is
+ * Streams one upload from the browser to DingTalk (docs/architecture.md, step 6; docs/api.md
+ * `POST /api/documents/:docId/resources`; docs/dingtalk.md#getresourceuploadinfo, #upload-url). Only a small head is
  * held in memory for sniffing; the rest flows through with backpressure, counted byte by byte,
  * so memory does not grow with the file size.
  */
