@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     files: ['server/**', 'scripts/**', 'testing/**', 'bench/**', 'e2e/**', '*.{js,mjs,ts}'],
-    ignores: ['testing/fake-api.ts', 'testing/uploads-harness.ts'],
+    ignores: ['testing/fake-api.ts', 'testing/uploads-harness.ts', 'testing/fake-platform.ts'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // The client tests' fake API and upload-store harness run in the happy-dom client project, beside the H5.
-    files: ['testing/fake-api.ts', 'testing/uploads-harness.ts'],
+    files: ['testing/fake-api.ts', 'testing/uploads-harness.ts', 'testing/fake-platform.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {
@@ -61,7 +61,7 @@ export default tseslint.config(
   {
     // Production code never imports the test toolkit (testing/): tests may, nothing that ships may.
     files: ['server/**/*.ts', 'src/**/*.ts', 'src/**/*.vue'],
-    ignores: ['**/*.test.ts', 'src/test-setup.ts'],
+    ignores: ['**/*.test.ts', '**/*.replicas.ts', 'src/test-setup.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

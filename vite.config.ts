@@ -58,6 +58,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // npm run test:replicas: a real redis-server and nginx (Debian packages), never in npm test.
+          name: 'replicas',
+          environment: 'node',
+          include: ['server/**/*.replicas.ts'],
+          globalSetup: ['testing/drills/replicas-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           environment: 'node',
           include: ['e2e/**/*.e2e.ts'],

@@ -25,13 +25,14 @@ import { runAttach, type AttachResult } from './lib/phase-attach'
 import { runCallsByProfile, type CallsByProfile, type CallsResult } from './lib/phase-calls'
 import { measureHealthReady } from './lib/phase-startup'
 import { runResume, type ResumeResult } from './lib/phase-resume'
+import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -54,6 +55,7 @@ interface Results {
   stream: StreamResult | null
   /** `calls` of the rich profile, kept under its own key as before. */
   calls: CallsResult | null
+  scale: ScaleResult | null
   callsByProfile: CallsByProfile | null
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
@@ -137,6 +139,7 @@ async function main(): Promise<number> {
   let resume: ResumeResult | null = null
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
+  let scale: ScaleResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
     if (runs('calls')) callsByProfile = await phase('calls', errors, () => runCallsByProfile(SERVER_ENV))
@@ -144,6 +147,8 @@ async function main(): Promise<number> {
     if (runs('takenAt')) takenAtCalls = await phase('takenAt', errors, () => runTakenAtCalls(emulatorUrl, SERVER_ENV))
     if (runs('resume')) resume = await phase('resume', errors, () => runResume(emulatorUrl, SERVER_ENV))
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
+    // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
+    if (runs('scale')) scale = await phase('scale', errors, () => runScale())
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -154,6 +159,7 @@ async function main(): Promise<number> {
     attach: browser?.attach ?? null,
     stream,
     calls,
+    scale,
     callsByProfile,
     resume,
     takenAtCalls,
@@ -170,6 +176,7 @@ async function main(): Promise<number> {
       callsByProfile: runs('calls') ? measured.callsByProfile : (previous.callsByProfile ?? null),
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
+      scale: runs('scale') ? measured.scale : (previous.scale ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -197,6 +204,15 @@ async function main(): Promise<number> {
     'stream: via server (MB/s)': stream ? round(stream.throughputMBps, 1) : 'failed',
     'stream: direct to storage (MB/s)': stream ? round(stream.directThroughputMBps, 1) : 'failed',
     'stream: server RSS growth (MB)': stream ? round(stream.rssGrowthMB, 1) : 'failed',
+    'stream: CPU s/GiB server | minimal relay': stream
+      ? `${round(stream.serverCpuSecondsPerGiB, 2)} | ${round(stream.baselineCpuSecondsPerGiB, 2)}`
+      : 'failed',
+    'scale: replicas × people × photos, failures': scale
+      ? `${scale.replicas} × ${scale.people} × ${scale.photos}, ${scale.failures}`
+      : 'failed',
+    'scale: uploadInfo/s peak | mean, p95 (s)': scale
+      ? `${scale.peakUploadInfoPerSecond} | ${round(scale.meanUploadInfoPerSecond, 1)}, ${round(scale.p95Seconds, 2)}`
+      : 'failed',
     'calls/photo separate 1 | 10 | 50': calls
       ? Object.values(calls.separate)
           .map((v) => round(v, 2))
@@ -228,6 +244,15 @@ async function main(): Promise<number> {
       stream ? 0.7 * stream.directThroughputMBps : NaN,
     ),
     target('stream.rssGrowthMB ≤ 64', stream?.rssGrowthMB ?? NaN, 'max', 64),
+    target(
+      'stream.serverCpuSecondsPerGiB ≤ 1.3 × baselineCpuSecondsPerGiB',
+      stream?.serverCpuSecondsPerGiB ?? NaN,
+      'max',
+      stream ? 1.3 * stream.baselineCpuSecondsPerGiB : NaN,
+    ),
+    target('scale.failures = 0', scale?.failures ?? NaN, 'max', 0),
+    target('scale.peakUploadInfoPerSecond ≤ 20', scale?.peakUploadInfoPerSecond ?? NaN, 'max', 20),
+    target('scale.meanUploadInfoPerSecond ≥ 0.85 × 18', scale?.meanUploadInfoPerSecond ?? NaN, 'min', 0.85 * 18),
     target('calls.separate["10"] ≤ 2.05', calls?.separate['10'] ?? NaN, 'max', 2.05),
     target('calls.together["10"] ≤ 1.15', calls?.together['10'] ?? NaN, 'max', 1.15),
     // documented and minimal: at most one call per batch beyond rich (lost replies aside).

@@ -1,7 +1,9 @@
-// System Chromium driven by playwright-core, dressed as a phone (and, on request, as DingTalk on Android).
+// System Chromium driven by playwright-core, dressed as a phone (or a desktop window), and on request as a
+// DingTalk client (Android, iOS or PC) with a fake JSAPI bridge.
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
+import { DINGTALK_PC_HOST, DINGTALK_USER_AGENTS, fakeDingTalkClient, type DingTalkClient } from './fake-dingtalk'
 
 const CHROMIUM_ARGS = [
   '--headless=new',
@@ -12,20 +14,17 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // The fake DingTalk PC client's page must live on a *.dingtalk.com host (e2e/fake-dingtalk.ts).
+  `--host-resolver-rules=MAP ${DINGTALK_PC_HOST} 127.0.0.1`,
 ]
 
 /** A current Chrome on Android: what a phone's normal browser reports (the sandbox sign-in path). */
 export const MOBILE_CHROME_UA =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36'
 
-/**
- * DingTalk's Android webview: dingtalk-jsapi's getENV() reads `Android` + `DingTalk` from the UA
- * (platform `android`) and the version from `AliApp(DingTalk/x.y.z)` (dingtalk-jsapi.md §1.4).
- */
-export const DINGTALK_ANDROID_UA =
-  'Mozilla/5.0 (Linux; U; Android 14; zh-CN; Pixel 8 Build/UQ1A.240205.004) AppleWebKit/537.36 (KHTML, like Gecko) ' +
-  'Version/4.0 Chrome/156.0.0.0 Mobile Safari/537.36 AliApp(DingTalk/7.6.0) com.alibaba.android.rimet/12345 ' +
-  'Channel/227200 language/zh-CN abi/64 UT4Aplus/0.2.25 colorScheme/light DingTalk/7.6.0'
+/** A current Chrome on a Windows desktop. */
+export const DESKTOP_CHROME_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
 
 export const ARTIFACTS_DIR = fileURLToPath(new URL('./artifacts/', import.meta.url))
 export const SCREENSHOTS_DIR = fileURLToPath(new URL('../docs/screenshots/', import.meta.url))
@@ -45,31 +44,44 @@ export const CHROMIUM_LAUNCH_TIMEOUT_MS = 30_000
 /**
  * Launches headless system Chromium with a fresh temporary profile. Fails within
  * CHROMIUM_LAUNCH_TIMEOUT_MS with one clear message when it cannot start; playwright kills the browser
- * process it started when this process exits or is interrupted.
+ * process it started when this process exits or is interrupted. `secureOrigins` are plain-http
+ * origins treated as https would be (the fake DingTalk PC host: real DingTalk serves the app over https).
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: { secureOrigins?: string[] } = {}): Promise<Browser> {
   const executablePath = chromiumPath()
+  const secure = options.secureOrigins?.length ? [`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigins.join(',')}`] : []
   try {
-    return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: CHROMIUM_LAUNCH_TIMEOUT_MS })
+    return await chromium.launch({
+      executablePath,
+      headless: true,
+      args: [...CHROMIUM_ARGS, ...secure],
+      timeout: CHROMIUM_LAUNCH_TIMEOUT_MS,
+    })
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw new Error(`Chromium at ${executablePath} did not start: ${detail}`, { cause: error })
   }
 }
 
-/** What the fake DingTalk bridge was asked, recorded in the page as `window.__fakeDingTalkCalls`. */
-export interface FakeBridgeCall {
-  service: string
-  action: string
-  params: Record<string, unknown>
-}
+/** Window sizes the tests use: a phone, a desktop browser, and DingTalk PC's narrow sidebar. */
+export const VIEWPORTS = {
+  phone: { width: 390, height: 844 },
+  desktop: { width: 1280, height: 800 },
+  sidebar: { width: 400, height: 760 },
+} as const
+export type ViewportName = keyof typeof VIEWPORTS
 
 export interface PhoneOptions {
   /**
-   * Present the page as DingTalk on Android with a fake JSAPI bridge. `authCode(corpId)` runs in Node
-   * for each `runtime.permission.requestAuthCode` and returns a fresh code (codes are single-use).
+   * Present the page as a DingTalk client with a fake JSAPI bridge (e2e/fake-dingtalk.ts; Android unless
+   * `client` says otherwise). `authCode(corpId)` runs in Node for each requestAuthCode and returns a
+   * fresh code (codes are single-use).
    */
-  dingtalk?: { authCode: (corpId: string) => Promise<string> }
+  dingtalk?: { authCode: (corpId: string) => Promise<string>; client?: DingTalkClient }
+  /** Window size (default: phone). Phone-sized windows are touch devices; the others are not. */
+  viewport?: ViewportName
+  /** The device's colour scheme (`prefers-color-scheme`), default light. */
+  colorScheme?: 'light' | 'dark'
 }
 
 /** A phone-sized browser context and its page, with every console error and page error collected. */
@@ -86,68 +98,25 @@ export interface Phone {
   close(): Promise<void>
 }
 
-/**
- * Fake DingTalk Android container, installed before any page script. dingtalk-jsapi's Android bridge
- * (lib/bridge/h5Android.js) waits for `window.nuva` to be ready, takes `nuva.require()` as
- * `WebViewJavascriptBridgeAndroid`, and calls it as `(onSuccess, onFail, service, action, params)`.
- * This stands in at exactly that seam, so the app's real dingtalk-jsapi code path runs unchanged.
- */
-function fakeDingTalkBridge(): void {
-  type Bridge = (
-    ok: (r: unknown) => void,
-    fail: (e: unknown) => void,
-    service: string,
-    action: string,
-    params: Record<string, unknown>,
-  ) => void
-  const w = window as unknown as {
-    nuva: { isReady: boolean; require: () => Bridge }
-    __fakeDingTalkCalls: FakeBridgeCall[]
-    __e2eAuthCode: (corpId: string) => Promise<string>
-    __e2eOpenedLinks: string[]
-  }
-  w.__fakeDingTalkCalls = []
-  w.__e2eOpenedLinks = []
-  const bridge: Bridge = (ok, fail, service, action, params) => {
-    w.__fakeDingTalkCalls.push({ service, action, params: JSON.parse(JSON.stringify(params ?? {})) })
-    const name = `${service}.${action}`
-    if (name === 'runtime.permission.requestAuthCode' || name === 'runtime.permission.requestAuthCodeV2') {
-      w.__e2eAuthCode(String(params?.corpId ?? '')).then(
-        (code) => ok({ code }),
-        (e: unknown) => fail({ errorCode: '3', errorMessage: String(e) }),
-      )
-      return
-    }
-    if (name === 'biz.util.openLink') {
-      w.__e2eOpenedLinks.push(String(params?.url))
-      ok({})
-      return
-    }
-    if (name === 'biz.navigation.setTitle' || name === 'biz.navigation.setRight' || name === 'ui.webViewBounce.disable') {
-      ok({})
-      return
-    }
-    // DingTalk answers an API it does not have with errorCode 1 ("not exist"), sdkLib.d.ts ERROR_CODE.
-    fail({ errorCode: '1', errorMessage: `fake bridge: ${name} not emulated` })
-  }
-  w.nuva = { isReady: true, require: () => bridge }
-}
-
-/** Opens a new phone context (390×844 @2x, touch, zh-CN) and its page. */
+/** Opens a new browser context (default: a 390×844 @2x touch phone, zh-CN, light) and its page. */
 export async function openPhone(browser: Browser, options: PhoneOptions = {}): Promise<Phone> {
+  const viewport = options.viewport ?? 'phone'
+  const mobile = viewport === 'phone'
+  const client = options.dingtalk?.client ?? 'android'
   const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
+    viewport: VIEWPORTS[viewport],
     deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
+    isMobile: mobile,
+    hasTouch: mobile,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
-    userAgent: options.dingtalk ? DINGTALK_ANDROID_UA : MOBILE_CHROME_UA,
+    colorScheme: options.colorScheme ?? 'light',
+    userAgent: options.dingtalk ? DINGTALK_USER_AGENTS[client] : mobile ? MOBILE_CHROME_UA : DESKTOP_CHROME_UA,
   })
   if (options.dingtalk) {
     const { authCode } = options.dingtalk
     await context.exposeBinding('__e2eAuthCode', (_source, corpId: string) => authCode(corpId))
-    await context.addInitScript(fakeDingTalkBridge)
+    await context.addInitScript(fakeDingTalkClient, client)
   }
   const errors: string[] = []
   const allowed: Array<(url: string, text: string) => boolean> = []

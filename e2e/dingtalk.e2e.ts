@@ -4,7 +4,7 @@
 import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
-import type { FakeBridgeCall } from './browser'
+import { bridgeState } from './fake-dingtalk'
 import { blockIds, blocksPerItem, byTestId, pick, submitDocumentLink, waitForReceipt } from './flows'
 import { useE2E, useFixtures } from './harness'
 
@@ -13,11 +13,9 @@ const EMULATOR_CORP_ID = 'ding-emulator-corp'
 const fx = useFixtures()
 
 /** What the page asked the fake bridge, and which links it asked DingTalk to open. */
-function bridgeLog(page: Page): Promise<{ calls: FakeBridgeCall[]; opened: string[] }> {
-  return page.evaluate(() => {
-    const w = window as unknown as { __fakeDingTalkCalls: FakeBridgeCall[]; __e2eOpenedLinks: string[] }
-    return { calls: w.__fakeDingTalkCalls, opened: w.__e2eOpenedLinks }
-  })
+async function bridgeLog(page: Page) {
+  const state = await bridgeState(page)
+  return { calls: state.calls, opened: state.openedLinks }
 }
 
 test('DingTalk: silent sign-in with requestAuthCode, then a captioned photo attached and the document opened in DingTalk', async () => {

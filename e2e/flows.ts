@@ -1,4 +1,4 @@
-// What a person does in the app, step by step, through the data-testids of TEAM.md, plus the checks on
+// What a person does in the app, step by step, through the app's data-testids, plus the checks on
 // the emulator's state that tell whether the document really got the items.
 import { expect } from 'vitest'
 import type { Page } from 'playwright-core'

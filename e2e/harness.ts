@@ -10,6 +10,7 @@ import { emulatorOptionsFromEnv, type Profile } from '../server/emulator/index'
 import { startServer } from '../server/server'
 import { launchChromium, openPhone, saveFailureShot, type Phone, type PhoneOptions } from './browser'
 import { makeFixtures, type Fixtures } from '@testing/phone-photos'
+import { pcAppUrl } from './fake-dingtalk'
 
 /** A fixed secret (32+ characters): sessions and resource tokens are reproducible from run to run. */
 const SESSION_SECRET = 'e2e-session-secret-0123456789abcdef-0123456789'
@@ -68,7 +69,7 @@ export function useE2E(options: E2EOptions = {}): E2E {
     })
     if (!server.emulatorUrl) throw new Error('startServer did not start the sandbox emulator (emulatorUrl is null)')
     emulator = new EmulatorControl(server.emulatorUrl)
-    browser = await launchChromium()
+    browser = await launchChromium({ secureOrigins: [pcAppUrl(server.url)] })
   })
 
   afterAll(async () => {

@@ -73,7 +73,7 @@ test('a reload in the middle of an upload resumes by itself and inserts every it
 })
 
 test('a reload while later picks are still being prepared loses none of them', async () => {
-  // DESIGN.md §1.5: uploads "survive a reload or a killed webview (queue and blobs persisted in
+  // docs/architecture.md, step 6: uploads "survive a reload or a killed webview (queue and blobs persisted in
   // IndexedDB)". On a phone, preparing photos takes seconds; a webview killed then must not lose the
   // photos (or the PDF queued behind them) that were picked but not yet prepared.
   const { page } = await e2e.phone()
@@ -124,7 +124,7 @@ test('DingTalk hiccups (system errors, a failed upload, throttling) are retried 
   // 503 and the phone uploads again. Chromium logs that 503 as a console error; it is expected here.
   phone.allowFailedRequests((url, text) => /\/resources\?/.test(url) && text.includes('status of 503'))
   const before = blockIds(await e2e.emulator.state())
-  // dingtalk-open-api.md error table: retryable answers the server must absorb (DESIGN.md §3).
+  // docs/dingtalk.md#docblocksquery error table: retryable answers the server must absorb (docs/dingtalk.md#throttling).
   await e2e.emulator.addFault({ path: '/v1.0/doc/docs/resources/', method: 'POST', status: 500, code: 'systemError', times: 2 })
   await e2e.emulator.addFault({ path: '/__oss/', method: 'PUT', status: 503, code: 'ServiceUnavailable', times: 1 })
   await e2e.emulator.addFault({ path: '/v1.0/doc/suites/documents/', method: 'POST', status: 429, code: 'Throttling', times: 1 })

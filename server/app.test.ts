@@ -25,7 +25,7 @@ describe('health and config', () => {
     t = await createTestApp()
     const r = await t.inject({ method: 'GET', url: '/api/health' })
     expect(r.statusCode).toBe(200)
-    expect(r.json()).toEqual({ status: 'ok', mode: 'sandbox' })
+    expect(r.json()).toEqual({ status: 'ok', mode: 'sandbox', store: 'local', storeReachable: true })
   })
 
   it('GET /api/config gives corpId and limits, from the environment', async () => {

@@ -29,6 +29,11 @@ import { uploadRoutes } from './routes/uploads'
 import type { Locker } from '@tus/server'
 import type { UploadCompletionState } from './services/upload/completion-state'
 import { createMemoryDuplicateIndex, type DuplicateIndex } from './services/upload/duplicate-index'
+import { BODY_IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS, watchBodyIdle } from './limits/body-idle'
+import { rateLimitStoreClass } from './limits/rate-limit-store'
+import { observeRequests } from './metrics/http'
+import { createLocalStore } from './store/local'
+import type { SharedStore } from './store/types'
 
 export type { RouteDeps } from './routes/deps'
 
@@ -39,8 +44,8 @@ export interface BuildAppDeps {
   sandbox?: SandboxControl
   /** `false` for silence; otherwise pino level and an optional destination (tests capture logs this way). */
   logger?: false | { level?: string; stream?: DestinationStream }
-  /** Trust `X-Forwarded-*` from this many proxies (or all with `true`); see Fastify `trustProxy`. */
-  trustProxy?: boolean | number
+  /** Trust `X-Forwarded-*` from this many proxies or these addresses (tests may say `true`); see Fastify `trustProxy`. */
+  trustProxy?: boolean | number | string[]
   /** Time source for session lifetimes (tests use a manual clock). */
   clock?: Clock
   /** Folder with the built H5 (`index.html` + hashed `assets/`); default `dist/` when it was built. */
@@ -51,6 +56,19 @@ export interface BuildAppDeps {
   duplicateIndex?: DuplicateIndex
   /** Resumable uploads: the per-upload lock and the finished uploads' outcomes; default in this process. */
   resumable?: { locker?: Locker; completions?: UploadCompletionState }
+  /** Shared state: limits, revocations, locks (server.ts: Redis with REDIS_URL); default this process's memory. */
+  store?: SharedStore
+  /** Readiness: `draining` turns `/api/health/ready` to 503 while the process shuts down. */
+  lifecycle?: Lifecycle
+  /** Headers must arrive within `headersMs` (default 30 s); a body idle for `bodyIdleMs` (default 60 s) gets 408. */
+  timeouts?: { headersMs?: number; bodyIdleMs?: number }
+}
+
+/** Process state the health routes report and a graceful stop waits on. */
+export interface Lifecycle {
+  draining: boolean
+  /** Requests being answered right now (a graceful stop waits for them). */
+  inFlight?: number
 }
 
 const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
@@ -65,6 +83,10 @@ const SECRET_QUERY_PARAMS = /([?&](?:signature|access_token|code|authcode|token)
 export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
   const { config, dingtalk } = deps
   const clock = deps.clock ?? { now: () => Date.now() }
+  const store = deps.store ?? createLocalStore({ now: () => clock.now() })
+  const lifecycle = deps.lifecycle ?? { draining: false }
+  const headersMs = deps.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS
+  const bodyIdleMs = deps.timeouts?.bodyIdleMs ?? BODY_IDLE_TIMEOUT_MS
 
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(deps.logger ?? {}),
@@ -74,8 +96,15 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: trustProxyOption(deps.trustProxy ?? false),
     bodyLimit: JSON_BODY_LIMIT,
+    // Headers must arrive within 30 s (408 through clientErrorHandler); no limit on a whole request,
+    // since a slow upload that keeps moving is fine (bodies have an idle timer instead, watchBodyIdle).
+    http: { headersTimeout: headersMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, headersMs) },
+    requestTimeout: 0,
+    // While draining, requests still arriving on open connections are served (with Connection: close)
+    // rather than answered with Fastify's own 503 body, which is not our error shape.
+    return503OnClosing: false,
     // Requests refused before routing (bad URL encoding, over-long ids) or before parsing (bad
-    // bytes, huge headers) answer in our error shape too (DESIGN.md §2: errors are always that shape).
+    // bytes, huge headers) answer in our error shape too (docs/api.md: errors are always that shape).
     frameworkErrors: (error, request, reply) => {
       errorHandler(error, request, reply)
     },
@@ -91,12 +120,24 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    lifecycle.inFlight = (lifecycle.inFlight ?? 0) + 1
+    reply.raw.once('close', () => {
+      lifecycle.inFlight = (lifecycle.inFlight ?? 1) - 1
+    })
+    // Our answers are per person and per moment: no browser or proxy may keep them.
+    if (request.url.startsWith('/api/') || request.url === '/api') reply.header('cache-control', 'no-store')
+    watchBodyIdle(request, reply, bodyIdleMs)
   })
+  observeRequests(app)
 
   await app.register(helmet, { contentSecurityPolicy: { directives: cspDirectives(config) }, xFrameOptions: false })
-  // Limits are per route (`config.rateLimit`); nothing is limited by default.
+  // Limits are per route (`config.rateLimit`); nothing is limited by default. Counted in the shared
+  // store (every replica sees the same counts); checked after the session hook (onRequest), so
+  // routes can count per person.
   await app.register(rateLimit, {
     global: false,
+    hook: 'preValidation',
+    store: rateLimitStoreClass(store),
     errorResponseBuilder: (_request, context) =>
       new AppError('rate_limited', {
         status: 429,
@@ -106,11 +147,11 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
         },
       }),
   })
-  await registerSession(app, { config, clock })
+  await registerSession(app, { config, clock, store })
 
   const duplicateIndex =
     deps.duplicateIndex ?? createMemoryDuplicateIndex({ windowMs: config.uploads.duplicateWindowMs, now: () => clock.now() })
-  const routeDeps: RouteDeps = { config, dingtalk, duplicateIndex }
+  const routeDeps: RouteDeps = { config, dingtalk, store, lifecycle, duplicateIndex }
   await app.register(healthRoutes, routeDeps)
   if (config.mode === 'sandbox' && deps.sandbox) await app.register(sandboxRoutes, { sandbox: deps.sandbox })
   await app.register(sessionRoutes, { ...routeDeps, clock })
@@ -127,7 +168,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
 }
 
 /** A hop count means "trust that many proxies in front of us" (Fastify accepts it only as a function in its types). */
-function trustProxyOption(trust: boolean | number): boolean | ((address: string, hop: number) => boolean) {
+function trustProxyOption(trust: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
 }
 

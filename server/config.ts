@@ -16,6 +16,10 @@ export interface AppConfig {
     maxFilesPerBatch: number
     loginsPerMinutePerAddress: number
     uploadsPerMinutePerUser: number
+    /** Uploads one person may have in flight at once (MAX_CONCURRENT_UPLOADS_PER_PERSON, ≥ 3). */
+    concurrentUploadsPerUser: number
+    /** Insertion requests per minute per person (INSERT_RATE_PER_MINUTE). */
+    insertionsPerMinutePerUser: number
   }
   /** Resumable uploads and duplicate detection (docs/api.md). */
   uploads: {

@@ -35,7 +35,11 @@ describe('parseEnv', () => {
       maxFilesPerBatch: 50,
       loginsPerMinutePerAddress: 60,
       uploadsPerMinutePerUser: 120,
+      concurrentUploadsPerUser: 6,
+      insertionsPerMinutePerUser: 60,
     })
+    expect(env.redisUrl).toBeNull()
+    expect(env.metrics).toBeNull()
     expect(env.logLevel).toBe('info')
     expect(env.trustProxy).toBe(false)
     // A per-process session secret, different on every start.
@@ -115,13 +119,33 @@ describe('parseEnv', () => {
     })
     expect(env.trustProxy).toBe(1)
     expect(env.logLevel).toBe('warn')
-    expect(parseEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(parseEnv({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16' }).trustProxy).toEqual(['10.0.0.1', '10.1.0.0/16'])
+    expect(problemsOf({ TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY: never "true"/)
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT/)
     expect(problemsOf({ TRUST_PROXY: 'yes' })[0]).toMatch(/^TRUST_PROXY/)
     expect(problemsOf({ EMULATOR_PROFILE: 'generous', EMULATOR_OAPI_TOKEN: 'v2' })).toEqual([
       'EMULATOR_PROFILE: must be one of rich, documented, minimal',
       'EMULATOR_OAPI_TOKEN: must be one of any, legacy',
     ])
+  })
+})
+
+describe('replicas and hardening settings', () => {
+  it('reads the shared store, metrics listener and per-person limits', () => {
+    const env = parseEnv({
+      REDIS_URL: 'redis://127.0.0.1:6390',
+      METRICS_PORT: '9464',
+      MAX_CONCURRENT_UPLOADS_PER_PERSON: '4',
+      INSERT_RATE_PER_MINUTE: '30',
+    })
+    expect(env.redisUrl).toBe('redis://127.0.0.1:6390')
+    expect(env.metrics).toEqual({ port: 9464, host: '127.0.0.1' })
+    expect(env.config.limits).toMatchObject({ concurrentUploadsPerUser: 4, insertionsPerMinutePerUser: 30 })
+  })
+
+  it('refuses a concurrency cap below the H5 own three parallel uploads, and a non-Redis URL', () => {
+    expect(problemsOf({ MAX_CONCURRENT_UPLOADS_PER_PERSON: '2' })[0]).toMatch(/^MAX_CONCURRENT_UPLOADS_PER_PERSON/)
+    expect(problemsOf({ REDIS_URL: 'http://127.0.0.1:6379' })[0]).toMatch(/^REDIS_URL/)
   })
 })
 

@@ -1,5 +1,5 @@
 /**
- * The environment, parsed once at start (DESIGN.md §5). Every problem is collected and reported
+ * The environment, parsed once at start (README.md "Configuration"). Every problem is collected and reported
  * together so a misconfigured deployment fails on its first start with the full list.
  */
 import { randomBytes } from 'node:crypto'
@@ -8,7 +8,7 @@ import { z } from 'zod'
 import type { AppConfig } from './config'
 import { OAPI_TOKEN_MODES, PROFILES } from './emulator/profiles'
 
-/** Credentials of the built-in emulator's app (TEAM.md "Emulator programmatic API"). */
+/** Credentials of the built-in emulator's app (server/emulator/README.md). */
 export const EMULATOR_CREDENTIALS = {
   appKey: 'ding-emulator-app',
   appSecret: 'emulator-secret',
@@ -57,7 +57,11 @@ const EnvSchema = z.object({
   TRUST_PROXY: optionalString.pipe(
     z
       .string()
-      .regex(/^(true|false|\d{1,2})$/, 'must be true, false or a number of proxy hops')
+      .refine(
+        (s) => s.trim() !== 'true',
+        'never "true" (any client could claim any address): give the number of proxy hops or the proxies\' addresses',
+      )
+      .refine(isTrustProxyValue, 'must be false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs')
       .optional(),
   ),
   MAX_IMAGE_BYTES: positiveInt(20 * MiB),
@@ -65,12 +69,39 @@ const EnvSchema = z.object({
   MAX_FILES_PER_BATCH: intInRange(1, 200, 50),
   LOGIN_RATE_PER_MINUTE: positiveInt(60),
   UPLOAD_RATE_PER_MINUTE: positiveInt(120),
+  // Never below the H5's own 3 parallel uploads, or a well-behaved phone would be refused.
+  MAX_CONCURRENT_UPLOADS_PER_PERSON: intInRange(3, 1000, 6),
+  INSERT_RATE_PER_MINUTE: positiveInt(60),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .refine((s) => /^rediss?:\/\//i.test(s) && URL.canParse(s), 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+      .optional(),
+  ),
+  METRICS_PORT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a port number')
+      .transform(Number)
+      .refine((n) => n <= 65535, 'must be a port number')
+      .optional(),
+  ),
+  METRICS_HOST: optionalString,
   LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional()),
   DATA_DIR: optionalString,
   UPLOAD_STAGING_DIR: optionalString,
   UPLOAD_EXPIRY_SECONDS: intInRange(1, 30 * 24 * 60 * 60, 24 * 60 * 60),
   DUPLICATE_WINDOW_DAYS: intInRange(0, 3650, 30),
 })
+
+/** A hop count, or addresses/CIDRs of the proxies in front (what proxy-addr accepts). */
+function isTrustProxyValue(value: string): boolean {
+  const v = value.trim()
+  if (v === 'false' || /^\d{1,2}$/.test(v)) return true
+  return v
+    .split(',')
+    .every((part) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part.trim()) || /^(loopback|linklocal|uniquelocal)$/.test(part.trim()))
+}
 
 /** Every variable the app reads (documented one by one in .env.example). */
 export const ENV_VARS: readonly string[] = Object.keys(EnvSchema.shape)
@@ -82,8 +113,12 @@ export interface Env {
   config: AppConfig
   port: number
   host: string
-  /** Reverse-proxy trust for `X-Forwarded-*` (Fastify `trustProxy`). */
-  trustProxy: boolean | number
+  /** Reverse-proxy trust for `X-Forwarded-*` (Fastify `trustProxy`): off, a hop count, or proxy addresses. */
+  trustProxy: false | number | string[]
+  /** Shared store for several replicas; null = this process's memory and DATA_DIR. */
+  redisUrl: string | null
+  /** Where `/metrics` listens; null = nowhere. */
+  metrics: { port: number; host: string } | null
   logLevel: LogLevel
   dingtalk: { apiBase: string; oapiBase: string; appKey: string; appSecret: string }
   /** Sandbox only: where to find or start the emulator. */
@@ -131,7 +166,7 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
   const mode = live ? 'live' : 'sandbox'
   const apiBase = e.DINGTALK_API_BASE ?? 'https://api.dingtalk.com'
   const oapiBase = e.DINGTALK_OAPI_BASE ?? 'https://oapi.dingtalk.com'
-  // Documents live on alidocs of the same deployment as the API (`.com` or `.io`, dingtalk-open-api.md §0).
+  // Documents live on alidocs of the same deployment as the API (`.com` or `.io`, docs/dingtalk.md#hosts).
   const alidocsOrigin = new URL(apiBase).hostname.endsWith('.io') ? 'https://alidocs.dingtalk.io' : 'https://alidocs.dingtalk.com'
 
   const dataDir = resolve(e.DATA_DIR ?? '.data')
@@ -148,6 +183,8 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       maxFilesPerBatch: e.MAX_FILES_PER_BATCH,
       loginsPerMinutePerAddress: e.LOGIN_RATE_PER_MINUTE,
       uploadsPerMinutePerUser: e.UPLOAD_RATE_PER_MINUTE,
+      concurrentUploadsPerUser: e.MAX_CONCURRENT_UPLOADS_PER_PERSON,
+      insertionsPerMinutePerUser: e.INSERT_RATE_PER_MINUTE,
     },
     uploads: {
       stagingDir: e.UPLOAD_STAGING_DIR ? resolve(e.UPLOAD_STAGING_DIR) : join(dataDir, 'uploads'),
@@ -162,7 +199,9 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
     config,
     port: e.PORT,
     host: e.HOST ?? (live ? '0.0.0.0' : '127.0.0.1'),
-    trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : Number(e.TRUST_PROXY),
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
+    redisUrl: e.REDIS_URL ?? null,
+    metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST ?? '127.0.0.1' },
     logLevel: e.LOG_LEVEL ?? 'info',
     dingtalk: live
       ? { apiBase, oapiBase, appKey: e.DINGTALK_APP_KEY ?? '', appSecret: e.DINGTALK_APP_SECRET ?? '' }
@@ -170,4 +209,11 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
     emulator: live ? null : { url: e.EMULATOR_URL ?? null, port: e.EMULATOR_PORT },
     dataDir,
   }
+}
+
+function trustProxyOf(value: string | undefined): false | number | string[] {
+  const v = value?.trim()
+  if (v === undefined || v === 'false') return false
+  if (/^\d{1,2}$/.test(v)) return Number(v)
+  return v.split(',').map((part) => part.trim())
 }

@@ -95,6 +95,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   405: 'method_not_allowed',
   411: 'length_required',
   413: 'payload_too_large',
+  408: 'request_timeout',
   415: 'unsupported_type',
   429: 'rate_limited',
 }
@@ -136,7 +137,7 @@ function isFastifyError(error: unknown): error is FastifyError {
 }
 
 /**
- * The one error handler (STYLE.md "Errors"): every failure becomes
+ * The one error handler (docs/architecture.md#layers-and-who-may-call-whom): every failure becomes
  * `{"error":{"code","message","requestId","details"?}}`; 5xx causes are logged with the request id.
  */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -188,13 +189,13 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const [status, reason, message] =
+  const [status, reason, code, message]: [number, string, ErrorCode, string] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+      ? [431, 'Request Header Fields Too Large', 'invalid_request', 'The request headers are too large.']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'The request took too long to arrive.']
-        : [400, 'Bad Request', 'The request is not valid HTTP.']
-  const body: ErrorBody = { error: { code: 'invalid_request', message, requestId: randomUUID() } }
+        ? [408, 'Request Timeout', 'request_timeout', 'The request headers took too long to arrive; send the request again.']
+        : [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.']
+  const body: ErrorBody = { error: { code, message, requestId: randomUUID() } }
   const text = JSON.stringify(body)
   if (socket.writable) {
     socket.write(

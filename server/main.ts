@@ -3,8 +3,12 @@ import { existsSync } from 'node:fs'
 import { EnvError } from './env'
 import { startServer } from './server'
 
-/** Time in-flight requests get to finish after SIGINT/SIGTERM. */
-const SHUTDOWN_GRACE_MS = 10_000
+/** Time in-flight uploads and insertions get to finish after SIGINT/SIGTERM (deploy/ allows 30 s). */
+const SHUTDOWN_GRACE_MS = 20_000
+/** A shutdown still not done by then is cut short. */
+const SHUTDOWN_HARD_LIMIT_MS = 25_000
+/** Readiness answers 503 this long before the listener closes, so health-checking balancers move away first. */
+const SHUTDOWN_ANNOUNCE_MS = 1_000
 
 // A local `.env` (see .env.example) fills in what the shell did not set.
 if (existsSync('.env')) process.loadEnvFile('.env')
@@ -14,6 +18,7 @@ try {
   const publicOrigin = process.env.PUBLIC_ORIGIN?.trim()
   console.log(`Doc Attach is running at ${server.url}`)
   if (publicOrigin) console.log(`Public address: ${publicOrigin}`)
+  if (server.metricsUrl) console.log(`Metrics: ${server.metricsUrl}`)
   if (server.emulatorUrl) {
     console.log(
       `Sandbox mode: DingTalk is emulated at ${server.emulatorUrl}. Open the URL above and sign in as a demo user.\n` +
@@ -24,14 +29,15 @@ try {
   let stopping = false
   const stop = () => {
     // The same Ctrl-C can arrive more than once (terminal, npm and scripts/start.mjs all pass it on),
-    // so repeats are ignored; a shutdown that hangs is cut short instead.
+    // so repeats are ignored; a shutdown that hangs is cut short instead. Readiness answers 503
+    // first, then the listener stops accepting and work in flight finishes (bounded).
     if (stopping) return
     stopping = true
     setTimeout(() => {
       console.error('Shutdown took too long; exiting.')
       process.exit(1)
-    }, SHUTDOWN_GRACE_MS).unref()
-    server.close().then(
+    }, SHUTDOWN_HARD_LIMIT_MS).unref()
+    server.drain(SHUTDOWN_GRACE_MS, { announceMs: SHUTDOWN_ANNOUNCE_MS }).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error('Shutdown failed:', error)

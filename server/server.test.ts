@@ -38,7 +38,7 @@ describe('startServer', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(server.emulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     const health = await fetch(`${server.url}/api/health`)
-    expect(await health.json()).toEqual({ status: 'ok', mode: 'sandbox' })
+    expect(await health.json()).toEqual({ status: 'ok', mode: 'sandbox', store: 'local', storeReachable: true })
 
     const me = await signIn(server, SEED.users.zhangwei.userId)
     const resolved = await fetch(`${server.url}/api/documents/resolve`, {
@@ -86,7 +86,12 @@ describe('startServer', () => {
       HOST: '127.0.0.1',
     })
     expect(server.emulatorUrl).toBeNull()
-    expect(await (await fetch(`${server.url}/api/health`)).json()).toEqual({ status: 'ok', mode: 'live' })
+    expect(await (await fetch(`${server.url}/api/health`)).json()).toEqual({
+      status: 'ok',
+      mode: 'live',
+      store: 'local',
+      storeReachable: true,
+    })
     expect((await fetch(`${server.url}/api/sandbox/users`)).status).toBe(404)
     // Sign-in goes to the configured oapi host.
     const code = await fetch(`${emulator.url}/__emulator/auth-codes`, {

@@ -1,4 +1,4 @@
-// DESIGN.md §1.1: corpId comes from the homepage URL (`/?corpId=$CORPID$`) and is read from
+// docs/architecture.md, step 1: corpId comes from the homepage URL (`/?corpId=$CORPID$`) and is read from
 // location.search before the (hash) router exists, so nothing can rewrite it first.
 const corpIdFromUrl = readCorpId(window.location.search)
 

@@ -3,7 +3,7 @@ import AttachPage from './pages/AttachPage.vue'
 
 /**
  * Hash history: the path part of the URL stays exactly as DingTalk opened it, so `?corpId=` in
- * location.search survives every navigation (dingtalk-jsapi.md §2.2). The attach page is the
+ * location.search survives every navigation (docs/dingtalk.md#jsapi). The attach page is the
  * first screen and ships in the entry chunk; anything else loads on demand.
  */
 export function createAppRouter(): Router {

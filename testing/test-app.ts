@@ -68,6 +68,8 @@ export async function createTestApp(
     env?: Record<string, string>
     trustProxy?: boolean
     staticRoot?: string
+    timeouts?: { headersMs?: number; bodyIdleMs?: number }
+    lifecycle?: { draining: boolean }
     /** How the emulator answers (answer profile, oapi token kind); default rich, any. */
     emulator?: Pick<StartEmulatorOptions, 'profile' | 'oapiToken'>
   } = {},
@@ -95,6 +97,8 @@ export async function createTestApp(
     trustProxy: opts.trustProxy,
     clock,
     staticRoot: opts.staticRoot ?? null,
+    ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+    ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
   })
 
   const inject = (o: InjectOptions) => app.inject(o)

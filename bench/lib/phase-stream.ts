@@ -1,10 +1,12 @@
 /**
  * `stream`: 1 GiB in 5 generated files through POST /api/documents/:docId/resources with 4
  * concurrent clients, against the server in a child process (so its memory is its own), compared
- * with the same bytes PUT straight to the emulator's upload URLs (DESIGN.md §6 "Server memory
+ * with the same bytes PUT straight to the emulator's upload URLs (README.md "Measured" "Server memory
  * stays flat while streaming large files").
  */
+import { spawn } from 'node:child_process'
 import http from 'node:http'
+import { fileURLToPath } from 'node:url'
 import { ApiClient } from '../../testing/drills/api-client'
 import { mapLimit } from '../../testing/drills/batches'
 import {
@@ -17,6 +19,7 @@ import {
 } from '../../testing/emulator-control'
 import { httpRequest } from '../../testing/http'
 import { startChildServer } from '../../testing/drills/processes'
+import { cpuSeconds } from './cpu'
 import { progress } from './report'
 import { generatedBody, GENERATED_MEDIA_TYPE, splitBytes } from './streams'
 
@@ -31,7 +34,14 @@ export interface StreamResult {
   throughputMBps: number
   directThroughputMBps: number
   rssGrowthMB: number
+  /** CPU time (user + system) of the server process per GiB relayed. */
+  serverCpuSecondsPerGiB: number
+  /** The same for a minimal Node relay doing the same PUTs in the same run (bench/lib/baseline-relay.ts). */
+  baselineCpuSecondsPerGiB: number
 }
+
+const BASELINE_RELAY = fileURLToPath(new URL('./baseline-relay.ts', import.meta.url))
+const GiB = 1024 ** 3
 
 /** Runs both halves against the emulator at `emulatorUrl`; the server is started and stopped here. */
 export async function runStream(emulatorUrl: string, env: Record<string, string>): Promise<StreamResult> {
@@ -84,6 +94,7 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
     }, 50)
     progress('stream', `server: ${FILES} files through POST /api/documents/:docId/resources, ${STREAM_CONCURRENCY} clients`)
     const start = performance.now()
+    const cpuBefore = cpuSeconds(server.pid)
     try {
       await mapLimit(sizes, STREAM_CONCURRENCY, (size, i) =>
         client.upload(pair.docId, {
@@ -97,6 +108,7 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
       clearInterval(sampler)
     }
     const seconds = (performance.now() - start) / 1000
+    const serverCpuSecondsPerGiB = (cpuSeconds(server.pid) - cpuBefore) / (STREAM_TOTAL_BYTES / GiB)
     const after = server.procMemory()
     // A high-water mark that rose during the run is the true peak, even between samples.
     const peak = after.hwm > before.hwm ? Math.max(peakRss, after.hwm) : peakRss
@@ -111,7 +123,21 @@ export async function runStream(emulatorUrl: string, env: Record<string, string>
     )
     await resetEmulator(emulatorUrl)
     const directThroughputMBps = Math.max(directFirst, await direct())
-    return { bytes: STREAM_TOTAL_BYTES, concurrency: STREAM_CONCURRENCY, throughputMBps, directThroughputMBps, rssGrowthMB }
+    const baselineCpuSecondsPerGiB = await baselineRelayCpu(emulatorUrl, token, pair, sizes)
+    progress(
+      'stream',
+      `CPU per GiB: server ${serverCpuSecondsPerGiB.toFixed(2)} s, minimal relay ${baselineCpuSecondsPerGiB.toFixed(2)} s ` +
+        `(${(serverCpuSecondsPerGiB / baselineCpuSecondsPerGiB).toFixed(2)}×)`,
+    )
+    return {
+      bytes: STREAM_TOTAL_BYTES,
+      concurrency: STREAM_CONCURRENCY,
+      throughputMBps,
+      directThroughputMBps,
+      rssGrowthMB,
+      serverCpuSecondsPerGiB,
+      baselineCpuSecondsPerGiB,
+    }
   } finally {
     await server.stop()
     await resetEmulator(emulatorUrl)
@@ -145,4 +171,44 @@ async function putDirect(emulatorUrl: string, token: string, pair: EditorAndDoc,
   progress('stream', `direct: ${mbps.toFixed(1)} MB/s`)
   await resetEmulator(emulatorUrl)
   return mbps
+}
+
+/** CPU seconds per GiB of a minimal Node relay (child process) doing the same PUTs, 4 at a time. */
+async function baselineRelayCpu(emulatorUrl: string, token: string, pair: EditorAndDoc, sizes: number[]): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', BASELINE_RELAY], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the baseline relay did not start within 30 s')), 30_000)
+      child.stdout?.once('data', (d: Buffer) => {
+        clearTimeout(timer)
+        resolve(Number(d.toString().trim()))
+      })
+      child.once('exit', (code) => reject(new Error(`the baseline relay exited (${code})`)))
+    })
+    const agent = new http.Agent({ keepAlive: true, maxSockets: STREAM_CONCURRENCY })
+    progress('stream', `baseline: the same ${sizes.length} files through a minimal Node relay`)
+    const slots = await mapLimit(sizes, 1, (size, i) =>
+      requestUploadSlot(emulatorUrl, token, pair.docId, pair.unionId, {
+        size,
+        mediaType: GENERATED_MEDIA_TYPE,
+        resourceName: `relay-${i + 1}.pdf`,
+      }),
+    )
+    const before = cpuSeconds(child.pid ?? 0)
+    await mapLimit(sizes, STREAM_CONCURRENCY, async (size, i) => {
+      const res = await httpRequest(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'content-type': GENERATED_MEDIA_TYPE, 'content-length': size, 'x-upload-url': slots[i]?.uploadUrl ?? '' },
+        body: generatedBody(size),
+        agent,
+      })
+      if (res.status !== 201) throw new Error(`baseline relay: HTTP ${res.status}`)
+    })
+    const used = cpuSeconds(child.pid ?? 0) - before
+    agent.destroy()
+    await resetEmulator(emulatorUrl)
+    return used / (sizes.reduce((a, b) => a + b, 0) / GiB)
+  } finally {
+    child.kill()
+  }
 }

@@ -14,7 +14,7 @@ declare module 'fastify' {
     user: SessionUser | null
   }
   interface FastifyContextConfig {
-    /** Reachable without a session (DESIGN.md §2 public routes). */
+    /** Reachable without a session (docs/api.md#conventions: public routes). */
     public?: boolean
     /** State-changing route that needs no `x-csrf-token` (only the two sign-in steps). */
     csrfExempt?: boolean
@@ -23,7 +23,7 @@ declare module 'fastify' {
 
 /**
  * The signed-in person for a protected route. Every DingTalk call uses `unionId` from here as
- * `operatorId` (DESIGN.md §1.2); `operatorId`/`unionId` sent by the browser are never read.
+ * `operatorId` (docs/architecture.md#identity-and-security); `operatorId`/`unionId` sent by the browser are never read.
  * @throws AppError 401 unauthenticated when the request has no valid session.
  */
 export function requireUser(request: FastifyRequest): SessionUser {

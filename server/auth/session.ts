@@ -1,15 +1,16 @@
 /**
- * The session cookie and the request guard (DESIGN.md §2): a signed and encrypted cookie
+ * The session cookie and the request guard (docs/api.md#session): a signed and encrypted cookie
  * (@fastify/secure-session) holding who signed in and their CSRF token, checked on every request
  * in an `onRequest` hook — before any body is read, so an unauthenticated upload is refused
  * without receiving its bytes.
  */
-import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import secureSession from '@fastify/secure-session'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { CSRF_HEADER } from '@contract/api'
 import type { AppConfig } from '../config'
 import { AppError } from '../errors'
+import type { SharedStore } from '../store/types'
 import type { SessionUser } from './guard'
 
 declare module '@fastify/secure-session' {
@@ -34,8 +35,8 @@ export interface Clock {
  * Registers the session cookie and the guard hook on the root instance, so every route —
  * including ones registered later by other plugins — is covered.
  */
-export async function registerSession(app: FastifyInstance, opts: { config: AppConfig; clock: Clock }): Promise<void> {
-  const { config, clock } = opts
+export async function registerSession(app: FastifyInstance, opts: { config: AppConfig; clock: Clock; store: SharedStore }): Promise<void> {
+  const { config, clock, store } = opts
   // A fast, deterministic KDF: the secret is already high-entropy (32+ chars), so the plugin's
   // own password hashing (256 MiB Argon2 per start) buys nothing.
   const key = Buffer.from(hkdfSync('sha256', config.sessionSecret, 'doc-attach', 'session-cookie-key-v1', 32))
@@ -59,6 +60,10 @@ export async function registerSession(app: FastifyInstance, opts: { config: AppC
     const route = request.routeOptions
     // Only our API is guarded; static files and unknown paths fall through to their own handling.
     if (!route.url?.startsWith('/api/')) return
+    // A signed-out session stays dead on every replica (the cookie itself cannot be recalled).
+    if (request.user && !route.config.public && (await store.isRevoked(sessionId(request)))) {
+      request.user = null
+    }
     const stateChanging = !SAFE_METHODS.has(request.method)
     if (!route.config.public && !request.user) throw new AppError('unauthenticated', { status: 401, message: 'Sign in first.' })
     if (!stateChanging) return
@@ -132,8 +137,20 @@ export function sessionCsrfToken(request: FastifyRequest): string {
   return token
 }
 
-/** Ends the session and clears the cookie. */
-export function endSession(request: FastifyRequest): void {
+/** A stable id of the current session (its CSRF token is random per sign-in), for revocation. */
+function sessionId(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(request.session.get('csrfToken') ?? '')
+    .digest('base64url')
+}
+
+/**
+ * Ends the session: revoked in the shared store until the cookie would have expired (so a copy
+ * of the cookie is worthless on every replica), then cleared in the browser.
+ */
+export async function endSession(request: FastifyRequest, store: SharedStore): Promise<void> {
+  // The cookie was issued at most one lifetime ago, so one lifetime from now outlasts it.
+  if (request.session.get('csrfToken')) await store.revoke(sessionId(request), Date.now() + SESSION_LIFETIME_MS)
   request.session.delete()
   request.user = null
 }

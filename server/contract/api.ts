@@ -1,7 +1,7 @@
 /**
  * Schemas of OUR HTTP API (server ↔ H5), the single source of truth for both sides:
  * server routes validate requests with them, src/api parses responses with them.
- * The shapes follow DESIGN.md §2 exactly; acceptance tests rely on them.
+ * The shapes follow docs/api.md exactly; acceptance tests rely on them.
  */
 import { z } from 'zod'
 
@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'resource_used',
   'insertion_uncertain',
   'internal_error',
+  'request_timeout',
+  'service_unavailable',
 ] as const
 export const ErrorCodeSchema = z.enum(ERROR_CODES)
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>
@@ -50,7 +52,13 @@ export type Mode = z.infer<typeof ModeSchema>
 
 // ---- health & config -------------------------------------------------------
 
-export const HealthResponseSchema = z.object({ status: z.literal('ok'), mode: ModeSchema })
+/** `status` is `degraded` while the shared store is unreachable (docs/api.md "Health and configuration"). */
+export const HealthResponseSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  mode: ModeSchema,
+  store: z.enum(['redis', 'local']),
+  storeReachable: z.boolean(),
+})
 export type HealthResponse = z.infer<typeof HealthResponseSchema>
 
 export const LimitsSchema = z.object({
@@ -58,7 +66,7 @@ export const LimitsSchema = z.object({
   maxImageBytes: z.number().int().positive(),
   maxFilesPerBatch: z.number().int().positive(),
   acceptedTypes: z.array(z.string()),
-  /** Long edge (px) photos are downscaled to on the device (DESIGN.md §1 step 4); the H5 uses 2560 when absent. */
+  /** Long edge (px) photos are downscaled to on the device (docs/architecture.md, step 4); the H5 uses 2560 when absent. */
   photoMaxEdge: z.number().int().min(320).max(16384).optional(),
 })
 export type Limits = z.infer<typeof LimitsSchema>

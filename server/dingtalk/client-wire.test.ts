@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createDingTalkClient } from './client'
-import { failure, recordingClient } from '@testing/dingtalk-client'
+import { failure, fakeClient } from '@testing/dingtalk-client'
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void
 
@@ -45,17 +45,8 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function client(extra: Partial<Parameters<typeof createDingTalkClient>[0]> = {}) {
-  return recordingClient({
-    apiBase: base,
-    oapiBase: base,
-    appKey: 'k',
-    appSecret: 's',
-    random: () => 0,
-    // The rate limiter shares `sleep`; keep it out of the way so `sleeps` shows backoff only.
-    requestsPerSecond: 1000,
-    burst: 1000,
-    ...extra,
-  })
+  // The rate limiter shares `sleep`; the fake client keeps it out of the way so `sleeps` shows backoff only.
+  return fakeClient(base, extra)
 }
 
 const calls = (path: string) => seen.filter((s) => s.url.startsWith(path)).length

@@ -8,7 +8,7 @@ import { docListEndpoints } from './endpoints/doc-lists'
 import { documentEndpoints } from './endpoints/documents'
 import { wikiEndpoints } from './endpoints/wiki'
 import { createTokenBucket, type Clock } from './rate-limit'
-import { createTransport, type DingTalkLogger, type OapiTokenChoice } from './transport'
+import { createTransport, type DingTalkLogger, type OapiTokenChoice, type TransportSettings } from './transport'
 import type { DingTalkApi } from './types'
 
 export { DingTalkError, mapDingTalkError } from './errors'
@@ -53,6 +53,10 @@ export interface DingTalkClientConfig {
    * tell which reading of DingTalk's documentation a real organisation matches.
    */
   onAnswer?: (api: string, body: unknown) => void
+  /** The per-API budget; default one token bucket per API in this process (replicas share one in Redis). */
+  limiter?: TransportSettings['limiter']
+  /** Builds the token caches; default in this process (replicas share the tokens in Redis). */
+  tokenCache?: TransportSettings['tokenCache']
 }
 
 const noopLogger: DingTalkLogger = { debug() {}, warn() {} }
@@ -89,6 +93,8 @@ export function createDingTalkClient(cfg: DingTalkClientConfig): DingTalkApi {
     fetchAppToken: (call) => fetchAppToken(call, app),
     fetchLegacyToken: (call) => fetchLegacyToken(call, app),
     onAnswer: cfg.onAnswer,
+    limiter: cfg.limiter,
+    tokenCache: cfg.tokenCache,
   })
   return {
     ...authEndpoints(transport),

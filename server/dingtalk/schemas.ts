@@ -71,7 +71,8 @@ export const ResourceUploadInfoResponseSchema = z.object({
 
 // ---- document blocks (#block-data-structure) --------------------------------------------------
 
-export const BLOCK_TYPES = [
+/** The public BlockType vocabulary (docs/dingtalk.md#block-data-structure); anything else reads back as `Undefined`. */
+export const DOCUMENTED_BLOCK_TYPES = [
   'paragraph',
   'heading',
   'blockquote',
@@ -82,6 +83,10 @@ export const BLOCK_TYPES = [
   'table',
   'tableRow',
   'tableCell',
+] as const
+
+export const BLOCK_TYPES = [
+  ...DOCUMENTED_BLOCK_TYPES,
   // Not in the public BlockType list; DingTalk's own tools send it (docs/dingtalk.md#attachment-block).
   'attachment',
 ] as const

@@ -11,7 +11,7 @@ import { headerValue, isIpBan, oapiFailure, parseErrorBody, parseJson, parseOssE
 import { NetworkError, redactUrl, send, type HttpResponse } from './http'
 import { createRateLimiter, type Clock } from './rate-limit'
 import { backoffDelayMs, parseRetryAfterMs } from './retry'
-import { createTokenCache, type FetchedToken } from './token-cache'
+import { createTokenCache, type FetchedToken, type TokenCache, type TokenCacheOptions } from './token-cache'
 
 /** The subset of a pino logger the client uses. */
 export interface DingTalkLogger {
@@ -69,6 +69,10 @@ export interface TransportSettings {
   fetchLegacyToken: (call: Transport['call']) => Promise<FetchedToken>
   /** Sees each successful answer as DingTalk sent it (never the token endpoints'); for diagnostics. */
   onAnswer?: (api: string, body: unknown) => void
+  /** Replaces the per-process per-API budget (several replicas share one in Redis). */
+  limiter?: { acquire(api: string): Promise<void> }
+  /** Replaces the per-process token caches (several replicas share the tokens in Redis); `kind` names the token. */
+  tokenCache?: (opts: TokenCacheOptions, kind: 'app' | 'legacy') => TokenCache
 }
 
 export interface Transport {
@@ -82,10 +86,11 @@ const MAX_JSON_BODY_BYTES = 4 * 1024 * 1024
 const MAX_ERROR_BODY_BYTES = 64 * 1024
 
 export function createTransport(s: TransportSettings): Transport {
-  const limiter = createRateLimiter({ requestsPerSecond: s.requestsPerSecond, burst: s.burst, clock: s.clock, sleep: s.sleep })
-  const tokens: Record<TokenKind, ReturnType<typeof createTokenCache>> = {
-    app: createTokenCache({ clock: s.clock, fetchToken: () => s.fetchAppToken(call) }),
-    legacy: createTokenCache({ clock: s.clock, fetchToken: () => s.fetchLegacyToken(call) }),
+  const limiter = s.limiter ?? createRateLimiter({ requestsPerSecond: s.requestsPerSecond, burst: s.burst, clock: s.clock, sleep: s.sleep })
+  const makeTokenCache = s.tokenCache ?? ((opts: TokenCacheOptions) => createTokenCache(opts))
+  const tokens: Record<TokenKind, TokenCache> = {
+    app: makeTokenCache({ clock: s.clock, fetchToken: () => s.fetchAppToken(call) }, 'app'),
+    legacy: makeTokenCache({ clock: s.clock, fetchToken: () => s.fetchLegacyToken(call) }, 'legacy'),
   }
   /** Set once oapi refused the v1.0 token: later oapi calls (logins) go straight to the legacy one. */
   let oapiNeedsLegacy = s.oapiToken === 'legacy'

@@ -1,6 +1,6 @@
 /**
  * Drill: the upload URL expires before the PUT reaches storage (a slow start, a stalled phone
- * network). OSS refuses an expired URL (dingtalk-open-api.md §4.2); the upload must still end
+ * network). OSS refuses an expired URL (docs/dingtalk.md#upload-url); the upload must still end
  * with the bytes stored, through a fresh upload slot, and the photo must be insertable.
  *
  * How: the emulator runs on a clock we can move. Storage is slowed by a one-off latency fault;

@@ -8,6 +8,7 @@
  * - `documented`: only what DingTalk's documentation and SDK models promise.
  * - `minimal`: `documented`, and DocInsertBlocks / DocAppendParagraph answer a bare `{"success":true}`.
  */
+import { DOCUMENTED_BLOCK_TYPES as DOCUMENTED_BLOCK_TYPES_LIST } from '../dingtalk/schemas'
 import { blockText } from './html-view'
 import { blockView, type StoredBlockData } from './state'
 
@@ -23,18 +24,7 @@ export type OapiTokenMode = (typeof OAPI_TOKEN_MODES)[number]
  * (https://open.dingtalk.com/document/development/block-data-structure). Anything else, such as the
  * `attachment` block DingTalk's own tools write, reads back as `"Undefined"` in `documented`.
  */
-export const DOCUMENTED_BLOCK_TYPES: ReadonlySet<string> = new Set([
-  'paragraph',
-  'heading',
-  'blockquote',
-  'callout',
-  'columns',
-  'orderedList',
-  'unorderedList',
-  'table',
-  'tableRow',
-  'tableCell',
-])
+export const DOCUMENTED_BLOCK_TYPES: ReadonlySet<string> = new Set(DOCUMENTED_BLOCK_TYPES_LIST)
 
 /** Blocks whose children are inline elements: their properties carry `text` instead. */
 const TEXT_BLOCKS: ReadonlySet<string> = new Set(['paragraph', 'heading', 'blockquote', 'orderedList', 'unorderedList'])

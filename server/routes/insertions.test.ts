@@ -71,7 +71,12 @@ describe.each(PROFILES)('POST /api/documents/:docId/insertions (%s answers)', (p
 
   const photo = async (who: SignedIn = owner, docId = DOC, name = `p${photoSeed}.png`) =>
     upload(t, who, docId, await makePng(++photoSeed), name)
-  const photos = (n: number, who?: SignedIn, docId?: string) => Promise.all(Array.from({ length: n }, () => photo(who, docId)))
+  // One after another: a person may have only MAX_CONCURRENT_UPLOADS_PER_PERSON uploads in flight.
+  const photos = async (n: number, who?: SignedIn, docId?: string) => {
+    const out: Awaited<ReturnType<typeof photo>>[] = []
+    for (let i = 0; i < n; i++) out.push(await photo(who, docId))
+    return out
+  }
 
   const insert = (
     who: SignedIn,

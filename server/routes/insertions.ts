@@ -23,11 +23,12 @@ import {
 } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { IdempotencyStore } from '../services/insertion/idempotency-store'
-import { DocumentLocks, insertItems, type DingTalkTraits, type InsertionItem } from '../services/insertion/insertion'
+import { IDEMPOTENCY_TTL_MS, IdempotencyStore } from '../services/insertion/idempotency-store'
+import { insertItems, type DingTalkTraits, type InsertionItem } from '../services/insertion/insertion'
 import { batchScope, createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion/insertion-journal'
 import { verifyResourceToken } from '../services/upload/resource-token'
 import { recordInsertedContent } from '../services/upload/duplicate-index'
+import { fencedDingTalk, fencedJournal } from '../store/fencing'
 import type { RouteDeps } from './deps'
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/
@@ -61,17 +62,20 @@ async function refuseUsedTokens(journal: InsertionJournal, docId: string, batch:
 
 /** Registers the insertion route with its own idempotency store and per-document lock. */
 export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = async (app, opts) => {
-  const { config, dingtalk } = opts
+  const { config, dingtalk: unfencedDingTalk, store: shared } = opts
   const now = opts.now ?? Date.now
   const store = new IdempotencyStore<InsertionResponse>({ now })
-  const locks = new DocumentLocks()
-  const journal = opts.insertionJournal ?? createMemoryInsertionJournal({ now })
+  const sharedJournal = opts.insertionJournal ?? createMemoryInsertionJournal({ now })
+  // INSERT_RATE_PER_MINUTE per person, counted in the shared store (every replica sees the count).
+  const perPerson = (request: FastifyRequest) => request.user?.unionId ?? request.ip
+  const rateLimit = { max: config.limits.insertionsPerMinutePerUser, timeWindow: 60_000, keyGenerator: perPerson }
   /** Learned from DingTalk's answers (does it echo our content?), for this process. */
   const traits: DingTalkTraits = { showsContent: undefined }
 
   app.post(
     '/api/documents/:docId/insertions',
     {
+      config: { rateLimit },
       // Before the body schema runs, so that a missing key is named first (428) whatever the body;
       // a malformed document id is still reported before it (400, by the params schema).
       preValidation: async (request) => {
@@ -111,8 +115,19 @@ export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = asy
         .update(JSON.stringify([body.items.map((i) => [i.resourceToken, i.caption ?? null]), position, layout]))
         .digest('hex')
       const scope = { unionId: user.unionId, docId, key }
+      // The key's first body wins on every replica (the in-process store below only sees this one).
+      const claimed = await shared.claim(`idempotency:${batchScope(scope)}`, fingerprint, IDEMPOTENCY_TTL_MS)
+      if (claimed !== null && claimed !== fingerprint) {
+        throw new AppError('invalid_request', {
+          status: 400,
+          message: 'This Idempotency-Key was already used for a different request; use a new key for new content.',
+        })
+      }
       const { result } = await store.run(scope, fingerprint, () =>
-        locks.run(docId, async (): Promise<InsertionResponse> => {
+        // One insertion per document at a time across replicas; the lease fences every write.
+        shared.withLock(`doc:${docId}`, async (lease): Promise<InsertionResponse> => {
+          const journal = fencedJournal(sharedJournal, lease)
+          const dingtalk = fencedDingTalk(unfencedDingTalk, lease)
           const id = journalId(scope, fingerprint)
           const record = await journal.get(id)
           // The link is configuration, not history: give today's (the sandbox emulator may have moved).

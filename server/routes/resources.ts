@@ -6,7 +6,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { CONTENT_SHA256_HEADER, DocParamsSchema, ResourceHeadersSchema, ResourceQuerySchema, ResourceResponseSchema } from '@contract/api'
 import { requireUser } from '../auth/guard'
-import { requestBodyStream, UploadRateLimiter, uploadResource } from '../services/upload/stream-upload'
+import { createUploadRateLimiter } from '../limits/rate-limit-store'
+import { withUploadSlot } from '../limits/upload-slots'
+import { requestBodyStream, uploadResource } from '../services/upload/stream-upload'
 import type { RouteDeps } from './deps'
 
 export interface ResourceRouteOptions extends RouteDeps {
@@ -16,9 +18,9 @@ export interface ResourceRouteOptions extends RouteDeps {
 
 /** Registers the upload route; its raw-body parser applies inside this plugin only. */
 export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async (app, opts) => {
-  const { config, dingtalk } = opts
+  const { config, dingtalk, store } = opts
   const now = opts.now ?? Date.now
-  const rateLimiter = new UploadRateLimiter(config.limits.uploadsPerMinutePerUser, now)
+  const rateLimiter = createUploadRateLimiter(store, config.limits.uploadsPerMinutePerUser)
 
   // Every Content-Type (JSON included, since the declared type is only a hint) reaches the handler
   // as the untouched request stream; nothing is buffered.
@@ -38,18 +40,22 @@ export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async
       },
     },
     async (request, reply) => {
-      const resource = await uploadResource(
-        { dingtalk, config, rateLimiter, now, duplicates: opts.duplicateIndex },
-        {
-          docId: request.params.docId,
-          unionId: requireUser(request).unionId,
-          // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
-          contentLength: request.headers['content-length'],
-          declaredType: request.headers['content-type'],
-          name: request.query.name,
-          body: requestBodyStream(request.body, request.raw),
-          sha256: request.headers[CONTENT_SHA256_HEADER],
-        },
+      const unionId = requireUser(request).unionId
+      // At most MAX_CONCURRENT_UPLOADS_PER_PERSON at once (429 with Retry-After beyond).
+      const resource = await withUploadSlot(store, unionId, config.limits.concurrentUploadsPerUser, () =>
+        uploadResource(
+          { dingtalk, config, rateLimiter, now, duplicates: opts.duplicateIndex },
+          {
+            docId: request.params.docId,
+            unionId,
+            // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
+            contentLength: request.headers['content-length'],
+            declaredType: request.headers['content-type'],
+            name: request.query.name,
+            body: requestBodyStream(request.body, request.raw),
+            sha256: request.headers[CONTENT_SHA256_HEADER],
+          },
+        ),
       )
       return reply.code(201).send(resource)
     },

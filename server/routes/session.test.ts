@@ -46,7 +46,7 @@ describe('sandbox sign-in helpers', () => {
     expect(codes.statusCode).toBe(404)
     expect(codes.json().error.code).toBe('not_found')
     const health = await t.inject({ method: 'GET', url: '/api/health' })
-    expect(health.json()).toEqual({ status: 'ok', mode: 'live' })
+    expect(health.json()).toEqual({ status: 'ok', mode: 'live', store: 'local', storeReachable: true })
   })
 })
 

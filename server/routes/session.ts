@@ -6,7 +6,7 @@ import { signIn } from '../auth/sign-in'
 import type { RouteDeps } from './deps'
 
 /** Sign-in, who-am-I and sign-out (docs/api.md#session). */
-export const sessionRoutes: FastifyPluginAsyncZod<RouteDeps & { clock: Clock }> = async (app, { config, dingtalk, clock }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<RouteDeps & { clock: Clock }> = async (app, { config, dingtalk, clock, store }) => {
   app.post(
     '/api/session',
     {
@@ -27,7 +27,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteDeps & { clock: Clock }> 
   }))
 
   app.delete('/api/session', async (request, reply) => {
-    endSession(request)
+    await endSession(request, store)
     return reply.code(204).send()
   })
 }

@@ -12,7 +12,8 @@ import { z } from 'zod'
 import { DocParamsSchema, Sha256HexSchema } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { UploadRateLimiter } from '../services/upload/stream-upload'
+import { createUploadRateLimiter } from '../limits/rate-limit-store'
+import { withUploadSlot } from '../limits/upload-slots'
 import { createMemoryCompletionState, type UploadCompletion, type UploadCompletionState } from '../services/upload/completion-state'
 import { createResumableUploads, publicMetadata, UPLOAD_ID, type ResumableUploads } from '../services/upload/resumable'
 import { Metadata, type Locker } from '@tus/server'
@@ -37,7 +38,7 @@ const PROCESSING_TTL_MS = 30 * 60 * 1000
 export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, opts) => {
   const { config } = opts
   const now = opts.now ?? Date.now
-  const rateLimiter = new UploadRateLimiter(config.limits.uploadsPerMinutePerUser, now)
+  const rateLimiter = createUploadRateLimiter(opts.store, config.limits.uploadsPerMinutePerUser)
   const completions = opts.completions ?? createMemoryCompletionState({ ttlMs: OUTCOME_TTL_MS, processingTtlMs: PROCESSING_TTL_MS, now })
   const uploads: ResumableUploads = createResumableUploads({
     upload: { dingtalk: opts.dingtalk, config, now, duplicates: opts.duplicateIndex },
@@ -57,13 +58,12 @@ export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, 
     const user = requireUser(request)
     const { docId } = docParams(request)
     checkCreation(request, config.limits.maxFileBytes)
-    if (!rateLimiter.take(user.unionId)) {
+    const allowance = await rateLimiter.take(user.unionId)
+    if (!allowance.allowed) {
       throw new AppError('rate_limited', {
         status: 429,
         message: 'Too many uploads in a minute; wait a moment.',
-        headers: {
-          'retry-after': String(rateLimiter.retryAfterSeconds(user.unionId)),
-        },
+        headers: { 'retry-after': String(allowance.retryAfterSeconds) },
       })
     }
     return forward(request, reply, await uploads.handle(webRequest(request), { docId, unionId: user.unionId }))
@@ -80,7 +80,12 @@ export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, 
       throw notFound()
     }
     if (staged.owner.docId !== docId || staged.owner.unionId !== user.unionId) throw notFound()
-    const response = await uploads.handle(webRequest(request), staged.owner)
+    // A PATCH carries bytes: it holds one of the person's MAX_CONCURRENT_UPLOADS_PER_PERSON slots.
+    const handle = () => uploads.handle(webRequest(request), staged.owner)
+    const response =
+      request.method === 'PATCH'
+        ? await withUploadSlot(opts.store, user.unionId, config.limits.concurrentUploadsPerUser, handle)
+        : await handle()
     if (request.method === 'HEAD') {
       const metadata = publicMetadata(response.headers.get('upload-metadata'))
       if (metadata) response.headers.set('upload-metadata', metadata)

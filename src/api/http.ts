@@ -1,5 +1,5 @@
 /**
- * The one axios instance for our server (DESIGN.md §2). Every failure leaves this module as an
+ * The one axios instance for our server (docs/api.md). Every failure leaves this module as an
  * `ApiError` carrying the server's error code, so stores and components never see axios shapes.
  */
 import axios, { AxiosError, type AxiosRequestConfig } from 'axios'
@@ -9,7 +9,7 @@ import { CSRF_HEADER, ErrorBodySchema } from '@contract/api'
 /** Codes the client produces itself, next to the server's ERROR_CODES. */
 export type ClientErrorCode = 'network_error' | 'timeout' | 'cancelled' | 'invalid_response'
 
-/** A failed call to our API, in the shape of DESIGN.md §2's error envelope plus the HTTP status. */
+/** A failed call to our API, in the shape of docs/api.md's error envelope plus the HTTP status. */
 export class ApiError extends Error {
   override readonly name = 'ApiError'
   readonly code: string
@@ -46,7 +46,7 @@ let csrfToken: string | null = null
 
 /**
  * Remembers the `csrfToken` from the session endpoints; every later request carries it in
- * `x-csrf-token` (DESIGN.md §2: required on state-changing calls). `null` forgets it (sign-out).
+ * `x-csrf-token` (docs/api.md: required on state-changing calls). `null` forgets it (sign-out).
  */
 export function setCsrfToken(token: string | null): void {
   csrfToken = token
@@ -91,6 +91,7 @@ function fallbackCode(status: number): string {
   if (status === 401) return 'unauthenticated'
   if (status === 403) return 'forbidden'
   if (status === 404) return 'not_found'
+  if (status === 408) return 'request_timeout'
   if (status === 413) return 'payload_too_large'
   if (status === 429) return 'rate_limited'
   if (status === 502 || status === 503 || status === 504) return 'dingtalk_unavailable'
@@ -142,16 +143,16 @@ export function toApiError(error: unknown): ApiError {
 
 /**
  * Whether trying the same call again later may succeed: no response (network, timeout), or the
- * server said 429 / 502 / 503.
+ * server said 408 (the connection stalled) / 429 / 502 / 503.
  */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ApiError)) return false
   if (error.code === 'network_error' || error.code === 'timeout') return true
-  return error.status === 429 || error.status === 502 || error.status === 503
+  return error.status === 408 || error.status === 429 || error.status === 502 || error.status === 503
 }
 
 /**
- * Performs one call and parses the JSON answer with a contract schema (STYLE.md: validation at the
+ * Performs one call and parses the JSON answer with a contract schema (docs/architecture.md: validation at the
  * edges). A body that does not match becomes `ApiError('invalid_response')` rather than bad data.
  */
 export async function request<S extends z.ZodType>(schema: S, config: AxiosRequestConfig): Promise<z.infer<S>> {

@@ -15,8 +15,8 @@ const MIN_BYTES_PER_SECOND = 32 * 1024
 const MIN_UPLOAD_TIMEOUT_MS = 60_000
 
 /**
- * `POST /api/documents/:docId/resources` (DESIGN.md §2): the raw bytes as the body, the declared
- * type as `Content-Type` and the file name as `?name=` (dingtalk-jsapi.md §3.5: always an explicit
+ * `POST /api/documents/:docId/resources` (docs/api.md): the raw bytes as the body, the declared
+ * type as `Content-Type` and the file name as `?name=` (docs/dingtalk.md#jsapi: always an explicit
  * name with extension). The browser sets Content-Length from the Blob, which the server needs.
  */
 export function uploadResource(

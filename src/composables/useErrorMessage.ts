@@ -1,6 +1,6 @@
 /**
  * Turns any error the app meets into a localized sentence with a next step, from the "errors"
- * table of the locale files (STYLE.md: never raw server text). Used by every component that shows
+ * table of the locale files (docs/architecture.md: never raw server text). Used by every component that shows
  * `error-message`, including the upload components.
  */
 import { useI18n } from 'vue-i18n'

@@ -6,7 +6,7 @@ export interface Page<T> {
 }
 
 /**
- * A cursor-paged list (DESIGN.md §2: `items` + `nextCursor`, null at the end) that appends pages
+ * A cursor-paged list (docs/api.md: `items` + `nextCursor`, null at the end) that appends pages
  * and owns its loading/error state. `reset()` starts over, optionally from another source; answers
  * that arrive after a reset are dropped, so a slow old page never lands in a new list.
  */

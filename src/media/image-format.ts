@@ -1,6 +1,6 @@
 /**
  * Image type detection from bytes. DingTalk's webview may hand us files with an empty or wrong
- * `type` and no extension (dingtalk-jsapi.md §3.5), so every decision about a picked file is made
+ * `type` and no extension (docs/dingtalk.md#jsapi), so every decision about a picked file is made
  * from its first bytes, never from its name or declared type.
  */
 
@@ -89,7 +89,7 @@ export function extensionFor(mediaType: string): string {
 
 /**
  * An explicit file name with an extension that matches `mediaType`. DingTalk's webview can deliver
- * files without a name or with the extension lost (dingtalk-jsapi.md §3.5), and a converted photo
+ * files without a name or with the extension lost (docs/dingtalk.md#jsapi), and a converted photo
  * must not keep its old extension (IMG_1.HEIC → IMG_1.jpg).
  */
 export function fileNameFor(originalName: string, mediaType: string, fallbackStem = 'file'): string {

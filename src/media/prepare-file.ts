@@ -1,8 +1,8 @@
 /**
- * Turns a picked File into what we upload (DESIGN.md §1 step 4).
+ * Turns a picked File into what we upload (docs/architecture.md, step 4).
  *
  * Decisions, in order:
- * - The type is judged from the bytes (dingtalk-jsapi.md §3.5: names and types from the webview lie).
+ * - The type is judged from the bytes (docs/dingtalk.md#jsapi: names and types from the webview lie).
  *   Anything that is not JPEG/PNG/GIF/WebP/HEIC/HEIF goes as a file, byte for byte.
  * - GIF goes as is: re-encoding would lose animation, and GIF has no EXIF/GPS.
  * - Default mode: decode with EXIF orientation applied, downscale the long edge to `maxEdge`

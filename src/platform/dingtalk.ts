@@ -1,11 +1,15 @@
 /**
- * The ONLY module that touches dingtalk-jsapi. It loads `entry/union` and the per-API modules it
- * calls on first use, never the whole package (docs/dingtalk.md#jsapi), so nothing of the SDK is in
- * the first-screen bundle. Every bridge call has a timeout because the bridge can hang forever.
+ * src/platform/ is the only place that touches dingtalk-jsapi. This module loads `entry/union` and
+ * the per-API modules it calls on first use, never the whole package (docs/dingtalk.md#jsapi), so
+ * nothing of the SDK is in the first-screen bundle. Every bridge call has a timeout because the
+ * bridge can hang forever (docs/dingtalk.md#bridge-timeouts). Navigation, back, lifecycle and
+ * notifications are in dingtalk-shell.ts; the shared call helpers in bridge-call.ts.
  */
+import { DEFAULT_BRIDGE_TIMEOUT_MS, pickFunction, withTimeout } from './bridge-call'
+import { dingTalkShell } from './dingtalk-shell'
 import { PlatformError, type Platform } from './types'
 
-export const DEFAULT_BRIDGE_TIMEOUT_MS = 10_000
+export { DEFAULT_BRIDGE_TIMEOUT_MS, toPlatformError } from './bridge-call'
 
 type AuthCodeFn = (params: { corpId: string }) => Promise<{ code: string }>
 type AuthCodeV2Fn = (params: { corpId: string; clientId: string }) => Promise<{ code: string }>
@@ -38,25 +42,6 @@ export function compareVersions(a: string, b: string): number {
 export function supportsCurrentAuthCode(env: DingTalkEnv): boolean {
   const since = CURRENT_AUTH_CODE_SINCE[env.platform]
   return since !== undefined && env.version !== undefined && env.version !== '' && compareVersions(env.version, since) >= 0
-}
-
-/**
- * CJS interop: depending on the bundler the per-API module's function arrives as the namespace's
- * `default`, as `default.default`, or as the named `<name>$` export (docs/dingtalk.md#jsapi).
- */
-function pickFunction<F>(mod: unknown, name: string): F {
-  const candidates: unknown[] = []
-  if (typeof mod === 'object' && mod !== null) {
-    const m = mod as Record<string, unknown>
-    candidates.push(m[name], m.default)
-    if (typeof m.default === 'object' && m.default !== null) {
-      const d = m.default as Record<string, unknown>
-      candidates.push(d[name], d.default)
-    }
-  }
-  const fn = candidates.find((c) => typeof c === 'function')
-  if (!fn) throw new PlatformError('failed', `dingtalk-jsapi export ${name} not found`)
-  return fn as F
 }
 
 interface Bridge {
@@ -111,37 +96,6 @@ function loadCurrentAuthCode(): Promise<AuthCodeV2Fn> {
   return currentAuthCodePromise
 }
 
-/** Maps what the bridge rejects with (a native `{errorCode, errorMessage}` or an SDK Error) to a PlatformError. */
-export function toPlatformError(error: unknown): PlatformError {
-  if (error instanceof PlatformError) return error
-  const record = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {}
-  const bridgeCode = record.errorCode === undefined ? undefined : String(record.errorCode)
-  const message =
-    typeof record.errorMessage === 'string' ? record.errorMessage : error instanceof Error ? error.message : 'DingTalk bridge call failed'
-  // iOS/Android report a user cancel as errorCode "-1" (dingtalk-jsapi's sdkLib ERROR_CODE.cancel).
-  if (bridgeCode === '-1') return new PlatformError('cancelled', message, bridgeCode)
-  // 4040: "Do not support the current environment" — the SDK found no DingTalk container.
-  if (bridgeCode === '4040' || /ERROR 4040/.test(message)) return new PlatformError('not_in_dingtalk', message, '4040')
-  return new PlatformError('failed', message, bridgeCode)
-}
-
-/** Races a bridge call against a timer; a late answer after the timeout is ignored. */
-function withTimeout<T>(call: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new PlatformError('timeout', `${what} did not answer within ${timeoutMs} ms`)), timeoutMs)
-    call.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(toPlatformError(error))
-      },
-    )
-  })
-}
-
 function codeOf(result: { code?: unknown } | undefined): string {
   if (typeof result?.code !== 'string' || result.code === '') throw new PlatformError('failed', 'requestAuthCode returned no code')
   return result.code
@@ -155,6 +109,7 @@ export function createDingTalkPlatform(options: { timeoutMs?: number; env?: Ding
   const timeoutMs = options.timeoutMs ?? DEFAULT_BRIDGE_TIMEOUT_MS
   return {
     kind: 'dingtalk',
+    ...dingTalkShell(timeoutMs),
     /**
      * The current `requestAuthCode({corpId, clientId})` where this client has it (and the server
      * gave a clientId), else `runtime.permission.requestAuthCode({corpId})`. If the current form

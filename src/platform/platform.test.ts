@@ -186,6 +186,39 @@ describe('browser platform', () => {
     await browserPlatform.openLink('https://example.com/doc')
     expect(window.open).toHaveBeenCalledWith('https://example.com/doc', '_blank', 'noopener')
   })
+
+  it('puts the screen title on the tab', async () => {
+    await browserPlatform.setTitle('选择文档')
+    expect(document.title).toBe('选择文档')
+  })
+
+  it('stands in for pause and resume with the tab being hidden and shown again', () => {
+    let visibility: DocumentVisibilityState = 'visible'
+    vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => visibility)
+    const paused = vi.fn()
+    const resumed = vi.fn()
+    const releasePause = browserPlatform.onPause(paused)
+    const releaseResume = browserPlatform.onResume(resumed)
+    const turn = (state: DocumentVisibilityState) => {
+      visibility = state
+      document.dispatchEvent(new Event('visibilitychange'))
+    }
+    turn('hidden')
+    turn('visible')
+    expect([paused.mock.calls.length, resumed.mock.calls.length]).toEqual([1, 1])
+    releasePause()
+    releaseResume()
+    turn('hidden')
+    turn('visible')
+    expect([paused.mock.calls.length, resumed.mock.calls.length]).toEqual([1, 1])
+  })
+
+  it('leaves the browser’s own back button alone', () => {
+    const handler = vi.fn()
+    browserPlatform.onBack(handler)()
+    window.dispatchEvent(new PopStateEvent('popstate'))
+    expect(handler).not.toHaveBeenCalled()
+  })
 })
 
 describe('isInDingTalk', () => {

@@ -1,5 +1,5 @@
 /**
- * Choosing the target document (DESIGN.md §1 step 3): the documents used last on this device,
+ * Choosing the target document (docs/architecture.md, step 3): the documents used last on this device,
  * search (recently edited when the query is empty), knowledge-base browsing, and pasted links.
  * Only documents the person can edit can be chosen; where a list does not say (search results),
  * editability is resolved when the person picks one.

@@ -4,6 +4,7 @@ import { useSessionStore } from './session'
 import { setPlatform, PlatformError, type Platform } from '@/platform'
 import { http } from '@/api/http'
 import { errorReply, installFakeApi, type FakeApi } from '@testing/fake-api'
+import { fakePlatform } from '@testing/fake-platform'
 
 const CONFIG = (mode: 'sandbox' | 'live', corpId = 'ding-emulator-corp') => ({
   status: 200,
@@ -17,15 +18,16 @@ const HINT_KEY = 'doc-attach:has-session'
 
 function fakeDingTalk(requestAuthCode: Platform['requestAuthCode']): Platform & { asked: string[] } {
   const asked: string[] = []
-  return {
-    kind: 'dingtalk',
-    asked,
-    requestAuthCode: (corpId) => {
-      asked.push(corpId)
-      return requestAuthCode(corpId)
-    },
-    openLink: () => Promise.resolve(),
-  }
+  return Object.assign(
+    fakePlatform({
+      kind: 'dingtalk',
+      requestAuthCode: (corpId) => {
+        asked.push(corpId)
+        return requestAuthCode(corpId)
+      },
+    }),
+    { asked },
+  )
 }
 
 let api: FakeApi
@@ -196,14 +198,15 @@ describe('inside DingTalk', () => {
 
   it('passes the app key from /api/config as clientId, and none when the server gives none', async () => {
     const asked: unknown[] = []
-    setPlatform({
-      kind: 'dingtalk',
-      requestAuthCode: (corpId, clientId) => {
-        asked.push([corpId, clientId])
-        return Promise.resolve('dt-code')
-      },
-      openLink: () => Promise.resolve(),
-    })
+    setPlatform(
+      fakePlatform({
+        kind: 'dingtalk',
+        requestAuthCode: (corpId, clientId) => {
+          asked.push([corpId, clientId])
+          return Promise.resolve('dt-code')
+        },
+      }),
+    )
     api.on('POST /session', SESSION('u1', '王芳'))
     api.on('GET /config', { status: 200, body: { ...CONFIG('live', 'corp').body, clientId: 'dingappkey' } })
     await useSessionStore().boot(null)

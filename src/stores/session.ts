@@ -1,5 +1,5 @@
 /**
- * Who is signed in, and how we got there (DESIGN.md §1 steps 1–2): an existing session first (a
+ * Who is signed in, and how we got there (docs/architecture.md, steps 1–2): an existing session first (a
  * reload keeps you signed in); inside DingTalk the silent login; outside DingTalk the sandbox's
  * demo users, or a "open it from the workbench" state in live mode. Every failure ends in
  * `status: 'failed'` with an error and a retry, never a blank screen.
@@ -146,7 +146,7 @@ export const useSessionStore = defineStore('session', () => {
    * First thing after the app mounts: the existing session (when the device has signed in before)
    * and config in parallel, one round trip; then either signed in, or the sign-in path that fits
    * the container and mode. `corpIdFromUrl` is read from `location.search` before the router
-   * exists (DESIGN.md §1.1).
+   * exists (docs/architecture.md, step 1).
    */
   async function boot(corpIdFromUrl: string | null): Promise<void> {
     status.value = 'checking'
@@ -206,6 +206,21 @@ export const useSessionStore = defineStore('session', () => {
     void startSignIn()
   }
 
+  /**
+   * The app is back in the foreground (DingTalk `resume`): the session may have expired meanwhile.
+   * A live session refreshes the csrf token; a 401 signs in again (silently inside DingTalk); no
+   * answer (offline) changes nothing, the next call will tell.
+   */
+  async function recheck(): Promise<void> {
+    if (status.value !== 'signed-in') return
+    try {
+      const session = await getSession()
+      if (status.value === 'signed-in') accept(session)
+    } catch (cause) {
+      if (cause instanceof ApiError && cause.status === 401) expire()
+    }
+  }
+
   // Unsubscribes when the store is disposed (a fresh pinia per test must not leak listeners).
   onScopeDispose(onUnauthenticated(expire))
 
@@ -225,5 +240,6 @@ export const useSessionStore = defineStore('session', () => {
     retry,
     signOut,
     expire,
+    recheck,
   }
 })

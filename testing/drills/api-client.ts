@@ -36,7 +36,7 @@ export interface RetryPolicy {
 
 /**
  * The H5's policy (src/api/http.ts `isRetryable`, src/stores/uploads/settings.ts `QUEUE_SETTINGS`): network
- * errors, 429, 502 and 503 are retried, 5 attempts in all; a 500 is a server bug and is not
+ * errors, 408, 429, 502 and 503 are retried, 5 attempts in all; a 500 is a server bug and is not
  * retried, so a drill surfaces it. Only the delays differ: the H5 starts at 1 s and honours
  * Retry-After; drills start at 20 ms and do not, to stay fast.
  */
@@ -44,7 +44,7 @@ export const H5_LIKE_RETRY: RetryPolicy = {
   attempts: 5,
   baseDelayMs: 20,
   maxDelayMs: 400,
-  retryStatuses: [429, 502, 503],
+  retryStatuses: [408, 429, 502, 503],
 }
 
 export class ApiError extends Error {

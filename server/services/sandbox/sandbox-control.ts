@@ -1,6 +1,6 @@
 /**
  * Sandbox sign-in helpers: the H5's "sign in as demo user" asks the emulator's control API
- * (DESIGN.md §4 `/__emulator/state`, `/__emulator/auth-codes`) for a real single-use authCode,
+ * (server/emulator/README.md `/__emulator/state`, `/__emulator/auth-codes`) for a real single-use authCode,
  * then signs in through the very same `POST /api/session` path as inside DingTalk.
  */
 import { z } from 'zod'

@@ -1,5 +1,5 @@
 /**
- * File names as people see them in the document (DESIGN.md §2: "sanitised (no path separators,
+ * File names as people see them in the document (docs/api.md: "sanitised (no path separators,
  * control characters, or names that are only dots), kept in UTF-8, and shown as given").
  */
 import type { MediaTypeInfo } from './media-types'
@@ -14,7 +14,7 @@ export const MAX_NAME_BYTES = 200
 // that can make "photo‮gpj.exe" display as "photoexe.jpg".
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
-/** Characters DingTalk storage refuses in names (dingtalk-open-api.md §6.4) and Windows reserves. */
+/** Characters DingTalk storage refuses in names (docs/dingtalk.md#file-names) and Windows reserves. */
 const RESERVED = /[*"<>|:?]/g
 /** What counts as an existing extension we may replace: short, alphanumeric, with a letter. */
 const EXTENSION = /^(?=.*[a-z])[a-z0-9]{1,5}$/i

@@ -1,5 +1,5 @@
 /**
- * The types we accept, judged by content (DESIGN.md §2 "Accepted types by content"). One table,
+ * The types we accept, judged by content (docs/api.md "Accepted types by content"). One table,
  * used by the sniffer, the file-name fixer, the upload limits and `GET /api/config`.
  */
 import type { ResourceKind } from '@contract/api'
@@ -21,7 +21,7 @@ export interface MediaTypeInfo {
  * Accepted types, in the order `/api/config` lists them.
  * HEIC/HEIF are pictures (the photo size limit applies) but documents do not show them inline,
  * so they arrive as files: the H5 converts them first and only sends HEIC when it could not
- * (DESIGN.md §1.4 "if impossible, attach as a file").
+ * (docs/upload-pipeline.md "if impossible, attach as a file").
  */
 export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
   { mediaType: 'image/jpeg', ext: 'jpg', aliases: ['jpeg', 'jpe'], kind: 'image', isImage: true },
@@ -56,6 +56,12 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
   { mediaType: 'text/csv', ext: 'csv', aliases: [], kind: 'file', isImage: false },
   { mediaType: 'application/zip', ext: 'zip', aliases: [], kind: 'file', isImage: false },
   { mediaType: 'video/mp4', ext: 'mp4', aliases: ['m4v'], kind: 'file', isImage: false },
+  { mediaType: 'video/quicktime', ext: 'mov', aliases: ['qt'], kind: 'file', isImage: false },
+  { mediaType: 'video/webm', ext: 'webm', aliases: [], kind: 'file', isImage: false },
+  { mediaType: 'audio/mpeg', ext: 'mp3', aliases: [], kind: 'file', isImage: false },
+  { mediaType: 'audio/mp4', ext: 'm4a', aliases: ['m4b', 'mp4'], kind: 'file', isImage: false },
+  { mediaType: 'audio/aac', ext: 'aac', aliases: [], kind: 'file', isImage: false },
+  { mediaType: 'audio/wav', ext: 'wav', aliases: ['wave'], kind: 'file', isImage: false },
 ]
 
 /** The accepted MIME types, for `GET /api/config` `limits.acceptedTypes`. */

@@ -1,5 +1,5 @@
 /**
- * resourceToken: an opaque, server-signed receipt of one upload (DESIGN.md §2), so insertion
+ * resourceToken: an opaque, server-signed receipt of one upload (docs/api.md), so insertion
  * needs no server-side store and a resource can only be inserted by the person who uploaded it,
  * into the document it was uploaded for. Format: `v1.<base64url JSON claims>.<base64url HMAC>`.
  */

@@ -13,6 +13,7 @@ import { FileStore } from '@tus/file-store'
 import { MemoryLocker, Metadata, Server, type Locker, type Upload } from '@tus/server'
 import { Sha256HexSchema } from '@contract/api'
 import { AppError, toAppError } from '../../errors'
+import type { UploadRateLimiter } from '../../limits/rate-limit-store'
 import { uploadResource, type UploadContext } from './stream-upload'
 import type { CompletionSubject, RecordedFailure, UploadCompletionState, UploadOwner } from './completion-state'
 
@@ -182,7 +183,7 @@ function subjectOf(staged: StagedUpload): CompletionSubject {
   return { ...staged.owner, size: staged.size }
 }
 
-const UNLIMITED = { take: () => true, retryAfterSeconds: () => 1 }
+const UNLIMITED: UploadRateLimiter = { take: async () => ({ allowed: true }) }
 
 function isTransient(failure: RecordedFailure): boolean {
   return failure.status >= 500 || failure.status === 429

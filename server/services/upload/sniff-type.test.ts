@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
-import { isPlainText, sniffType } from './sniff-type'
+import { isPlainText, PlainTextScanner, sniffType } from './sniff-type'
 
 /** A minimal ZIP (one stored entry) — the local file header is what sniffers look at. */
 function zipWith(entryName: string, content: string): Buffer {
@@ -93,5 +93,54 @@ describe('isPlainText', () => {
   it('refuses NUL bytes and invalid UTF-8', () => {
     expect(isPlainText(Buffer.from('a\0b'), true)).toBe(false)
     expect(isPlainText(Buffer.from([0x61, 0xff, 0x62]), true)).toBe(false)
+  })
+})
+
+describe('audio and video', () => {
+  const ftyp = (brand: string) => {
+    const box = Buffer.alloc(32)
+    box.writeUInt32BE(32, 0)
+    box.write('ftyp', 4, 'latin1')
+    box.write(brand.padEnd(4, ' '), 8, 'latin1')
+    box.write(`${brand.padEnd(4, ' ')}isom`, 16, 'latin1')
+    return Buffer.concat([box, Buffer.alloc(64)])
+  }
+  const wav = () => {
+    const header = Buffer.alloc(44)
+    header.write('RIFF', 0, 'latin1')
+    header.writeUInt32LE(36 + 8, 4)
+    header.write('WAVEfmt ', 8, 'latin1')
+    header.writeUInt32LE(16, 16)
+    header.writeUInt16LE(1, 20)
+    header.writeUInt16LE(1, 22)
+    header.writeUInt32LE(8000, 24)
+    header.writeUInt32LE(16000, 28)
+    header.writeUInt16LE(2, 32)
+    header.writeUInt16LE(16, 34)
+    header.write('data', 36, 'latin1')
+    header.writeUInt32LE(8, 40)
+    return Buffer.concat([header, Buffer.alloc(8)])
+  }
+  // An ID3v2 tag followed by one MPEG-1 Layer III frame header.
+  const mp3 = () =>
+    Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1'), Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(400)])
+  // EBML header whose DocType is "webm".
+  const webm = () => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84]), Buffer.from('webm'), Buffer.alloc(64)])
+
+  it('accepts MP3, M4A, WAV, MOV and WebM by their bytes, whatever the name says', async () => {
+    expect((await sniffType(mp3(), { complete: true, nameExt: 'txt' }))?.mediaType).toBe('audio/mpeg')
+    expect((await sniffType(ftyp('M4A'), { complete: true }))?.mediaType).toBe('audio/mp4')
+    expect((await sniffType(wav(), { complete: true }))?.mediaType).toBe('audio/wav')
+    expect((await sniffType(ftyp('qt'), { complete: true }))?.mediaType).toBe('video/quicktime')
+    expect((await sniffType(webm(), { complete: true }))?.mediaType).toBe('video/webm')
+  })
+
+  it('keeps refusing markup in text chunks that arrive later, also across a chunk seam', () => {
+    const scanner = new PlainTextScanner()
+    expect(scanner.push(Buffer.from('harmless notes, then <scr'))).toBe(true)
+    expect(scanner.push(Buffer.from('ipt>alert(1)'))).toBe(false)
+    const clean = new PlainTextScanner()
+    expect(clean.push(Buffer.from('a < b and c > d\n'))).toBe(true)
+    expect(clean.end()).toBe(true)
   })
 })

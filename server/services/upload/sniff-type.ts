@@ -1,6 +1,6 @@
 /**
  * Decides what an upload IS from its first bytes, never from its name or declared type
- * (DESIGN.md §2: "a vague or wrong declared type is overridden by what the bytes are";
+ * (docs/api.md: "a vague or wrong declared type is overridden by what the bytes are";
  * HTML, SVG, XML, scripts and executables are never accepted).
  */
 import { fileTypeFromBuffer } from 'file-type'
@@ -16,7 +16,7 @@ export const SNIFF_BYTES = 64 * 1024
 /**
  * Markup and script markers that make "text" something a browser or an OS would execute or
  * render (HTML, SVG, XML, PHP/ASP templates, shebang scripts). Matched case-insensitively
- * anywhere in the head, so a `.txt` or `.csv` carrying a page is refused.
+ * anywhere in the file, so a `.txt` or `.csv` carrying a page is refused.
  */
 const ACTIVE_TEXT_MARKERS = [
   /<!doctype/i,
@@ -31,27 +31,80 @@ const ACTIVE_TEXT_MARKERS = [
 // eslint-disable-next-line no-control-regex
 const BINARY_CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]/
 
+/** Longest stretch of text a marker can span; kept from one chunk to the next so none hides at a seam. */
+const MARKER_CARRY_CHARS = 256
+
+/**
+ * Checks text chunk by chunk as it streams (docs/api.md: no markup anywhere in a text file, not
+ * only in its head): valid UTF-8, no control bytes, no markup or script markers — also across
+ * chunk boundaries. Memory stays at one chunk plus a short carry.
+ */
+export class PlainTextScanner {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+  private carry = ''
+  private seenText = false
+  private started = false
+  /** False once something that is not plain text was seen; it never becomes true again. */
+  ok = true
+
+  /** Feeds the next bytes; returns whether everything so far is plain text. */
+  push(bytes: Uint8Array): boolean {
+    if (!this.ok) return false
+    try {
+      // stream: a multi-byte character cut at the end of the chunk is held back, not an error.
+      return this.check(this.decoder.decode(bytes, { stream: true }))
+    } catch {
+      return (this.ok = false)
+    }
+  }
+
+  /** The input ended; returns whether all of it was plain text (and not empty). */
+  end(): boolean {
+    if (!this.ok) return false
+    try {
+      if (!this.check(this.decoder.decode())) return false
+    } catch {
+      return (this.ok = false)
+    }
+    return (this.ok = this.seenText)
+  }
+
+  private check(text: string): boolean {
+    if (text.length > 0) this.seenText = true
+    if (!this.started && text.length > 0) {
+      this.started = true
+      if (text.replace(/^\uFEFF/, '').startsWith('#!')) return (this.ok = false)
+    }
+    if (BINARY_CONTROL.test(text)) return (this.ok = false)
+    const window = this.carry + text
+    if (ACTIVE_TEXT_MARKERS.some((marker) => marker.test(window))) return (this.ok = false)
+    this.carry = window.slice(-MARKER_CARRY_CHARS)
+    return true
+  }
+}
+
 /**
  * True when `head` is plain UTF-8 text that nothing would execute or render as markup.
  * `complete` says whether `head` is the whole file; if not, a multi-byte character cut at the
- * end of the head is not an error.
+ * end of the head is not an error (the rest is checked while it streams: PlainTextScanner).
  */
 export function isPlainText(head: Uint8Array, complete: boolean): boolean {
-  let text: string
-  try {
-    // fatal: invalid UTF-8 throws; stream: a truncated trailing sequence is held back, not an error.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(head, { stream: !complete })
-  } catch {
-    return false
-  }
-  if (text.length === 0 || BINARY_CONTROL.test(text)) return false
-  if (text.startsWith('#!')) return false
-  return !ACTIVE_TEXT_MARKERS.some((marker) => marker.test(text))
+  const scanner = new PlainTextScanner()
+  if (!scanner.push(head)) return false
+  return complete ? scanner.end() : head.length > 0
 }
 
 /** file-type reports a few accepted formats under sibling MIME types; fold them onto ours. */
+const SIBLING_MIME: Record<string, string> = {
+  'audio/x-m4a': 'audio/mp4',
+  'video/x-m4v': 'video/mp4',
+  'audio/vnd.wave': 'audio/wav',
+  'audio/x-wav': 'audio/wav',
+}
+
 function canonicalMime(mime: string): string {
-  return mime.split(';')[0]?.trim().toLowerCase() ?? ''
+  const bare = mime.split(';')[0]?.trim().toLowerCase() ?? ''
+  return SIBLING_MIME[bare] ?? bare
 }
 
 const OFFICE_BY_EXT: Record<string, string> = {

@@ -1,6 +1,6 @@
 /**
- * Streams one upload from the browser to DingTalk (DESIGN.md §1.5, §2
- * `POST /api/documents/:docId/resources`; dingtalk-open-api.md §4.1–§4.2). Only a small head is
+ * Streams one upload from the browser to DingTalk (docs/architecture.md, step 6; docs/api.md
+ * `POST /api/documents/:docId/resources`; docs/dingtalk.md#getresourceuploadinfo, #upload-url). Only a small head is
  * held in memory for sniffing; the rest flows through with backpressure, counted byte by byte,
  * so memory does not grow with the file size.
  */
@@ -11,20 +11,25 @@ import type { AppConfig } from '../../config'
 import { AppError, toAppError } from '../../errors'
 import { DingTalkError, UPLOAD_URL_EXPIRED } from '../../dingtalk/errors'
 import type { DingTalkApi } from '../../dingtalk/types'
+import type { UploadRateLimiter } from '../../limits/rate-limit-store'
 import { extensionOf, sanitizeFileName } from './file-name'
 import { signResourceToken } from './resource-token'
-import { SNIFF_BYTES, sniffType } from './sniff-type'
+import { bytesRelayedTotal } from '../../metrics/registry'
 import { findDuplicate, type DuplicateLookup } from './duplicate-index'
+import { PlainTextScanner, SNIFF_BYTES, sniffType } from './sniff-type'
 
 /** An upload URL that expires within this margin is not worth starting a PUT on. */
 const UPLOAD_URL_MARGIN_MS = 5_000
 /** The browser resends after this many seconds when the upload slot expired mid-PUT. */
 const EXPIRED_RETRY_AFTER_S = 1
-const WINDOW_MS = 60_000
 
 /** The body ended before, or ran past, its declared Content-Length. */
 class SizeMismatchError extends Error {
   override readonly name = 'SizeMismatchError'
+}
+/** Text whose later part turned out to carry markup (docs/api.md: no markup anywhere in it). */
+class MarkupFoundError extends Error {
+  override readonly name = 'MarkupFoundError'
 }
 /** The browser went away (or its stream failed) before the body was complete. */
 class ClientAbortedError extends Error {
@@ -33,48 +38,6 @@ class ClientAbortedError extends Error {
 /** The bytes received do not hash to the SHA-256 the browser announced. */
 class ChecksumMismatchError extends Error {
   override readonly name = 'ChecksumMismatchError'
-}
-
-/** Who may start uploads; `UploadRateLimiter` per process (a resumable upload takes its slot at creation). */
-export interface UploadStartLimiter {
-  take(unionId: string): boolean
-  retryAfterSeconds(unionId: string): number
-}
-
-/** Sliding one-minute window of upload starts per person (DESIGN.md §2: uploads 120/min per person). */
-export class UploadRateLimiter {
-  private readonly starts = new Map<string, number[]>()
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Records an upload start for `unionId`; false when that person is over the limit. */
-  take(unionId: string): boolean {
-    const now = this.now()
-    const recent = (this.starts.get(unionId) ?? []).filter((t) => now - t < WINDOW_MS)
-    if (recent.length >= this.perMinute) {
-      this.starts.set(unionId, recent)
-      return false
-    }
-    recent.push(now)
-    this.starts.set(unionId, recent)
-    if (this.starts.size > 10_000) this.forgetIdle(now)
-    return true
-  }
-
-  /** Seconds until the oldest counted start leaves the window. */
-  retryAfterSeconds(unionId: string): number {
-    const oldest = this.starts.get(unionId)?.[0] ?? this.now()
-    return Math.max(1, Math.ceil((oldest + WINDOW_MS - this.now()) / 1000))
-  }
-
-  private forgetIdle(now: number): void {
-    for (const [id, times] of this.starts) {
-      if (times.every((t) => now - t >= WINDOW_MS)) this.starts.delete(id)
-    }
-  }
 }
 
 /**
@@ -138,6 +101,8 @@ class UploadBody extends Readable {
     headEnded: boolean,
     private readonly size: number,
     private readonly expectedSha256: string | undefined,
+    /** For text: checks every further chunk before it is passed on, so markup never reaches DingTalk whole. */
+    private readonly textScanner?: PlainTextScanner,
   ) {
     super({ highWaterMark: 64 * 1024 })
     this.received = head.length
@@ -169,10 +134,14 @@ class UploadBody extends Readable {
       this.fail(new SizeMismatchError('body longer than Content-Length'))
       return
     }
+    if (this.textScanner && !this.textScanner.push(chunk)) {
+      this.fail(new MarkupFoundError('text carries markup'))
+      return
+    }
     this.hash.update(chunk)
     const previous = this.held
     this.held = chunk
-    if (previous && !this.push(previous)) this.source.pause()
+    if (previous && !this.forward(previous)) this.source.pause()
   }
 
   private readonly onEnd = () => {
@@ -181,17 +150,26 @@ class UploadBody extends Readable {
     else this.finish()
   }
 
-  /** All bytes are in: check the hash, then let the held chunk (the last byte) go. */
+  /** All bytes are in: check the text's end and the hash, then let the held chunk (the last byte) go. */
   private finish(): void {
+    if (this.textScanner && !this.textScanner.end()) {
+      this.fail(new MarkupFoundError('text carries markup'))
+      return
+    }
     const digest = this.hash.digest('hex')
     if (this.expectedSha256 !== undefined && digest !== this.expectedSha256) {
       this.fail(new ChecksumMismatchError('SHA-256 differs'))
       return
     }
     this.sha256 = digest
-    if (this.held) this.push(this.held)
+    if (this.held) this.forward(this.held)
     this.held = null
     this.push(null)
+  }
+
+  private forward(chunk: Buffer): boolean {
+    bytesRelayedTotal.inc(chunk.length)
+    return this.push(chunk)
   }
 
   private readonly onError = () => this.fail(new ClientAbortedError('upload interrupted'))
@@ -227,6 +205,13 @@ function checksumMismatch(): AppError {
   return new AppError('checksum_mismatch', {
     status: 400,
     message: 'The bytes received do not match the SHA-256 sent with them; nothing was kept.',
+  })
+}
+
+function markupFound(): AppError {
+  return new AppError('unsupported_type', {
+    status: 415,
+    message: 'This text file contains web page or script markup, which cannot be attached.',
   })
 }
 
@@ -267,7 +252,7 @@ export interface UploadInput {
 export interface UploadContext {
   dingtalk: DingTalkApi
   config: AppConfig
-  rateLimiter: UploadStartLimiter
+  rateLimiter: UploadRateLimiter
   now: () => number
   /** What was inserted into each document lately, for `duplicateOf`; none: always null. */
   duplicates?: DuplicateLookup
@@ -293,13 +278,12 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     throw new AppError('file_too_large', { status: 413, message: `Files can be at most ${config.limits.maxFileBytes} bytes.` })
   }
   if (size === 0) throw new AppError('unsupported_type', { status: 415, message: 'The file is empty.' })
-  if (!ctx.rateLimiter.take(input.unionId)) {
+  const allowance = await ctx.rateLimiter.take(input.unionId)
+  if (!allowance.allowed) {
     throw new AppError('rate_limited', {
       status: 429,
       message: 'Too many uploads in a minute; wait a moment.',
-      headers: {
-        'retry-after': String(ctx.rateLimiter.retryAfterSeconds(input.unionId)),
-      },
+      headers: { 'retry-after': String(allowance.retryAfterSeconds) },
     })
   }
 
@@ -321,7 +305,8 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
   if (!type) {
     throw new AppError('unsupported_type', {
       status: 415,
-      message: 'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP and MP4 can.',
+      message:
+        'This kind of file cannot be attached. Photos, PDF, Office, text, ZIP, audio (MP3, M4A, WAV) and video (MP4, MOV, WebM) can.',
     })
   }
   if (type.isImage && size > config.limits.maxImageBytes) {
@@ -345,7 +330,13 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
 
   let sha256: string | undefined
   const put = async (uploadUrl: string): Promise<void> => {
-    const body = new UploadBody(input.body, head, headEnded, size, input.sha256)
+    // Text was checked in its head; the rest is checked as it streams (markup anywhere refuses it).
+    let scanner: PlainTextScanner | undefined
+    if (type.mediaType.startsWith('text/') && !headEnded) {
+      scanner = new PlainTextScanner()
+      scanner.push(head)
+    }
+    const body = new UploadBody(input.body, head, headEnded, size, input.sha256, scanner)
     const controller = new AbortController()
     body.once('error', () => controller.abort())
     try {
@@ -353,6 +344,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     } catch (err) {
       if (body.failure instanceof SizeMismatchError) throw sizeMismatch()
       if (body.failure instanceof ChecksumMismatchError) throw checksumMismatch()
+      if (body.failure instanceof MarkupFoundError) throw markupFound()
       if (body.failure instanceof ClientAbortedError) {
         input.body.destroy()
         throw interrupted()
@@ -361,6 +353,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     } finally {
       if (!body.destroyed) body.destroy()
     }
+    if (body.failure instanceof MarkupFoundError) throw markupFound()
     if (body.failure) throw body.failure instanceof SizeMismatchError ? sizeMismatch() : interrupted()
     sha256 = body.sha256 ?? undefined
   }

@@ -9,6 +9,7 @@ import { setPlatform, type Platform } from '@/platform'
 import { QUEUE_SETTINGS, useUploadsStore } from '@/stores/uploads'
 import { clearQueue, saveQueueState } from '@/stores/uploads/persistence/idb'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
+import { fakePlatform } from '@testing/fake-platform'
 
 const DOC = { docId: 'docA1', name: '现场照片', url: 'https://alidocs.dingtalk.com/i/nodes/docA1' }
 const zh = createAppI18n('zh-CN').global.t
@@ -95,7 +96,7 @@ it('shows picked items with name and status, sends them, and shows the receipt w
   const pinia = createPinia()
   setActivePinia(pinia)
   const openLink = vi.fn<Platform['openLink']>(async () => undefined)
-  setPlatform({ kind: 'browser', requestAuthCode: async () => 'x', openLink })
+  setPlatform(fakePlatform({ requestAuthCode: async () => 'x', openLink }))
   const wrapper = mountComposer(pinia)
   await flushPromises()
 

@@ -117,6 +117,8 @@ export function createPreparation(deps: PreparationDeps) {
     keepSource,
     enqueue,
     forgetSource,
+    /** Resolves when every file picked so far is saved as picked (IndexedDB), prepared or not. */
+    sourcesSaved: () => sourceChain,
     /** Resolves when the files queued so far are prepared. */
     settled: () => pool.settled(),
   }

@@ -335,6 +335,32 @@ export const useUploadsStore = defineStore('uploads', () => {
     await persist()
   }
 
+  // ---- the app in the background and back ---------------------------------------------
+
+  /**
+   * The app is going to the background (DingTalk `pause`), where the webview may be killed: waits
+   * until every picked file and the queue's state are in IndexedDB.
+   */
+  async function flush(): Promise<void> {
+    if (!restored) return // the saved queue was never loaded on this page: it is still the truth
+    await restored
+    await preparation.sourcesSaved()
+    await persist()
+  }
+
+  /**
+   * The app is back in the foreground (DingTalk `resume`). Uploads that were on the wire while it
+   * was away are sent again (a suspended webview's connections are often dead without an error, and
+   * an aborted request is resent without counting as a failed attempt); then the queue carries on
+   * and, once everything is up, the insertion goes out.
+   */
+  function resume(): void {
+    if (!restored) return
+    uploader.abortRequests()
+    uploader.pump()
+    inserter.maybeInsert()
+  }
+
   /** The prepared bytes of an item (for thumbnails), when present. */
   function blobOf(id: string): Blob | undefined {
     return blobs.get(id)
@@ -377,6 +403,8 @@ export const useUploadsStore = defineStore('uploads', () => {
     acknowledge,
     discard,
     blobOf,
+    flush,
+    resume,
     /** Resolves when the files added so far are prepared (tests and the UI's "preparing" spinner). */
     prepared: () => preparation.settled(),
   }
