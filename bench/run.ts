@@ -2,10 +2,12 @@
  * `npm run bench`: the performance benchmark behind README "Measured". Phases (each prints progress):
  *   startup — spawn `tsx server/main.ts` until /api/health answers 200
  *   calls   — DingTalk open-API calls per photo, batches of 1/10/50, both layouts
- *   stream  — 1 GiB through the upload route vs straight to storage; server RSS growth
+ *   stream  — 1 GiB through the upload route vs straight to storage; server RSS growth; server CPU
+ *             per GiB vs a minimal Node relay (and that relay hashing SHA-256) in the same run
  *   attach  — the real H5 in headless Chromium on a 10 Mbit/s, 150 ms link vs naive uploads
  *   takenAt — calls per photo with the taken-at caption line on every photo (batches of 10)
  *   resume  — a 60 MB resumable (tus) upload on that link, cut at 30 % and 70 %: bytes sent, time
+ *   scale   — 2 replicas on Redis behind nginx, DingTalk's shared budget the limit: failures, calls/s
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
  * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
  * results.json is then left alone, unless `--merge` is given: then the phases run replace their
