@@ -108,6 +108,11 @@ function checkPrerequisites(): void {
   if (runs('attach')) chromiumPath()
 }
 
+/** What the table shows for a phase without a result: it was not asked for, or it failed. */
+function missing(phase: (typeof PHASES)[number]): string {
+  return runs(phase) ? 'failed' : 'not run'
+}
+
 /** Table rows "calls/photo <profile> <layout> 1 | 10 | 50". */
 function profileRows(byProfile: CallsByProfile | null): Record<string, string> {
   const rows: Record<string, string> = {}
@@ -118,7 +123,7 @@ function profileRows(byProfile: CallsByProfile | null): Record<string, string> {
         ? Object.values(values)
             .map((v) => round(v, 2))
             .join(' | ')
-        : 'failed'
+        : missing('calls')
     }
   }
   return rows
@@ -196,45 +201,45 @@ async function main(): Promise<number> {
   console.table({
     'attach: photos / MB original / MB sent': a
       ? `${a.photos} / ${(a.originalBytes / 1e6).toFixed(1)} / ${(a.sentBytes / 1e6).toFixed(1)}`
-      : 'failed',
-    'attach: link': a ? `${a.uplinkBitsPerSec / 1e6} Mbit/s up, ${a.rttMs} ms RTT` : 'failed',
-    'attach: our app (s)': a?.seconds ?? 'failed',
-    'attach: naive uploads (s)': a?.naiveSeconds ?? 'failed',
-    'attach: originals on the link (s)': a?.originalLinkSeconds ?? 'failed',
-    'attach: app / originals': a ? round(a.seconds / a.originalLinkSeconds, 3) : 'failed',
-    'stream: GiB × clients': stream ? `${stream.bytes / 1024 ** 3} × ${stream.concurrency}` : 'failed',
-    'stream: via server (MB/s)': stream ? round(stream.throughputMBps, 1) : 'failed',
-    'stream: direct to storage (MB/s)': stream ? round(stream.directThroughputMBps, 1) : 'failed',
-    'stream: server RSS growth (MB)': stream ? round(stream.rssGrowthMB, 1) : 'failed',
+      : missing('attach'),
+    'attach: link': a ? `${a.uplinkBitsPerSec / 1e6} Mbit/s up, ${a.rttMs} ms RTT` : missing('attach'),
+    'attach: our app (s)': a?.seconds ?? missing('attach'),
+    'attach: naive uploads (s)': a?.naiveSeconds ?? missing('attach'),
+    'attach: originals on the link (s)': a?.originalLinkSeconds ?? missing('attach'),
+    'attach: app / originals': a ? round(a.seconds / a.originalLinkSeconds, 3) : missing('attach'),
+    'stream: GiB × clients': stream ? `${stream.bytes / 1024 ** 3} × ${stream.concurrency}` : missing('stream'),
+    'stream: via server (MB/s)': stream ? round(stream.throughputMBps, 1) : missing('stream'),
+    'stream: direct to storage (MB/s)': stream ? round(stream.directThroughputMBps, 1) : missing('stream'),
+    'stream: server RSS growth (MB)': stream ? round(stream.rssGrowthMB, 1) : missing('stream'),
     'stream: CPU s/GiB server | minimal relay | relay + SHA-256': stream
       ? `${round(stream.serverCpuSecondsPerGiB, 2)} | ${round(stream.baselineCpuSecondsPerGiB, 2)} | ${round(stream.baselineWithSha256CpuSecondsPerGiB, 2)}`
-      : 'failed',
+      : missing('stream'),
     'scale: replicas × people × photos, failures': scale
       ? `${scale.replicas} × ${scale.people} × ${scale.photos}, ${scale.failures}`
-      : 'failed',
+      : missing('scale'),
     'scale: uploadInfo/s peak | mean, p95 (s)': scale
       ? `${scale.peakUploadInfoPerSecond} | ${round(scale.meanUploadInfoPerSecond, 1)}, ${round(scale.p95Seconds, 2)}`
-      : 'failed',
+      : missing('scale'),
     'calls/photo separate 1 | 10 | 50': calls
       ? Object.values(calls.separate)
           .map((v) => round(v, 2))
           .join(' | ')
-      : 'failed',
+      : missing('calls'),
     'calls/photo together 1 | 10 | 50': calls
       ? Object.values(calls.together)
           .map((v) => round(v, 2))
           .join(' | ')
-      : 'failed',
+      : missing('calls'),
     ...profileRows(callsByProfile),
     'calls/photo with taken-at caption separate | together (10)': takenAtCalls
       ? `${round(takenAtCalls.separate, 2)} | ${round(takenAtCalls.together, 2)}`
-      : 'failed',
+      : missing('takenAt'),
     'resume: MB on the link / file (ratio)': resume
       ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
-      : 'failed',
-    'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : 'failed',
-    'startup: health ready (ms)': healthReadyMs === null ? 'failed' : round(healthReadyMs, 0),
-    'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : 'failed',
+      : missing('resume'),
+    'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
+    'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
+    'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
   })
 
   const checks: TargetCheck[] = [
