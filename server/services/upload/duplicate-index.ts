@@ -73,7 +73,11 @@ export function createMemoryDuplicateIndex(opts: { windowMs: number; now?: () =>
   }
 }
 
-/** `duplicateOf` for an upload answer: null without an index or a hash, or when nothing matches. */
+/**
+ * `duplicateOf` for an upload answer: null without an index or a hash, or when nothing matches.
+ * Asked after the file reached DingTalk, so a lookup that fails (the shared store briefly away,
+ * which the store itself logs) answers null rather than throwing the finished upload away.
+ */
 export async function findDuplicate(
   index: DuplicateLookup | undefined,
   docId: string,
@@ -81,7 +85,7 @@ export async function findDuplicate(
   now: number,
 ): Promise<DuplicateOf | null> {
   if (!index || !sha256) return null
-  const hit = await index.find(docId, sha256, now - index.windowMs)
+  const hit = await index.find(docId, sha256, now - index.windowMs).catch(() => null)
   return hit ? { blockId: hit.blockId, insertedAt: new Date(hit.insertedAt).toISOString() } : null
 }
 
