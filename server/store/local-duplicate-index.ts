@@ -37,28 +37,9 @@ export async function openFileDuplicateIndex(dir: string, opts: FileDuplicateInd
   const memory = createMemoryDuplicateIndex({ windowMs: opts.windowMs, now })
   await mkdir(dir, { recursive: true, mode: 0o700 })
 
-  let lines = 0
-  const cutoff = now() - opts.windowMs
-  try {
-    const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
-    const loaded: InsertedContent[] = []
-    for await (const text of reader) {
-      lines++
-      let parsed: z.infer<typeof LineSchema> | null = null
-      try {
-        const result = LineSchema.safeParse(JSON.parse(text))
-        parsed = result.success ? result.data : null
-      } catch {
-        parsed = null
-      }
-      if (parsed && parsed.t >= cutoff) loaded.push({ docId: parsed.d, sha256: parsed.s, blockId: parsed.b, insertedAt: parsed.t })
-    }
-    await memory.record(loaded)
-  } catch (err) {
-    if (!(err instanceof Error && 'code' in err && err.code === 'ENOENT')) {
-      opts.logger?.warn({ err }, 'duplicate index: could not read its file; starting empty')
-    }
-  }
+  const { entries, lines: linesRead } = await readDuplicateFile(path, now() - opts.windowMs, opts.logger)
+  await memory.record(entries)
+  let lines = linesRead
 
   // One write at a time, so a rewrite never loses a line appended meanwhile.
   let writing: Promise<void> = Promise.resolve()
@@ -88,4 +69,45 @@ export async function openFileDuplicateIndex(dir: string, opts: FileDuplicateInd
       })
     },
   }
+}
+
+/** The entries of a duplicates file inserted at or after `cutoff` (unreadable lines skipped), and how many lines it has. */
+async function readDuplicateFile(
+  path: string,
+  cutoff: number,
+  logger?: FileDuplicateIndexOptions['logger'],
+): Promise<{ entries: InsertedContent[]; lines: number }> {
+  const entries: InsertedContent[] = []
+  let lines = 0
+  try {
+    const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
+    for await (const text of reader) {
+      lines++
+      let parsed: z.infer<typeof LineSchema> | null = null
+      try {
+        const result = LineSchema.safeParse(JSON.parse(text))
+        parsed = result.success ? result.data : null
+      } catch {
+        parsed = null
+      }
+      if (parsed && parsed.t >= cutoff) entries.push({ docId: parsed.d, sha256: parsed.s, blockId: parsed.b, insertedAt: parsed.t })
+    }
+  } catch (err) {
+    if (!(err instanceof Error && 'code' in err && err.code === 'ENOENT')) {
+      logger?.warn({ err }, 'duplicate index: could not read its file; starting empty')
+    }
+  }
+  return { entries, lines }
+}
+
+/**
+ * Switching an installation to Redis: copies what the single process recorded in `dir` (still
+ * within the window) into the shared index, where a later insertion already recorded wins.
+ * @returns how many entries were offered.
+ */
+export async function importLocalDuplicates(dir: string, shared: DuplicateIndex, opts: { now?: () => number } = {}): Promise<number> {
+  const now = opts.now ?? Date.now
+  const { entries } = await readDuplicateFile(join(dir, DUPLICATES_FILE), now() - shared.windowMs)
+  for (let i = 0; i < entries.length; i += 100) await shared.record(entries.slice(i, i + 100))
+  return entries.length
 }

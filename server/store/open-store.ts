@@ -12,6 +12,7 @@ import type { Lease, SharedStore } from './types'
 import type { Locker } from '@tus/server'
 import { OUTCOME_TTL_MS, PROCESSING_TTL_MS, type UploadCompletionState } from '../services/upload/completion-state'
 import type { DuplicateIndex } from '../services/upload/duplicate-index'
+import { importLocalDuplicates } from './local-duplicate-index'
 import { createRedisDuplicateIndex } from './redis-duplicate-index'
 import { createRedisCompletionState } from './redis-upload-completions'
 import { createRedisUploadLocker } from './redis-upload-locker'
@@ -61,14 +62,19 @@ export function openStore(opts: {
   }
   const store = createRedisStore({ url: opts.redisUrl, logger: opts.logger })
   const redisJournal = createRedisInsertionJournal(store)
+  const duplicateIndex = createRedisDuplicateIndex(store, { windowMs: opts.duplicateWindowMs })
   let closed = false
-  // Switching an installation to Redis: copy its local journal there once Redis answers (retrying
-  // until it does). Until then this replica still honours the local entries (honouringLocal).
+  // Switching an installation to Redis: copy its local journal (and duplicate record) there once
+  // Redis answers (retrying until it does). Until then this replica still honours the local
+  // journal entries (honouringLocal).
   const importing = (async () => {
     while (!closed) {
       try {
         const copied = await importLocalJournal(opts.dataDir, opts.localJournal, store)
         if (copied > 0) opts.logger.info({ copied }, 'insertion journal: local entries imported into Redis')
+        // What went into each document, so content inserted before the switch is still flagged.
+        const offered = await importLocalDuplicates(opts.dataDir, duplicateIndex)
+        if (offered > 0) opts.logger.info({ offered }, 'duplicate index: local entries imported into Redis')
         return
       } catch {
         await new Promise((resolve) => setTimeout(resolve, IMPORT_RETRY_MS).unref())
@@ -86,7 +92,7 @@ export function openStore(opts: {
       locker: createRedisUploadLocker(store),
       completions: createRedisCompletionState(store, { ttlMs: OUTCOME_TTL_MS, processingTtlMs: PROCESSING_TTL_MS }),
     },
-    duplicateIndex: createRedisDuplicateIndex(store, { windowMs: opts.duplicateWindowMs }),
+    duplicateIndex,
     async close() {
       closed = true
       await store.close()

@@ -1,12 +1,17 @@
 /**
  * Resumable uploads' shared state against a real redis-server (npm run test:replicas): the tus
  * lock, the finished uploads' outcomes and the duplicate index, each opened on two stores (two
- * connections, as two replicas have), so what one replica does the other sees.
+ * connections, as two replicas have), so what one replica does the other sees; and the duplicate
+ * record a single process kept in DATA_DIR, taken over when an installation switches to Redis.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Lock } from '@tus/server'
 import { AppError } from '../errors'
 import { startRedisProcess, type RedisProcess } from '@testing/drills/redis-process'
+import { importLocalDuplicates, openFileDuplicateIndex } from './local-duplicate-index'
 import { createRedisStore, type RedisStore } from './redis'
 import { createRedisDuplicateIndex } from './redis-duplicate-index'
 import { createRedisCompletionState } from './redis-upload-completions'
@@ -162,6 +167,24 @@ describe('duplicate index in Redis', () => {
     })
     expect(await b.find('other-doc', sha, now - 30 * DAY)).toBeNull()
     expect(await b.find('doc-dup', sha, now)).toBeNull()
+  })
+
+  it('takes over what a single process recorded in DATA_DIR when an installation switches to Redis', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'doc-attach-data-'))
+    try {
+      const now = Date.now()
+      const local = await openFileDuplicateIndex(dataDir, { windowMs: 30 * DAY })
+      await local.record([
+        { docId: 'doc-switch', sha256: sha, blockId: 'blk-before-redis', insertedAt: now - DAY },
+        { docId: 'doc-switch', sha256: 'cd'.repeat(32), blockId: 'blk-too-old', insertedAt: now - 31 * DAY },
+      ])
+      const shared = createRedisDuplicateIndex(await replica(), { windowMs: 30 * DAY })
+      expect(await importLocalDuplicates(dataDir, shared)).toBe(1)
+      expect(await shared.find('doc-switch', sha, now - 30 * DAY)).toMatchObject({ blockId: 'blk-before-redis' })
+      expect(await shared.find('doc-switch', 'cd'.repeat(32), 0)).toBeNull()
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
   })
 
   it('keeps nothing older than the window: the record expires in Redis', async () => {
