@@ -275,6 +275,20 @@ describe('requests log', () => {
   })
 })
 
+describe('call log times', () => {
+  it('records when a call arrived, not when its slow answer left (DingTalk counts arrivals against its limits)', async () => {
+    const arrived = clock.now()
+    await call('POST', '/__emulator/faults', { path: '/v1.0/doc/docs/resources/', latencyMs: 50 }, { 'content-type': 'application/json' })
+    const answered = uploadInfo()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    clock.advance(5_000)
+    expect((await answered).status).toBe(200)
+    const { items } = (await call('GET', '/__emulator/requests')).body
+    const logged = items.find((i: Json) => String(i.path).includes('/uploadInfos/query'))
+    expect(new Date(logged.at).getTime()).toBe(arrived)
+  })
+})
+
 describe('bandwidth faults', () => {
   let close: (() => Promise<void>) | undefined
   afterAll(async () => close?.())

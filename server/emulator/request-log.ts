@@ -15,7 +15,7 @@ export interface RequestLogEntry {
   path: string
   query: Record<string, string | string[]>
   status: number
-  /** ISO time on the emulator's clock. */
+  /** ISO time on the emulator's clock when the request arrived. */
   at: string
 }
 
@@ -49,7 +49,7 @@ export function redactUrl(rawUrl: string): string {
 export class RequestLog {
   private entries: RequestLogEntry[] = []
 
-  /** Appends one finished call. */
+  /** Appends one finished call that arrived at `atMs`. */
   record(method: string, rawUrl: string, status: number, atMs: number): void {
     const { path, query } = redactedQuery(rawUrl)
     this.entries.push({ method, path, query, status, at: new Date(atMs).toISOString() })

@@ -11,6 +11,7 @@ import { SEED } from '../emulator/seed'
 import { createTestApp, type SignedIn, type TestApp } from '@testing/test-app'
 import { getState } from '@testing/emulator-control'
 import { makePdf } from '@testing/sample-files'
+import { bytesRelayedTotal } from '../metrics/registry'
 
 const DOC = SEED.docs.sitePhotos.docId
 const MiB = 1024 * 1024
@@ -20,6 +21,11 @@ const CHUNK = 64 * 1024
 function memory(): number {
   const m = process.memoryUsage()
   return m.heapUsed + m.arrayBuffers
+}
+
+/** `doc_attach_upload_bytes_relayed_total` as a scrape of /metrics would show it now. */
+async function relayedBytes(): Promise<number> {
+  return (await bytesRelayedTotal.get()).values[0]?.value ?? 0
 }
 
 async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
@@ -45,8 +51,9 @@ describe('upload streaming', () => {
     await t.close()
   })
 
-  it('streams 200 MB to DingTalk while memory stays flat', async () => {
+  it('streams 200 MB to DingTalk while memory stays flat, and counts every byte relayed', async () => {
     const head = makePdf('big')
+    const relayedBefore = await relayedBytes()
     let peak = 0
     const baseline = memory()
     // Fresh chunks every time: if anything held on to them, arrayBuffers would grow by 200 MB.
@@ -73,6 +80,8 @@ describe('upload streaming', () => {
     const stored = (await getState(t.emulatorUrl)).resources.find((r) => r.resourceId === resource.resourceId)
     expect(stored).toMatchObject({ uploaded: true, size: BIG })
     expect(peak).toBeLessThan(64 * MiB)
+    // Counted in 1 MiB steps while streaming; the rest when the upload ends.
+    expect((await relayedBytes()) - relayedBefore).toBe(BIG)
   })
 
   it('answers 411 to a chunked body without Content-Length', async () => {
