@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { InsertionResponseSchema, ResourceResponseSchema } from '@contract/api'
+import { makePng } from '../testing/sample-files'
 import { startEmulator } from './emulator/index'
 import { SEED } from './emulator/seed'
 import { EnvError } from './env'
@@ -71,6 +77,41 @@ describe('startServer', () => {
     const session = await fetch(`${second.url}/api/session`, { headers: { cookie: me.cookie } })
     expect(session.status).toBe(200)
     expect(((await session.json()) as { user: { userId: string } }).user.userId).toBe(SEED.users.lina.userId)
+  })
+
+  it('remembers across a restart what went into a document, so the same content is still flagged (DATA_DIR)', async () => {
+    const emulator = await startEmulator({ port: 0 })
+    cleanups.push(() => emulator.close())
+    const dataDir = await mkdtemp(join(tmpdir(), 'doc-attach-data-'))
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
+    const env = { EMULATOR_URL: emulator.url, SESSION_SECRET: 'd'.repeat(40), DATA_DIR: dataDir }
+    const bytes = await makePng(77)
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    const upload = async (server: RunningServer, me: { cookie: string; csrfToken: string }) => {
+      const res = await fetch(`${server.url}/api/documents/${SEED.docs.sitePhotos.docId}/resources?name=site.png`, {
+        method: 'POST',
+        headers: { cookie: me.cookie, 'x-csrf-token': me.csrfToken, 'content-type': 'image/png', 'x-content-sha256': sha256 },
+        body: bytes,
+      })
+      expect(res.status).toBe(201)
+      return ResourceResponseSchema.parse(await res.json())
+    }
+
+    const first = await startServer({ PORT: '0', ...env }, { logger: false, staticRoot: null })
+    const me = await signIn(first, SEED.users.lina.userId)
+    const resource = await upload(first, me)
+    const inserted = await fetch(`${first.url}/api/documents/${SEED.docs.sitePhotos.docId}/insertions`, {
+      method: 'POST',
+      headers: { cookie: me.cookie, 'x-csrf-token': me.csrfToken, 'content-type': 'application/json', 'idempotency-key': 'restart-dup-1' },
+      body: JSON.stringify({ items: [{ resourceToken: resource.resourceToken }] }),
+    })
+    expect(inserted.status).toBe(201)
+    const { blocks } = InsertionResponseSchema.parse(await inserted.json())
+    await first.close()
+
+    const second = await start(env)
+    const again = await upload(second, me)
+    expect(again.duplicateOf).toMatchObject({ blockId: blocks[0]?.blockId })
   })
 
   it('starts in live mode against the configured DingTalk hosts, without sandbox routes', async () => {

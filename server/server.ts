@@ -14,6 +14,7 @@ import { instrumentDingTalk } from './metrics/dingtalk'
 import { startMetricsListener, type MetricsListener } from './metrics/listener'
 import { openFileInsertionJournal } from './services/insertion/insertion-journal'
 import { createSandboxControl } from './services/sandbox/sandbox-control'
+import { openFileDuplicateIndex } from './store/local-duplicate-index'
 import { openStore } from './store/open-store'
 
 export interface RunningServer {
@@ -72,9 +73,19 @@ export async function startServer(env: Record<string, string | undefined>, opts:
   let metrics: MetricsListener | null = null
   // Insertion attempts survive a restart in DATA_DIR; with Redis, every replica shares them there.
   const localJournal = await openFileInsertionJournal(parsed.dataDir, { logger: log })
-  const shared = openStore({ redisUrl: parsed.redisUrl, localJournal, dataDir: parsed.dataDir, logger: log })
+  const shared = openStore({
+    redisUrl: parsed.redisUrl,
+    localJournal,
+    dataDir: parsed.dataDir,
+    duplicateWindowMs: parsed.config.uploads.duplicateWindowMs,
+    logger: log,
+  })
 
   try {
+    // What went into each document: in Redis with replicas, otherwise beside the journal in DATA_DIR.
+    const duplicateIndex =
+      shared.duplicateIndex ??
+      (await openFileDuplicateIndex(parsed.dataDir, { windowMs: parsed.config.uploads.duplicateWindowMs, logger: log }))
     const dingtalkLog: DingTalkLogger = { debug: log.debug, warn: log.warn }
     const base = emulatorUrl ? { ...parsed.dingtalk, apiBase: emulatorUrl, oapiBase: emulatorUrl } : parsed.dingtalk
     const dingtalk = instrumentDingTalk(
@@ -93,6 +104,8 @@ export async function startServer(env: Record<string, string | undefined>, opts:
       trustProxy: parsed.trustProxy,
       insertionJournal: shared.journal,
       store: shared.store,
+      duplicateIndex,
+      resumable: shared.resumable,
       lifecycle,
       ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
       ...(opts.staticRoot !== undefined ? { staticRoot: opts.staticRoot } : {}),

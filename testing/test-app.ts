@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
-import { buildApp } from '../server/app'
+import { buildApp, type BuildAppDeps } from '../server/app'
 import type { AppConfig } from '../server/config'
 import { createDingTalkClient } from '../server/dingtalk/client'
 import type { DingTalkApi } from '../server/dingtalk/types'
@@ -72,6 +72,8 @@ export async function createTestApp(
     lifecycle?: { draining: boolean }
     /** How the emulator answers (answer profile, oapi token kind); default rich, any. */
     emulator?: Pick<StartEmulatorOptions, 'profile' | 'oapiToken'>
+    /** Resumable uploads' lock and outcomes (default: the app's in-process ones). */
+    resumable?: BuildAppDeps['resumable']
   } = {},
 ): Promise<TestApp> {
   const emulator = await startEmulator({ ...opts.emulator, port: 0, host: '127.0.0.1' })
@@ -99,6 +101,7 @@ export async function createTestApp(
     staticRoot: opts.staticRoot ?? null,
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
+    ...(opts.resumable ? { resumable: opts.resumable } : {}),
   })
 
   const inject = (o: InjectOptions) => app.inject(o)

@@ -14,25 +14,27 @@ import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
 import { createUploadRateLimiter } from '../limits/rate-limit-store'
 import { withUploadSlot } from '../limits/upload-slots'
-import { createMemoryCompletionState, type UploadCompletion, type UploadCompletionState } from '../services/upload/completion-state'
+import {
+  createMemoryCompletionState,
+  OUTCOME_TTL_MS,
+  PROCESSING_TTL_MS,
+  type UploadCompletion,
+  type UploadCompletionState,
+} from '../services/upload/completion-state'
 import { createResumableUploads, publicMetadata, UPLOAD_ID, type ResumableUploads } from '../services/upload/resumable'
 import { Metadata, type Locker } from '@tus/server'
 import type { RouteDeps } from './deps'
 
 export interface UploadRouteOptions extends RouteDeps {
   now?: () => number
-  /** Outcomes of finished uploads (default: this process's memory). */
+  /** Outcomes of finished uploads (default: this process's memory; Redis with REDIS_URL, server.ts). */
   completions?: UploadCompletionState
-  /** Per-upload lock for tus (default: in-process). */
+  /** Per-upload lock for tus (default: in-process; Redis with REDIS_URL, server.ts). */
   locker?: Locker
 }
 
 const UploadParamsSchema = DocParamsSchema.extend({ uploadId: z.string() })
 const TUS_VERSION = '1.0.0'
-/** A finished upload's outcome is kept this long (a resource token is useless after a day). */
-const OUTCOME_TTL_MS = 24 * 60 * 60 * 1000
-/** A transfer "processing" for longer than this was lost with its process; the next poll starts it again. */
-const PROCESSING_TTL_MS = 30 * 60 * 1000
 
 /** Registers the tus routes; their pass-through body parser applies inside this plugin only. */
 export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, opts) => {

@@ -9,6 +9,13 @@ import { createLocalStore } from './local'
 import { createRedisStore } from './redis'
 import { createRedisInsertionJournal, importLocalJournal, type RedisInsertionJournal } from './redis-journal'
 import type { Lease, SharedStore } from './types'
+import type { Locker } from '@tus/server'
+import { OUTCOME_TTL_MS, PROCESSING_TTL_MS, type UploadCompletionState } from '../services/upload/completion-state'
+import type { DuplicateIndex } from '../services/upload/duplicate-index'
+import { importLocalDuplicates } from './local-duplicate-index'
+import { createRedisDuplicateIndex } from './redis-duplicate-index'
+import { createRedisCompletionState } from './redis-upload-completions'
+import { createRedisUploadLocker } from './redis-upload-locker'
 
 /**
  * DingTalk allows 20 requests/s per app and API. The replicas share 17/s with a burst of 1: at
@@ -23,6 +30,10 @@ export interface OpenedStore {
   journal: InsertionJournal
   /** Client options that make DingTalk's budget and app token shared (none for `local`). */
   dingtalkOptions(appKey: string): Pick<DingTalkClientConfig, 'limiter' | 'tokenCache'>
+  /** Resumable uploads' per-upload lock and outcomes, shared by the replicas (empty for `local`: the app's in-process defaults). */
+  resumable: { locker?: Locker; completions?: UploadCompletionState }
+  /** What went into each document, shared by the replicas; null for `local` (server.ts keeps it in DATA_DIR). */
+  duplicateIndex: DuplicateIndex | null
   close(): Promise<void>
 }
 
@@ -31,21 +42,39 @@ interface Logger {
   warn(obj: object, msg: string): void
 }
 
-export function openStore(opts: { redisUrl: string | null; localJournal: InsertionJournal; dataDir: string; logger: Logger }): OpenedStore {
+export function openStore(opts: {
+  redisUrl: string | null
+  localJournal: InsertionJournal
+  dataDir: string
+  duplicateWindowMs: number
+  logger: Logger
+}): OpenedStore {
   if (!opts.redisUrl) {
     const store = createLocalStore()
-    return { store, journal: opts.localJournal, dingtalkOptions: () => ({}), close: () => store.close() }
+    return {
+      store,
+      journal: opts.localJournal,
+      dingtalkOptions: () => ({}),
+      resumable: {},
+      duplicateIndex: null,
+      close: () => store.close(),
+    }
   }
   const store = createRedisStore({ url: opts.redisUrl, logger: opts.logger })
   const redisJournal = createRedisInsertionJournal(store)
+  const duplicateIndex = createRedisDuplicateIndex(store, { windowMs: opts.duplicateWindowMs })
   let closed = false
-  // Switching an installation to Redis: copy its local journal there once Redis answers (retrying
-  // until it does). Until then this replica still honours the local entries (honouringLocal).
+  // Switching an installation to Redis: copy its local journal (and duplicate record) there once
+  // Redis answers (retrying until it does). Until then this replica still honours the local
+  // journal entries (honouringLocal).
   const importing = (async () => {
     while (!closed) {
       try {
         const copied = await importLocalJournal(opts.dataDir, opts.localJournal, store)
         if (copied > 0) opts.logger.info({ copied }, 'insertion journal: local entries imported into Redis')
+        // What went into each document, so content inserted before the switch is still flagged.
+        const offered = await importLocalDuplicates(opts.dataDir, duplicateIndex)
+        if (offered > 0) opts.logger.info({ offered }, 'duplicate index: local entries imported into Redis')
         return
       } catch {
         await new Promise((resolve) => setTimeout(resolve, IMPORT_RETRY_MS).unref())
@@ -59,6 +88,11 @@ export function openStore(opts: { redisUrl: string | null; localJournal: Inserti
       limiter: createSharedDingTalkLimiter(store, DINGTALK_RATE),
       tokenCache: sharedTokenCache(store, appKey),
     }),
+    resumable: {
+      locker: createRedisUploadLocker(store),
+      completions: createRedisCompletionState(store, { ttlMs: OUTCOME_TTL_MS, processingTtlMs: PROCESSING_TTL_MS }),
+    },
+    duplicateIndex,
     async close() {
       closed = true
       await store.close()

@@ -76,3 +76,39 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1
 `
+
+/**
+ * A resumable upload's lock (server/store/redis-upload-locker.ts): KEYS[1] lock, KEYS[2] "please
+ * let go" flag; ARGV holder, lease ms, flag ms → 1 taken (the flag, meant for the previous holder,
+ * is cleared), 0 held by another, who is now asked to let go.
+ */
+export const UPLOAD_LOCK_TAKE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+return 0
+`
+
+/** KEYS[1] lock, KEYS[2] flag; ARGV holder, lease ms → 2 still ours but wanted elsewhere, 1 ours, 0 lost. */
+export const UPLOAD_LOCK_RENEW = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+return 1
+`
+
+/**
+ * Records one insertion for the duplicate index unless a later one is already there: KEYS[1] the
+ * (document, content) key; ARGV insertedAt ms, value "<insertedAt>|<blockId>", ttl ms → 1 set, 0 kept.
+ */
+export const DUPLICATE_RECORD = `
+local old = redis.call('GET', KEYS[1])
+if old then
+  local at = tonumber(string.match(old, '^(%d+)|'))
+  if at and at > tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`

@@ -23,6 +23,8 @@ const MemoryUsageSchema = z.object({
 export interface ChildServer {
   url: string
   emulatorUrl: string | null
+  /** The child's `/metrics` (METRICS_PORT set, 0 = any free port); null otherwise. */
+  metricsUrl: string | null
   pid: number
   /** The child's own view of its memory (heap, rss); `gc` collects garbage first (retained heap). */
   memoryUsage(opts?: { gc?: boolean }): Promise<z.infer<typeof MemoryUsageSchema>>
@@ -63,32 +65,36 @@ export async function startChildServer(
     stderr = (stderr + c.toString()).slice(-20_000)
     if (opts.showOutput) process.stderr.write(c)
   })
-  const ready = new Promise<{ url: string; emulatorUrl: string | null }>((resolve) => {
+  const ready = new Promise<{ url: string; emulatorUrl: string | null; metricsUrl: string | null }>((resolve) => {
     child.on('message', function onReady(msg: unknown) {
       if (!isMessage(msg, 'ready')) return
       child.off('message', onReady)
       const url = typeof msg['url'] === 'string' ? msg['url'] : ''
       const emulatorUrl = typeof msg['emulatorUrl'] === 'string' ? msg['emulatorUrl'] : null
-      resolve({ url, emulatorUrl })
+      const metricsUrl = typeof msg['metricsUrl'] === 'string' ? msg['metricsUrl'] : null
+      resolve({ url, emulatorUrl, metricsUrl })
     })
   })
-  const { url, emulatorUrl } = await waitForChild(child, ready, {
+  const { url, emulatorUrl, metricsUrl } = await waitForChild(child, ready, {
     what: opts.emulator ? 'the emulator child' : 'the server child',
     timeoutMs: opts.readyTimeoutMs ?? CHILD_READY_TIMEOUT_MS,
     output: () => stderr,
   })
-  return wrap(child, url, emulatorUrl, () => stderr)
+  return wrap(child, { url, emulatorUrl, metricsUrl }, () => stderr)
 }
 
 function isMessage(msg: unknown, type: string): msg is Record<string, unknown> {
   return typeof msg === 'object' && msg !== null && 'type' in msg && msg.type === type
 }
 
-function wrap(child: ChildProcess, url: string, emulatorUrl: string | null, stderr: () => string): ChildServer {
+function wrap(
+  child: ChildProcess,
+  urls: { url: string; emulatorUrl: string | null; metricsUrl: string | null },
+  stderr: () => string,
+): ChildServer {
   const pid = child.pid ?? 0
   return {
-    url,
-    emulatorUrl,
+    ...urls,
     pid,
     stderr,
     memoryUsage(opts = {}) {

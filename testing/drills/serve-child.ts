@@ -2,7 +2,7 @@
  * Child-process entry for drills and the benchmark: runs `startServer(process.env)` (or, with
  * argv[2] = "emulator", a standalone emulator) and talks to its parent over IPC, so the parent can
  * measure this process's memory, kill it mid-request, or stop it cleanly.
- *   → parent: {type:"ready", url, emulatorUrl}  {type:"memory", usage}
+ *   → parent: {type:"ready", url, emulatorUrl, metricsUrl}  {type:"memory", usage}
  *   ← parent: {type:"memory", gc?: true}  {type:"stop"}
  */
 import { startServer } from '../../server/server'
@@ -11,6 +11,7 @@ import { emulatorOptionsFromEnv, startEmulator } from '../../server/emulator/ind
 interface Running {
   url: string
   emulatorUrl: string | null
+  metricsUrl?: string | null
   close(): Promise<void>
 }
 
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   })
   // The parent going away (a crashed test) must not leave this process running.
   process.on('disconnect', () => process.exit(0))
-  process.send?.({ type: 'ready', url: running.url, emulatorUrl: running.emulatorUrl })
+  process.send?.({ type: 'ready', url: running.url, emulatorUrl: running.emulatorUrl, metricsUrl: running.metricsUrl ?? null })
 }
 
 main().catch((err: unknown) => {

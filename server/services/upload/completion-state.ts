@@ -44,6 +44,11 @@ export interface UploadCompletionState {
   forget(uploadId: string): Promise<void>
 }
 
+/** A finished upload's outcome is kept this long (a resource token is useless after a day). */
+export const OUTCOME_TTL_MS = 24 * 60 * 60 * 1000
+/** A transfer "processing" for longer than this was lost with its process; the next poll starts it again. */
+export const PROCESSING_TTL_MS = 30 * 60 * 1000
+
 export interface CompletionStateOptions {
   /** How long an outcome is kept; a resource token is useless after a day anyway. */
   ttlMs: number

@@ -1,8 +1,9 @@
 /**
  * What was inserted into each document, by content (SHA-256), so an upload of the same bytes into
  * the same document answers `duplicateOf` (docs/api.md "Duplicates"). Written after a successful
- * insertion batch; read by the upload paths. The local index lives in this process; with several
- * replicas it belongs in the shared store (server/store/) behind the same interface.
+ * insertion batch; read by the upload paths. This in-memory index is the default of tests and
+ * buildApp; server.ts keeps it in DATA_DIR (server/store/local-duplicate-index.ts) or, with several
+ * replicas, in Redis (server/store/redis-duplicate-index.ts), behind the same interface.
  */
 import type { DuplicateOf, InsertedBlock } from '@contract/api'
 
@@ -30,8 +31,14 @@ export interface DuplicateIndex extends DuplicateLookup {
 /** Above this many documents the oldest entries are pruned on write, so memory stays bounded. */
 const PRUNE_EVERY = 1_000
 
+/** The in-process index, which can also list what it holds (the file-backed index rewrites its file from it). */
+export interface MemoryDuplicateIndex extends DuplicateIndex {
+  /** Every entry still within the window. */
+  live(): InsertedContent[]
+}
+
 /** In-process index: one map per document, sha256 → latest insertion; entries past the window are dropped. */
-export function createMemoryDuplicateIndex(opts: { windowMs: number; now?: () => number }): DuplicateIndex {
+export function createMemoryDuplicateIndex(opts: { windowMs: number; now?: () => number }): MemoryDuplicateIndex {
   const now = opts.now ?? Date.now
   const byDoc = new Map<string, Map<string, InsertedContent>>()
   let writes = 0
@@ -59,10 +66,18 @@ export function createMemoryDuplicateIndex(opts: { windowMs: number; now?: () =>
       }
       if (++writes % PRUNE_EVERY === 0) prune()
     },
+    live() {
+      prune()
+      return [...byDoc.values()].flatMap((entries) => [...entries.values()])
+    },
   }
 }
 
-/** `duplicateOf` for an upload answer: null without an index or a hash, or when nothing matches. */
+/**
+ * `duplicateOf` for an upload answer: null without an index or a hash, or when nothing matches.
+ * Asked after the file reached DingTalk, so a lookup that fails (the shared store briefly away,
+ * which the store itself logs) answers null rather than throwing the finished upload away.
+ */
 export async function findDuplicate(
   index: DuplicateLookup | undefined,
   docId: string,
@@ -70,7 +85,7 @@ export async function findDuplicate(
   now: number,
 ): Promise<DuplicateOf | null> {
   if (!index || !sha256) return null
-  const hit = await index.find(docId, sha256, now - index.windowMs)
+  const hit = await index.find(docId, sha256, now - index.windowMs).catch(() => null)
   return hit ? { blockId: hit.blockId, insertedAt: new Date(hit.insertedAt).toISOString() } : null
 }
 

@@ -6,8 +6,9 @@
  * the completion state for `GET …/uploads/:uploadId/resource`.
  *
  * Replicas: the staging directory must be one every replica sees (the file store keeps each
- * upload's bytes and its `.json` there); the locker and the completion state are interfaces whose
- * local implementations work within one process.
+ * upload's bytes and its `.json` there); the locker and the completion state are interfaces: in
+ * this process by default, in Redis with REDIS_URL (server/store/redis-upload-*.ts), so an upload
+ * resumes, finishes and is polled on any replica.
  */
 import { FileStore } from '@tus/file-store'
 import { MemoryLocker, Metadata, Server, type Locker, type Upload } from '@tus/server'
@@ -64,6 +65,8 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   const running = new Set<Promise<void>>()
   /** Set by `handle` for the duration of one creation request (tus hooks only see the request). */
   const ownerOfRequest = new WeakMap<Request, UploadOwner>()
+  /** Our own errors raised inside tus (the Redis locker, the completion state): answered in our shape. */
+  const appErrorOfRequest = new WeakMap<Request, AppError>()
 
   const tus = new Server({
     path: '/api/documents/:docId/uploads',
@@ -82,6 +85,11 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
       if (!owner) throw { status_code: 500, body: 'no owner\n' }
       return { metadata: { ...clientMetadata(upload.metadata), [OWNER_KEYS.docId]: owner.docId, [OWNER_KEYS.unionId]: owner.unionId } }
     },
+    // tus would answer these 500 in plain text; `handle` rethrows them for our error handler
+    // (e.g. 503 service_unavailable with Retry-After while Redis is unreachable).
+    onResponseError: (req, err) => {
+      if (err instanceof AppError) appErrorOfRequest.set(req, err)
+    },
     onUploadFinish: async (_req, upload) => {
       const staged = toStaged(upload)
       if (staged) await begin(staged)
@@ -99,7 +107,11 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   /** Claims the transfer and runs it in the background (the poll reports on it). */
   const begin = async (staged: StagedUpload): Promise<void> => {
     if (!(await completions.begin(staged.id, subjectOf(staged)))) return
-    const job = transfer(staged).finally(() => running.delete(job))
+    const job = transfer(staged)
+      // Only recording the outcome can fail here (the shared store away): the record then lapses
+      // and the next poll starts the transfer again.
+      .catch((err: unknown) => log.warn({ err, uploadId: staged.id }, 'resumable upload: outcome not recorded'))
+      .finally(() => running.delete(job))
     running.add(job)
   }
 
@@ -147,7 +159,10 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   return {
     async handle(request, owner) {
       ownerOfRequest.set(request, owner)
-      return tus.handleWeb(request)
+      const response = await tus.handleWeb(request)
+      const failure = appErrorOfRequest.get(request)
+      if (failure) throw failure
+      return response
     },
     async find(uploadId) {
       if (!UPLOAD_ID.test(uploadId)) return null
