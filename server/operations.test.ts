@@ -17,7 +17,8 @@ afterEach(async () => {
 
 async function start(env: Record<string, string> = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'doc-attach-ops-'))
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }))
+  // Retries: a just-closed server's last journal or staging write may still be landing (ENOTEMPTY).
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }))
   const server = await startServer({ PORT: '0', EMULATOR_PORT: '0', DATA_DIR: dataDir, ...env }, { logger: false, staticRoot: null })
   cleanups.push(() => server.close().catch(() => undefined))
   return server

@@ -10,6 +10,8 @@
  * this process by default, in Redis with REDIS_URL (server/store/redis-upload-*.ts), so an upload
  * resumes, finishes and is polled on any replica.
  */
+import { mkdirSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import { FileStore } from '@tus/file-store'
 import { MemoryLocker, Metadata, Server, type Locker, type Upload } from '@tus/server'
 import { Sha256HexSchema } from '@contract/api'
@@ -61,7 +63,13 @@ export interface ResumableUploads {
 /** Creates the tus server over a file store in `stagingDir`, with a periodic expiry sweep. */
 export function createResumableUploads(opts: ResumableUploadsOptions): ResumableUploads {
   const { completions, log } = opts
+  // Created here, synchronously, so a staging directory that cannot exist fails the start with its
+  // own error: FileStore's constructor runs an unawaited mkdir that throws from its callback.
+  mkdirSync(opts.stagingDir, { recursive: true })
   const datastore = new FileStore({ directory: opts.stagingDir, expirationPeriodInMilliseconds: opts.expiryMs })
+  // Queued behind that mkdir on libuv's pool; `close` awaits it, so nothing may remove the directory
+  // (a test's cleanup) while FileStore's mkdir is still running (ENOENT, thrown uncaught).
+  const storeSettled = mkdir(opts.stagingDir, { recursive: true }).catch(() => undefined)
   const running = new Set<Promise<void>>()
   /** Set by `handle` for the duration of one creation request (tus hooks only see the request). */
   const ownerOfRequest = new WeakMap<Request, UploadOwner>()
@@ -173,7 +181,7 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
     removeExpired: () => tus.cleanUpExpiredUploads(),
     async close() {
       if (sweep) clearInterval(sweep)
-      await Promise.allSettled([...running])
+      await Promise.allSettled([...running, storeSettled])
     },
   }
 }
