@@ -53,6 +53,8 @@ test('a reload in the middle of a large upload continues from the bytes the serv
   await pick(page, [], [big])
   await page.locator(byTestId('send-button')).click()
   const location = (await created).headers()['location'] ?? ''
+  // The queue tells the person that this file continues where it stopped.
+  await page.locator(byTestId('resumable-hint')).waitFor({ state: 'visible' })
   expect(location).toContain(`${uploadsPath}/`)
 
   // Wait until the server holds a good part of the file (HEAD with the page's own session).
