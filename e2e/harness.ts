@@ -120,17 +120,23 @@ export function useE2E(options: E2EOptions = {}): E2E {
   }
 }
 
+/** Fixture variants handed out so far in this process: every test gets content no test inserted before. */
+let fixtureVariant = 0
+
 /**
- * The picked files of testing/phone-photos.ts for one e2e file: generated once before its tests. Read them
- * inside a test (or what a test calls); before the file's beforeAll has run there are none yet.
+ * The picked files of testing/phone-photos.ts, made afresh before each test: the same names, sizes and
+ * metadata, but content no earlier test put into the (shared, per-file) server's documents. The server
+ * remembers what went into a document (`duplicateOf`, kept across the emulator's reset), and would
+ * otherwise ask "already in this document — attach again?" where a test means a first attachment.
+ * Read them inside a test (or what a test calls).
  */
 export function useFixtures(): Fixtures {
   let made: Fixtures | undefined
-  beforeAll(async () => {
-    made = await makeFixtures()
+  beforeEach(async () => {
+    made = await makeFixtures(++fixtureVariant)
   })
   const get = (): Fixtures => {
-    if (!made) throw new Error('e2e fixtures are read before beforeAll made them')
+    if (!made) throw new Error('e2e fixtures are read outside a test (before its beforeEach made them)')
     return made
   }
   return {

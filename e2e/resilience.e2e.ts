@@ -1,7 +1,9 @@
 // Interruptions a phone user meets: the page reloaded (or the webview killed) mid-upload, and the
 // network dropping mid-upload. Either way every item ends up in the document exactly once, in order.
 import { expect, test } from 'vitest'
+import sharp from 'sharp'
 import type { Page } from 'playwright-core'
+import type { FixtureFile } from '@testing/phone-photos'
 import { SEED } from '../server/emulator/seed'
 import { saveScreen, throttleCpu, throttleUplink } from './browser'
 import {
@@ -11,6 +13,7 @@ import {
   expectEachInsertedOnce,
   openApp,
   pick,
+  queueSnapshot,
   signInAsDemoUser,
   waitForAnyQueueItem,
   waitForQueueMoment,
@@ -72,20 +75,54 @@ test('a reload in the middle of an upload resumes by itself and inserts every it
   expect(await uploadSlotsRequested()).toBeGreaterThan(names.length)
 })
 
+/**
+ * A full-size phone photo (about 27 megapixels, as current phone cameras take): the photo worker needs
+ * far longer to decode, downscale and re-encode it than the fixtures, whatever the machine's load.
+ */
+async function fullSizePhoto(name: string): Promise<FixtureFile> {
+  const buffer = await sharp(fx.plain.buffer).resize(6000, 4500).jpeg({ quality: 85 }).toBuffer()
+  return { name, mimeType: 'image/jpeg', buffer }
+}
+
+/** Resolves, checked inside the page every frame, once the queue shows `statuses` at the same time. */
+async function queueShowsTogether(page: Page, statuses: string[]): Promise<void> {
+  await page.waitForFunction(
+    (wanted) => {
+      const shown = [...document.querySelectorAll('[data-testid="queue-item"]')].map((i) => i.getAttribute('data-status'))
+      return wanted.every((s) => shown.includes(s))
+    },
+    statuses,
+    { timeout: 60_000, polling: 'raf' },
+  )
+}
+
 test('a reload while later picks are still being prepared loses none of them', async () => {
   // docs/architecture.md, step 6: uploads "survive a reload or a killed webview (queue and blobs persisted in
   // IndexedDB)". On a phone, preparing photos takes seconds; a webview killed then must not lose the
   // photos (or the PDF queued behind them) that were picked but not yet prepared.
+  //
+  // The reload must land while a photo is still being prepared. Preparation runs in workers (photo
+  // decoding/encoding, SHA-256), which CPU throttling does not slow: three small photos could all be
+  // ready before the page was seen with one uploading and another preparing, and the test then waited
+  // for a moment that had passed (nothing was lost). A full-size photo keeps the worker busy for long.
   const { page } = await e2e.phone()
-  // A phone's CPU: preparation takes long enough for the reload to land in the middle of it.
   await throttleCpu(page, 6)
   const before = blockIds(await e2e.emulator.state())
   await e2e.emulator.addFault(SLOW_UPLOAD)
+  const big = await fullSizePhoto('IMG_0004.jpg')
 
-  const names = await sendBatch(page)
-  await waitForQueueMoment(page, 'one uploading, another still preparing', (s) => s.includes('uploading') && s.includes('preparing'))
+  await openApp(page, e2e.appUrl)
+  await signInAsDemoUser(page, user)
+  await chooseDocumentBySearch(page, '现场', doc)
+  await pick(page, [fx.rotated, big, fx.withGps], [fx.pdf])
+  await page.locator(byTestId('send-button')).click()
+  await queueShowsTogether(page, ['uploading', 'preparing'])
+  const atReload = await queueSnapshot(page)
   await page.reload()
+  // The reload really came while the full-size photo (and what was picked after it) was being prepared.
+  expect(atReload.find((i) => i.name === big.name)?.status).toBe('preparing')
 
+  const names = [fx.rotated, big, fx.withGps, fx.pdf].map((f) => f.name)
   const receipt = await waitForReceipt(page, names.length)
   expect(receipt).toEqual(names.map((name) => ({ name, status: 'inserted' })))
   expectEachInsertedOnce(await e2e.emulator.state(), doc.docId, names, before)

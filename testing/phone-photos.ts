@@ -63,8 +63,31 @@ function photoPixels(width: number, height: number, seed: number): Buffer {
   return pixels
 }
 
-function rawPhoto(width: number, height: number, seed: number): sharp.Sharp {
-  return sharp(photoPixels(width, height, seed), { raw: { width, height, channels: 3 } })
+/** Pixels are the slow part (≈1 s for the three photos): made once per scene, then reused by every variant. */
+const scenes = new Map<string, Buffer>()
+
+/**
+ * The same scene with a small square whose colour and place depend on `variant`: another shot, so
+ * other content (another SHA-256 after the phone re-encodes it; the square survives downscaling).
+ */
+function withMark(scene: Buffer, width: number, height: number, variant: number): Buffer {
+  const pixels = Buffer.from(scene)
+  const size = Math.round(Math.min(width, height) / 16)
+  const x0 = (variant * 97) % (width - size)
+  const y0 = (variant * 53) % (height - size)
+  const rgb = [(variant * 71) % 256, (variant * 151 + 64) % 256, (variant * 37 + 128) % 256]
+  for (let y = y0; y < y0 + size; y++) {
+    for (let x = x0; x < x0 + size; x++) pixels.set(rgb, (y * width + x) * 3)
+  }
+  return pixels
+}
+
+function rawPhoto(width: number, height: number, seed: number, variant: number): sharp.Sharp {
+  const key = `${width}x${height}:${seed}`
+  let scene = scenes.get(key)
+  if (!scene) scenes.set(key, (scene = photoPixels(width, height, seed)))
+  const pixels = variant === 0 ? scene : withMark(scene, width, height, variant)
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
 }
 
 /**
@@ -93,11 +116,16 @@ export function minimalPdf(text: string): Buffer {
   return Buffer.from(body, 'latin1')
 }
 
-/** Builds all fixtures (≈1 s of CPU); call once per test file. */
-export async function makeFixtures(): Promise<Fixtures> {
+/**
+ * Builds all fixtures (≈1 s of CPU the first time, a few JPEG encodings after that). Each `variant`
+ * is different content with the same names, sizes and metadata: the server remembers what went into
+ * a document (`duplicateOf`), so a test that inserts the photos a previous test inserted would be
+ * asked "already in this document — attach again?" instead of testing what it means to.
+ */
+export async function makeFixtures(variant = 0): Promise<Fixtures> {
   const [rotated, withGps, plain] = await Promise.all([
-    rawPhoto(1600, 1200, 1).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer(),
-    rawPhoto(1200, 900, 2)
+    rawPhoto(1600, 1200, 1, variant).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer(),
+    rawPhoto(1200, 900, 2, variant)
       .jpeg({ quality: 90 })
       .withExif({
         IFD0: { Make: 'E2E Phone', Model: 'Camera' },
@@ -109,12 +137,16 @@ export async function makeFixtures(): Promise<Fixtures> {
         },
       })
       .toBuffer(),
-    rawPhoto(1024, 768, 3).jpeg({ quality: 90 }).toBuffer(),
+    rawPhoto(1024, 768, 3, variant).jpeg({ quality: 90 }).toBuffer(),
   ])
   return {
     rotated: { name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: rotated },
     withGps: { name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: withGps },
     plain: { name: 'IMG_0003.jpg', mimeType: 'image/jpeg', buffer: plain },
-    pdf: { name: '会议纪要.pdf', mimeType: 'application/pdf', buffer: minimalPdf('Doc Attach e2e fixture') },
+    pdf: {
+      name: '会议纪要.pdf',
+      mimeType: 'application/pdf',
+      buffer: minimalPdf(variant === 0 ? 'Doc Attach e2e fixture' : `Doc Attach e2e fixture ${variant}`),
+    },
   }
 }

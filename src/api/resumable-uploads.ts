@@ -5,9 +5,9 @@
  * `GET …/uploads/:uploadId/resource` is polled until the server has passed the file to DingTalk;
  * its answer is the same as `POST …/resources` (uploadResource in resources.ts).
  */
-import { DetailedError, Upload, type UrlStorage } from 'tus-js-client'
+import { DetailedError, Upload, type HttpStack, type UrlStorage } from 'tus-js-client'
 import { CSRF_HEADER, ErrorBodySchema, ResourceResponseSchema, type ResourceResponse } from '@contract/api'
-import { ApiError, currentCsrfToken, http, toApiError } from './http'
+import { ApiError, currentCsrfToken, http, isRetryable, toApiError } from './http'
 
 /** Files above this size go through tus; smaller ones keep the single request. */
 export const RESUMABLE_THRESHOLD_BYTES = 8 * 1024 * 1024
@@ -17,6 +17,12 @@ const CHUNK_BYTES = 16 * 1024 * 1024
 const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10_000, 20_000, 30_000, 30_000]
 const POLL_MIN_MS = 300
 const POLL_MAX_MS = 2000
+/**
+ * Transient answers to the poll (network, 408, 429, 5xx) tolerated in a row before giving up. The
+ * server sends its staged copy to DingTalk again on the next poll after such a failure, so waiting
+ * costs nothing, while failing would send the whole file again.
+ */
+const POLL_TRANSIENT_FAILURES = 6
 
 export interface ResumableUploadOptions {
   /** SHA-256 (hex) of `blob`: sent as `sha256` metadata and part of the resume fingerprint. */
@@ -26,11 +32,17 @@ export interface ResumableUploadOptions {
   onProgress?: (loaded: number, total: number) => void
   /** Aborting stops the transfer (the partial upload stays for a later resume) and rejects with `cancelled`. */
   signal?: AbortSignal
+  /** How requests are made (default: tus-js-client's XMLHttpRequest stack); tests pass an in-memory tus server. */
+  httpStack?: HttpStack
 }
 
-/** Statuses worth another attempt: the request timed out, was throttled, or the server had trouble. */
+/**
+ * Statuses worth another attempt: no answer (0), the request timed out (408), was throttled (429), the
+ * server had trouble (5xx), or the upload is busy (423, locked by a request still finishing) or at
+ * another offset (409: the retry asks with HEAD where it stands and continues from there).
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 0 || status === 408 || status === 423 || status === 429 || status >= 500
+  return status === 0 || status === 408 || status === 409 || status === 423 || status === 429 || status >= 500
 }
 
 /** The same content for the same document resumes the same upload, whatever the blob object is. */
@@ -64,6 +76,7 @@ function sendWithTus(docId: string, blob: Blob, name: string, mediaType: string,
       chunkSize: CHUNK_BYTES,
       retryDelays: RETRY_DELAYS_MS,
       onShouldRetry: (err) => isRetryableStatus(err.originalResponse?.getStatus() ?? 0),
+      ...(options.httpStack ? { httpStack: options.httpStack } : {}),
       // The session's CSRF token may have been renewed since the upload started.
       onBeforeRequest: (req) => {
         const token = currentCsrfToken()
@@ -91,23 +104,42 @@ function sendWithTus(docId: string, blob: Blob, name: string, mediaType: string,
   })
 }
 
-/** `GET …/uploads/:uploadId/resource` until it is no longer 202 (the server is still sending to DingTalk). */
+/**
+ * `GET …/uploads/:uploadId/resource` until it is no longer 202 (the server is still sending to DingTalk).
+ * A transient failure (network, 408, 429, 5xx) is polled again after a growing wait, at least its
+ * Retry-After: the bytes are on the server, which tries DingTalk again on the next poll.
+ */
 async function pollResource(docId: string, uploadId: string, signal?: AbortSignal): Promise<ResourceResponse> {
   const url = `/documents/${encodeURIComponent(docId)}/uploads/${encodeURIComponent(uploadId)}/resource`
   let wait = POLL_MIN_MS
+  let failures = 0
   for (;;) {
-    const response = await http.get<unknown>(url, { signal }).catch((err: unknown) => {
-      throw toApiError(err)
-    })
-    if (response.status !== 202) {
-      const parsed = ResourceResponseSchema.safeParse(response.data)
-      if (parsed.success) return parsed.data
-      throw new ApiError({ code: 'invalid_response', status: response.status, message: `Unexpected response from GET ${url}` })
+    let status: number
+    let data: unknown
+    try {
+      ;({ status, data } = await http.get<unknown>(url, { signal }))
+    } catch (err) {
+      const error = toApiError(err)
+      const transient = error.code !== 'cancelled' && (isRetryable(error) || error.status >= 500)
+      if (!transient || ++failures > POLL_TRANSIENT_FAILURES) throw error
+      await pause(Math.max(wait * 2 ** failures, (error.retryAfterSeconds ?? 0) * 1000), signal)
+      continue
     }
-    await new Promise((resolve) => setTimeout(resolve, wait))
-    if (signal?.aborted) throw new ApiError({ code: 'cancelled', status: 0, message: 'The upload was cancelled.' })
+    failures = 0
+    if (status !== 202) {
+      const parsed = ResourceResponseSchema.safeParse(data)
+      if (parsed.success) return parsed.data
+      throw new ApiError({ code: 'invalid_response', status, message: `Unexpected response from GET ${url}` })
+    }
+    await pause(wait, signal)
     wait = Math.min(POLL_MAX_MS, wait * 1.5)
   }
+}
+
+/** Waits `ms`; rejects with `cancelled` when `signal` is (or was) aborted. */
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  if (signal?.aborted) throw new ApiError({ code: 'cancelled', status: 0, message: 'The upload was cancelled.' })
 }
 
 /** A tus failure as an ApiError: our error envelope when the server sent one, else by status. */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import sharp from 'sharp'
 import exifr from 'exifr'
@@ -142,6 +144,23 @@ describe('prepareFile', () => {
     const out = await prepareFile(file(heicBytes(), 'IMG_0003.HEIC', 'image/heic'), DEFAULT_PREPARE_OPTIONS, { encoder, convertHeic })
     expect(convertHeic).toHaveBeenCalledOnce()
     expect(out).toMatchObject({ name: 'IMG_0003.jpg', mediaType: 'image/jpeg', kind: 'image', notice: null })
+  })
+
+  it('keeps when a real HEIC photo was taken (made by heif-enc), though the converted JPEG has no EXIF', async () => {
+    const heic = readFileSync(join(process.cwd(), 'src/media/fixtures/taken-2026-12-01T1403+0900.heic'))
+    const bare = await sharp({ create: { width: 64, height: 48, channels: 3, background: 'red' } })
+      .jpeg()
+      .toBuffer()
+    const encoder = fakeEncoder((req) => {
+      if (req.blob.type !== 'image/jpeg') throw new EncodeUnavailableError('cannot decode HEIC')
+      return { blob: new Blob([new Uint8Array(20)], { type: 'image/jpeg' }), width: 64, height: 48, resized: false }
+    })
+    const out = await prepareFile(file(new Uint8Array(heic), 'IMG_0005.HEIC', 'image/heic'), DEFAULT_PREPARE_OPTIONS, {
+      encoder,
+      convertHeic: async () => new Blob([new Uint8Array(bare)], { type: 'image/jpeg' }),
+    })
+    expect(out).toMatchObject({ name: 'IMG_0005.jpg', kind: 'image' })
+    expect(out.takenAt).toEqual({ year: 2026, month: 12, day: 1, hour: 14, minute: 3, offsetMinutes: 540 })
   })
 
   it('attaches HEIC as a file, and says so, when it cannot be converted', async () => {
