@@ -128,6 +128,12 @@ async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r))
 }
 
+/** Lets `ms` of fake time pass, then everything that became due run. */
+async function elapse(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms)
+  await settle()
+}
+
 describe('uploadResumable', () => {
   it('creates the upload, sends the bytes, and answers what the server made of the file', async () => {
     const server = fakeTusServer(1000)
@@ -167,23 +173,17 @@ describe('uploadResumable', () => {
     await settle()
     expect(server.patches()).toHaveLength(1)
     // The 503 is retried at once, the 429 after a second, the 408 after three more.
-    await vi.advanceTimersByTimeAsync(0)
-    await settle()
+    await elapse(0)
     expect(server.patches()).toHaveLength(2)
-    await vi.advanceTimersByTimeAsync(999)
-    await settle()
+    await elapse(999)
     expect(server.patches()).toHaveLength(2)
-    await vi.advanceTimersByTimeAsync(1)
-    await settle()
+    await elapse(1)
     expect(server.patches()).toHaveLength(3)
-    await vi.advanceTimersByTimeAsync(2_999)
-    await settle()
+    await elapse(2_999)
     expect(server.patches()).toHaveLength(3)
-    await vi.advanceTimersByTimeAsync(1)
-    await settle()
+    await elapse(1)
     expect(server.patches()).toHaveLength(4)
-    await vi.advanceTimersByTimeAsync(0)
-    await settle()
+    await elapse(0)
     expect(result).toEqual(RESOURCE)
     expect(server.creations()).toHaveLength(1)
   })
@@ -236,11 +236,9 @@ describe('uploadResumable', () => {
     await vi.advanceTimersByTimeAsync(300) // the 202's short wait
     await settle()
     expect(polls).toBe(2)
-    await vi.advanceTimersByTimeAsync(4_900)
-    await settle()
+    await elapse(4_900)
     expect(polls).toBe(2) // Retry-After: 5 s
-    await vi.advanceTimersByTimeAsync(100)
-    await settle()
+    await elapse(100)
     expect(result).toEqual(RESOURCE)
     expect(server.creations()).toHaveLength(1)
     expect(server.patches()).toHaveLength(1)
