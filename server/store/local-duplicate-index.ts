@@ -10,6 +10,7 @@ import { appendFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { z } from 'zod'
+import { parseStoredJson } from './stored-json'
 import { writeFileAtomic } from '../services/insertion/insertion-journal'
 import { createMemoryDuplicateIndex, type DuplicateIndex, type InsertedContent } from '../services/upload/duplicate-index'
 
@@ -83,13 +84,7 @@ async function readDuplicateFile(
     const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
     for await (const text of reader) {
       lines++
-      let parsed: z.infer<typeof LineSchema> | null = null
-      try {
-        const result = LineSchema.safeParse(JSON.parse(text))
-        parsed = result.success ? result.data : null
-      } catch {
-        parsed = null
-      }
+      const parsed = parseStoredJson(LineSchema, text)
       if (parsed && parsed.t >= cutoff) entries.push({ docId: parsed.d, sha256: parsed.s, blockId: parsed.b, insertedAt: parsed.t })
     }
   } catch (err) {

@@ -17,6 +17,7 @@ import {
   type TokenUse,
 } from '../services/insertion/insertion-journal'
 import type { RedisStore } from './redis'
+import { parseStoredJson } from './stored-json'
 import type { Lease } from './types'
 
 const hash = (id: string) => createHash('sha256').update(id).digest('hex')
@@ -54,12 +55,8 @@ export function createRedisInsertionJournal(store: RedisStore, opts: { ttlMs?: n
       async get(id): Promise<BatchRecord | undefined> {
         const text = await store.run((c) => c.get(recordKey(id)))
         if (text === null) return undefined
-        try {
-          const parsed = StoredRecordSchema.safeParse(JSON.parse(text))
-          if (parsed.success && parsed.data.id === id) return parsed.data.record
-        } catch {
-          // fall through
-        }
+        const stored = parseStoredJson(StoredRecordSchema, text)
+        if (stored?.id === id) return stored.record
         // Something was written here, so an attempt may have started, its progress unknown.
         return { fingerprint: '', state: 'started', at: now() }
       },
@@ -69,8 +66,7 @@ export function createRedisInsertionJournal(store: RedisStore, opts: { ttlMs?: n
       async getTokenUse(docId, resourceId): Promise<TokenUse | undefined> {
         const text = await store.run((c) => c.get(useKey(docId, resourceId)))
         if (text === null) return undefined
-        const parsed = TokenUseSchema.safeParse(JSON.parse(text))
-        return parsed.success ? parsed.data : undefined
+        return parseStoredJson(TokenUseSchema, text) ?? undefined
       },
       async putTokenUses(docId, uses) {
         for (const { resourceId, ...use } of uses) await write(useKey(docId, resourceId), JSON.stringify(use))
@@ -116,13 +112,7 @@ export async function importLocalJournal(
     } catch {
       continue
     }
-    let tokenUse: z.infer<typeof TokenUseIdSchema> | null = null
-    try {
-      const parsed = TokenUseIdSchema.safeParse(JSON.parse(id))
-      tokenUse = parsed.success ? parsed.data : null
-    } catch {
-      tokenUse = null
-    }
+    const tokenUse = parseStoredJson(TokenUseIdSchema, id)
     if (tokenUse) {
       const [, docId, resourceId] = tokenUse
       const use = await local.getTokenUse(docId, resourceId)

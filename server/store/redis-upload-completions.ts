@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { ErrorCodeSchema, ResourceResponseSchema } from '@contract/api'
 import type { CompletionStateOptions, UploadCompletion, UploadCompletionState } from '../services/upload/completion-state'
 import type { RedisStore } from './redis'
+import { parseStoredJson } from './stored-json'
 import { LOCK_RENEW } from './redis-scripts'
 
 const SubjectSchema = z.object({ docId: z.string(), unionId: z.string(), size: z.number() })
@@ -52,12 +53,7 @@ export function createRedisCompletionState(store: RedisStore, opts: RedisComplet
     async get(uploadId) {
       const text = await store.run((c) => c.get(keyOf(uploadId)))
       if (text === null) return null
-      try {
-        const parsed = CompletionSchema.safeParse(JSON.parse(text))
-        return parsed.success ? (parsed.data as UploadCompletion) : null
-      } catch {
-        return null
-      }
+      return parseStoredJson(CompletionSchema, text) as UploadCompletion | null
     },
     async begin(uploadId, subject) {
       const startedAt = now()
