@@ -53,6 +53,7 @@ describe('metrics', () => {
     expect(text).toMatch(/doc_attach_dingtalk_calls_total\{api="getUserByAuthCode",outcome="ok"\} \d+/)
     expect(text).toContain('doc_attach_upload_bytes_relayed_total')
     expect(text).toContain('doc_attach_document_lock_wait_seconds')
+    expect(text).toContain('doc_attach_upload_lock_wait_seconds')
     expect(text).toContain('doc_attach_dingtalk_limiter_wait_seconds')
     expect((await fetch(`${server.url}/metrics`)).status).toBe(404)
   })

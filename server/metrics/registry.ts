@@ -48,6 +48,14 @@ export const dingtalkLimiterWaitSeconds = new Histogram({
   registers: [registry],
 })
 
+/** Waiting for a resumable upload's lock (one request at a time per upload; a newer one waits for the older to let go). */
+export const uploadLockWaitSeconds = new Histogram({
+  name: 'doc_attach_upload_lock_wait_seconds',
+  help: 'Time a resumable-upload request waited for its upload lock.',
+  buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+})
+
 /** Waiting for a document's lock (insertions into one document run one at a time). */
 export const lockWaitSeconds = new Histogram({
   name: 'doc_attach_document_lock_wait_seconds',

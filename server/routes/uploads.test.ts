@@ -10,6 +10,7 @@ import { SEED } from '../emulator/seed'
 import { createTestApp, type SignedIn, type TestApp } from '../../testing/test-app'
 import { EmulatorControl } from '../../testing/emulator-control'
 import { makePdf } from '../../testing/sample-files'
+import { uploadLockWaitSeconds } from '../metrics/registry'
 
 const DOC = SEED.docs.sitePhotos.docId
 const MAX_FILE = 2 * 1024 * 1024
@@ -22,6 +23,12 @@ function pdfOfSize(size: number): Buffer {
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
+
+/** How many upload-lock waits `/metrics` has counted so far. */
+async function lockWaits(): Promise<number> {
+  const { values } = await uploadLockWaitSeconds.get()
+  return values.find((v) => v.metricName === 'doc_attach_upload_lock_wait_seconds_count')?.value ?? 0
+}
 
 function errorCode(body: string): string {
   return ErrorBodySchema.parse(JSON.parse(body)).error.code
@@ -97,7 +104,10 @@ describe('resumable uploads (tus 1.0)', () => {
 
   it('takes a file from tus-js-client and answers exactly what POST …/resources answers', async () => {
     const bytes = pdfOfSize(700 * 1024)
+    const lockWaitsBefore = await lockWaits()
     const url = await tusUpload(base, owner, bytes, { name: '巡检 报告.pdf', sha: sha256(bytes) }).done
+    // Operators see each tus request's wait for its upload lock (creation has none; HEAD/PATCH do).
+    expect(await lockWaits()).toBeGreaterThan(lockWaitsBefore)
     expect(url).toMatch(new RegExp(`^${base}/api/documents/${DOC}/uploads/[0-9a-f]{32}$`))
 
     const { status, body } = await resourceOf(t, owner, url)

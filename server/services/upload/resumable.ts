@@ -17,6 +17,7 @@ import { MemoryLocker, Metadata, Server, type Locker, type Upload } from '@tus/s
 import { Sha256HexSchema } from '@contract/api'
 import { AppError, toAppError } from '../../errors'
 import type { UploadRateLimiter } from '../../limits/rate-limit-store'
+import { measuredLocker } from './measured-locker'
 import { uploadResource, type UploadContext } from './stream-upload'
 import type { CompletionSubject, RecordedFailure, UploadCompletionState, UploadOwner } from './completion-state'
 
@@ -79,7 +80,7 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   const tus = new Server({
     path: '/api/documents/:docId/uploads',
     datastore,
-    locker: opts.locker ?? new MemoryLocker(),
+    locker: measuredLocker(opts.locker ?? new MemoryLocker()),
     maxSize: opts.upload.config.limits.maxFileBytes,
     // Location = our own URL for the upload, on the origin the browser used (or PUBLIC_ORIGIN).
     generateUrl: (req, { id }) => {
