@@ -51,7 +51,9 @@ export async function startChildServer(
   env: Record<string, string | undefined>,
   opts: { emulator?: boolean; showOutput?: boolean; readyTimeoutMs?: number } = {},
 ): Promise<ChildServer> {
-  const args = ['--expose-gc', '--import', 'tsx', CHILD]
+  // `SERVER_NODE_ARGS` adds node flags to every server child (the benchmark's profiling: `--cpu-prof`).
+  const extraArgs = (process.env['SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean)
+  const args = ['--expose-gc', ...extraArgs, '--import', 'tsx', CHILD]
   if (opts.emulator) args.push('emulator')
   const child = trackChild(
     spawn(process.execPath, args, {
