@@ -75,7 +75,7 @@ export interface QueueHarness {
   newStore(): UploadsStore
   uploadCalls(): FakeRequest[]
   insertCalls(): FakeRequest[]
-  /** Waits (without timers) until `check` holds; fails with what the queue and the server saw. */
+  /** Waits (4 s, or 500 rounds under fake timers) until `check` holds; fails with what the queue and the server saw. */
   until(check: () => boolean, what: string): Promise<void>
 }
 
@@ -119,10 +119,15 @@ export function useQueueHarness(): QueueHarness {
     uploadCalls: () => harness.api.calls.filter((c) => c.path.endsWith('/resources')),
     insertCalls: () => harness.api.calls.filter((c) => c.path.endsWith('/insertions')),
     async until(check, what) {
-      for (let i = 0; i < 500; i++) {
+      // With real timers, bounded by real time: preparing, hashing and IndexedDB run timers that a busy
+      // machine delays while rounds of the event loop fly by. With fake timers, by rounds (time stands still).
+      const realTime = !vi.isFakeTimers()
+      const deadline = Date.now() + 4_000
+      for (let i = 0; realTime ? Date.now() < deadline : i < 500; i++) {
         if (check()) return
-        await new Promise((r) => setImmediate(r))
+        await new Promise((r) => (realTime ? setTimeout(r, 1) : setImmediate(r)))
       }
+      if (check()) return
       const seen = harness.api.calls.map((c) => `${c.method} ${c.path}`).join(', ')
       const items = opened.at(-1)?.items.map((i) => [i.name, i.status, i.error])
       throw new Error(`never happened: ${what}; calls: ${seen}; items: ${JSON.stringify(items)}`)
