@@ -134,14 +134,15 @@ async function elapse(ms: number): Promise<void> {
   await settle()
 }
 
+/** A 1000-byte PDF through `uploadResumable` against `server`, as the H5 sends it. */
+function send(server: ReturnType<typeof fakeTusServer>, name = 'report.pdf') {
+  return uploadResumable(DOC, file(1000), name, 'application/pdf', { sha256: SHA, urlStorage: memoryUrls(), httpStack: server.stack })
+}
+
 describe('uploadResumable', () => {
   it('creates the upload, sends the bytes, and answers what the server made of the file', async () => {
     const server = fakeTusServer(1000)
-    const resource = await uploadResumable(DOC, file(1000), 'report.pdf', 'application/pdf', {
-      sha256: SHA,
-      urlStorage: memoryUrls(),
-      httpStack: server.stack,
-    })
+    const resource = await send(server)
     expect(resource).toEqual(RESOURCE)
     expect(server.creations()).toHaveLength(1)
     expect(server.offset).toBe(1000)
@@ -150,11 +151,7 @@ describe('uploadResumable', () => {
   it('after a cut connection continues from the byte the server has, not from zero', async () => {
     const server = fakeTusServer(1000)
     server.faults.push({ cutAfter: 400 })
-    await uploadResumable(DOC, file(1000), 'report.pdf', 'application/pdf', {
-      sha256: SHA,
-      urlStorage: memoryUrls(),
-      httpStack: server.stack,
-    })
+    await send(server)
     expect(server.creations()).toHaveLength(1)
     expect(server.patches().map((p) => p.offset)).toEqual([0, 400])
     expect(server.offset).toBe(1000)
@@ -165,11 +162,7 @@ describe('uploadResumable', () => {
     const server = fakeTusServer(1000)
     server.faults.push({ status: 503 }, { status: 429 }, { status: 408 })
     let result: unknown = null
-    void uploadResumable(DOC, file(1000), 'report.pdf', 'application/pdf', {
-      sha256: SHA,
-      urlStorage: memoryUrls(),
-      httpStack: server.stack,
-    }).then((r) => (result = r))
+    void send(server).then((r) => (result = r))
     await settle()
     expect(server.patches()).toHaveLength(1)
     // The 503 is retried at once, the 429 after a second, the 408 after three more.
@@ -191,11 +184,7 @@ describe('uploadResumable', () => {
   it('a 409 (the server is at another offset) asks where it stands and carries on from there', async () => {
     const server = fakeTusServer(1000)
     server.faults.push({ cutAfter: 300 }, { status: 409, body: 'offset mismatch' })
-    await uploadResumable(DOC, file(1000), 'report.pdf', 'application/pdf', {
-      sha256: SHA,
-      urlStorage: memoryUrls(),
-      httpStack: server.stack,
-    })
+    await send(server)
     const methods = server.seen.map((r) => r.method)
     expect(methods.slice(-2)).toEqual(['HEAD', 'PATCH'])
     expect(server.patches().at(-1)?.offset).toBe(300)
@@ -206,11 +195,7 @@ describe('uploadResumable', () => {
     const server = fakeTusServer(1000)
     const envelope = JSON.stringify({ error: { code: 'forbidden', message: 'no', requestId: 'r1' } })
     server.faults.push({ status: 403, body: envelope, headers: { 'content-type': 'application/json' } })
-    const failure = await uploadResumable(DOC, file(1000), 'report.pdf', 'application/pdf', {
-      sha256: SHA,
-      urlStorage: memoryUrls(),
-      httpStack: server.stack,
-    }).catch((err: unknown) => err)
+    const failure = await send(server).catch((err: unknown) => err)
     expect(failure).toBeInstanceOf(ApiError)
     expect(failure).toMatchObject({ code: 'forbidden', status: 403 })
     expect(server.patches()).toHaveLength(1)
@@ -227,11 +212,7 @@ describe('uploadResumable', () => {
       return { status: 200, body: RESOURCE }
     })
     let result: unknown = null
-    void uploadResumable(DOC, file(1000), 'report.pdf', 'application/pdf', {
-      sha256: SHA,
-      urlStorage: memoryUrls(),
-      httpStack: server.stack,
-    }).then((r) => (result = r))
+    void send(server).then((r) => (result = r))
     await settle()
     await vi.advanceTimersByTimeAsync(300) // the 202's short wait
     await settle()
@@ -247,11 +228,7 @@ describe('uploadResumable', () => {
   it('gives up on the poll at once for an answer about the file itself (415)', async () => {
     const server = fakeTusServer(1000)
     api.on(resourceRoute, errorReply(415, 'unsupported_type'))
-    const failure = await uploadResumable(DOC, file(1000), 'x.pdf', 'application/pdf', {
-      sha256: SHA,
-      urlStorage: memoryUrls(),
-      httpStack: server.stack,
-    }).catch((err: unknown) => err)
+    const failure = await send(server, 'x.pdf').catch((err: unknown) => err)
     expect(failure).toMatchObject({ code: 'unsupported_type', status: 415 })
     expect(api.count(resourceRoute)).toBe(1)
   })
