@@ -8,6 +8,7 @@ import { useSessionStore } from '@/stores/session'
 import { useDocumentsStore } from '@/stores/documents'
 import { useUploadsStore, type QueueItem } from '@/stores/uploads'
 import { clearQueue } from '@/stores/uploads/persistence/idb'
+import { newQueueItem } from '@/stores/uploads/queue-item'
 import { errorReply, installFakeApi, type FakeApi } from '@testing/fake-api'
 import { fakePlatform } from '@testing/fake-platform'
 import { useContainerShell, type ContainerShell } from './useContainerShell'
@@ -61,22 +62,10 @@ async function queueWith(statuses: QueueItem['status'][]) {
   const uploads = useUploadsStore()
   await uploads.restore(USER.userId)
   uploads.items = statuses.map((status, i) => ({
+    ...newQueueItem(new File([new Uint8Array(10)], `IMG_${i}.jpg`, { type: 'image/jpeg' }), false),
     id: `item-${i}`,
-    pickedName: `IMG_${i}.jpg`,
-    name: `IMG_${i}.jpg`,
-    kind: 'image',
-    mediaType: 'image/jpeg',
     size: 10,
-    originalSize: 10,
-    caption: '',
-    original: false,
     status,
-    progress: 0,
-    error: null,
-    notice: null,
-    resource: null,
-    attempts: 0,
-    blockId: null,
   }))
   return uploads
 }
