@@ -14,11 +14,14 @@ import {
   type EncodeResult,
 } from './canvas-encode'
 import { preparationConcurrency } from './prepare-pool'
+import { stampPhoto, type StampRequest } from './stamp-photo'
 
 /** Something that turns a picked image into an upright, downscaled, metadata-free one. */
 export interface PhotoEncoder {
   /** @throws EncodeUnavailableError when the image cannot be decoded or drawn on this device. */
   encode(request: EncodeRequest): Promise<EncodeResult>
+  /** Burns the evidence stamp into a prepared photo (stamp-photo.ts); same errors as encode. */
+  stamp?(request: StampRequest): Promise<Blob>
   /**
    * Gets ready for the first photo ahead of time (starts the workers, which load their script and
    * probe the decoder); on a 150 ms link that is a round trip or two the first upload no longer waits for.
@@ -28,7 +31,7 @@ export interface PhotoEncoder {
 
 interface WorkerReply {
   id: number
-  result?: EncodeResult
+  result?: EncodeResult | { blob: Blob }
   error?: string
   unavailable?: boolean
 }
@@ -40,7 +43,7 @@ class WorkerEncoder implements PhotoEncoder {
   private worker: Worker | null = null
   private broken = false
   private nextId = 1
-  private pending = new Map<number, { resolve(r: EncodeResult): void; reject(e: Error): void }>()
+  private pending = new Map<number, { resolve(r: EncodeResult | { blob: Blob }): void; reject(e: Error): void }>()
 
   /** Encodes this worker is busy with. */
   get load(): number {
@@ -77,27 +80,37 @@ class WorkerEncoder implements PhotoEncoder {
     this.start()?.postMessage({ warmUp: true })
   }
 
-  async encode(request: EncodeRequest): Promise<EncodeResult> {
+  /** Runs one job in the worker; null when the worker is unavailable or failed (the main thread tries then). */
+  private async inWorker(message: { request: EncodeRequest } | { stamp: StampRequest }): Promise<EncodeResult | { blob: Blob } | null> {
     const worker = this.start()
-    if (worker) {
-      try {
-        return await new Promise<EncodeResult>((resolve, reject) => {
-          const id = this.nextId++
-          const timer = setTimeout(() => {
-            this.pending.delete(id)
-            reject(new EncodeUnavailableError('photo worker timed out'))
-          }, WORKER_TIMEOUT_MS)
-          this.pending.set(id, {
-            resolve: (r) => (clearTimeout(timer), resolve(r)),
-            reject: (e) => (clearTimeout(timer), reject(e)),
-          })
-          worker.postMessage({ id, request })
+    if (!worker) return null
+    try {
+      return await new Promise<EncodeResult | { blob: Blob }>((resolve, reject) => {
+        const id = this.nextId++
+        const timer = setTimeout(() => {
+          this.pending.delete(id)
+          reject(new EncodeUnavailableError('photo worker timed out'))
+        }, WORKER_TIMEOUT_MS)
+        this.pending.set(id, {
+          resolve: (r) => (clearTimeout(timer), resolve(r)),
+          reject: (e) => (clearTimeout(timer), reject(e)),
         })
-      } catch {
-        // Some decoders exist only on the main thread (e.g. HEIC via <img> on iOS); try there.
-      }
+        worker.postMessage({ id, ...message })
+      })
+    } catch {
+      // Some decoders exist only on the main thread (e.g. HEIC via <img> on iOS); try there.
+      return null
     }
-    return encodeImage(request)
+  }
+
+  async encode(request: EncodeRequest): Promise<EncodeResult> {
+    const result = await this.inWorker({ request })
+    return result && 'width' in result ? result : encodeImage(request)
+  }
+
+  async stamp(request: StampRequest): Promise<Blob> {
+    const result = await this.inWorker({ stamp: request })
+    return result ? result.blob : stampPhoto(request)
   }
 }
 
@@ -113,13 +126,20 @@ class WorkerPoolEncoder implements PhotoEncoder {
     for (const worker of this.workers) worker.warmUp()
   }
 
+  private idlest(): WorkerEncoder {
+    return this.workers.reduce((best, w) => (w.load < best.load ? w : best))
+  }
+
   encode(request: EncodeRequest): Promise<EncodeResult> {
-    const idlest = this.workers.reduce((best, w) => (w.load < best.load ? w : best))
-    return idlest.encode(request)
+    return this.idlest().encode(request)
+  }
+
+  stamp(request: StampRequest): Promise<Blob> {
+    return this.idlest().stamp(request)
   }
 }
 
-const mainThreadEncoder: PhotoEncoder = { encode: encodeImage, warmUp: () => void warmUpEncoder() }
+const mainThreadEncoder: PhotoEncoder = { encode: encodeImage, stamp: stampPhoto, warmUp: () => void warmUpEncoder() }
 
 let defaultEncoder: PhotoEncoder | null = null
 

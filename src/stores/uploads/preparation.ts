@@ -16,6 +16,7 @@ import { canMoveTo, setStatus, type ItemError, type QueueItem } from './queue-it
 import { rejectReason } from './restrictions'
 import { QUEUE_SETTINGS } from './settings'
 import type { QueueStorage } from './persistence/queue-storage'
+import type { EvidenceStage } from './evidence-stage'
 
 export interface PreparationDeps {
   find(id: string): QueueItem | undefined
@@ -30,9 +31,12 @@ export interface PreparationDeps {
   uplinkHasWork(): boolean
   /** An item became ready to upload. */
   onReady(): void
+  /** Stamps photos picked with "stamp as evidence" on (between preparing and hashing). */
+  evidence?: EvidenceStage
 }
 
 const PREPARE_FAILED: ItemError = { code: 'prepare_failed', retryable: false }
+const STAMP_FAILED: ItemError = { code: 'evidence_stamp_failed', retryable: false }
 
 export function createPreparation(deps: PreparationDeps) {
   const pool = createTaskPool(() => (deps.uplinkHasWork() ? QUEUE_SETTINGS.preparations : 1))
@@ -99,13 +103,37 @@ export function createPreparation(deps: PreparationDeps) {
       void forgetSource(id)
       return
     }
+    const evidence = deps.evidence
+    if (evidence?.wants(item, prepared)) {
+      await evidence.keep(id, prepared.blob)
+      const stamped = await evidence.stampNow(id)
+      if (stamped) return finish(id, stamped)
+      // No code on the device: wait unstamped, outside the preparation slots (the next photos go on).
+      void deps.persist()
+      void evidence.stampWhenCodes(id).then(
+        (blob) => finish(id, blob),
+        () => {
+          fail(id, STAMP_FAILED)
+          void deps.persist()
+        },
+      )
+      return
+    }
+    await finish(id, prepared.blob)
+  }
+
+  /** Hashes the bytes that will be sent, saves them, and marks the item ready to upload. */
+  async function finish(id: string, blob: Blob): Promise<void> {
+    const item = deps.find(id)
+    if (!item) return
+    item.size = blob.size
     // The hash of exactly what will be sent (in a worker): the server checks it, the queue compares it.
-    const sha256 = await contentHash(prepared.blob).catch(() => null)
+    const sha256 = await contentHash(blob).catch(() => null)
     if (!deps.find(id)) return
     item.sha256 = sha256
-    deps.blobs.set(id, prepared.blob)
+    deps.blobs.set(id, blob)
     // Bytes first, then the state that says they exist: a reload in between finds no "ready" item without bytes.
-    await deps.storage.saveBlob(id, prepared.blob).catch(() => undefined)
+    await deps.storage.saveBlob(id, blob).catch(() => undefined)
     if (!deps.find(id)) return
     setStatus(item, 'ready')
     await deps.persist()

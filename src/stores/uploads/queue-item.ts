@@ -5,7 +5,7 @@
  * reason; retryable ones offer retry). `setStatus` refuses any other step, so a bug that would
  * (say) upload an inserted item again fails loudly in tests instead of quietly in the field.
  */
-import type { InsertionRequest, Layout, Position, ResourceResponse } from '@contract/api'
+import type { EvidenceClaim, InsertionRequest, Layout, Position, ResourceResponse } from '@contract/api'
 import { ApiError, isRetryable } from '@/api/http'
 import type { PrepareNotice } from '@/media/prepare-file'
 import type { TakenAt } from '@/media/taken-at'
@@ -60,6 +60,19 @@ export interface QueueItem {
   keepDuplicate?: boolean
   /** Already in the document (the upload answered `duplicateOf`), and the person chose to attach it again. */
   attachAgain?: boolean
+  /** Picked with "stamp as evidence" on (evidence-stage.ts); null for files and unstamped photos. */
+  evidence?: ItemEvidence | null
+}
+
+export interface ItemEvidence {
+  /** When it was picked (ms since the epoch): the stamp's time when the photo recorded none. */
+  pickedAt: number
+  /** The batch's place text when "place" was on at the pick. */
+  place: string | null
+  /** What the stamped bytes claim (sent as X-Evidence); null until stamped. */
+  claim: EvidenceClaim | null
+  /** Prepared while the device had no codes: waits unstamped until codes arrive. */
+  waiting: boolean
 }
 
 export interface TargetDocument {

@@ -26,6 +26,7 @@ import { CURRENT_VERSION, type SavedQueue } from './persistence/saved-queue'
 import { resumeItems } from './persistence/resume'
 import { createDecisions } from './decisions'
 import { createCaptions } from './captions'
+import { createEvidence } from './evidence'
 
 /** A saved queue this build could not read: kept untouched in IndexedDB, and shown as such. */
 export interface KeptQueue {
@@ -82,6 +83,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       uploader.pump()
       inserter.maybeInsert()
     },
+    restamp: (id) => evidence.restamp(id),
   })
   const decisions = createDecisions({ items, find, persist, onDecided: () => inserter.maybeInsert() })
   const inserter = createInserter({
@@ -97,6 +99,15 @@ export const useUploadsStore = defineStore('uploads', () => {
     held: decisions.pending,
     captionOf: captions.captionOf,
   })
+  const evidence = createEvidence({
+    find,
+    document: () => batch.value.document,
+    blobs,
+    storage,
+    online,
+    persist,
+    prepareDeps,
+  })
   const preparation = createPreparation({
     find,
     limits,
@@ -106,6 +117,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     persist,
     uplinkHasWork: uploader.hasWork,
     onReady: uploader.pump,
+    evidence: evidence.stage,
   })
   watch(online, (isOnline) => {
     if (!isOnline) {
@@ -194,6 +206,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       batch.value.document = null
     }
     if (userId) owner.value = userId
+    void evidence.pool.setOwner(userId)
     const current = batch.value.document
     const finishedCleanly = batch.value.receipt !== null && items.value.every((i) => i.status === 'inserted')
     if (current && current.docId !== doc.docId && finishedCleanly) {
@@ -207,7 +220,10 @@ export const useUploadsStore = defineStore('uploads', () => {
     // Photos are picked next: have the photo workers loaded and the decoder probed by then.
     ;(prepareDeps.encoder ?? photoEncoder()).warmUp?.()
     getConfig()
-      .then((cfg) => (limits.value = cfg.limits))
+      .then((cfg) => {
+        limits.value = cfg.limits
+        evidence.applyConfig(cfg)
+      })
       .catch(() => undefined)
   }
 
@@ -233,7 +249,9 @@ export const useUploadsStore = defineStore('uploads', () => {
     if (!batch.value.document || batch.value.submitted) return
     const room = roomInBatch(items.value, limits.value)
     files.forEach((file, index) => {
-      const item = newQueueItem(file, original.value)
+      // The stamp re-draws the photo, so it overrides "original" (docs/evidence.md#the-h5-side).
+      const stamp = evidence.forPick()
+      const item = { ...newQueueItem(file, original.value && !stamp), evidence: stamp }
       if (index >= room) {
         items.value.push({ ...item, status: 'failed', error: tooManyError(limits.value) })
         return
@@ -274,6 +292,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     uploader.cancel(id)
     items.value = items.value.filter((i) => i.id !== id)
     blobs.delete(id)
+    evidence.stage.forget(id)
     void storage.deleteBlob(id).catch(() => undefined)
     void preparation.forgetSource(id)
     void persist()
@@ -322,6 +341,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     const doc = batch.value.document
     items.value = []
     blobs.clear()
+    evidence.stage.clear()
     batch.value = { ...emptyBatch(), document: doc }
     await storage.flushed()
     await storage.clear()
@@ -383,6 +403,18 @@ export const useUploadsStore = defineStore('uploads', () => {
     setTakenAtCaption: captions.setTakenAtOn,
     /** The page's translation of that line, e.g. `(time) => t('upload.takenAt.line', { time })`. */
     setTakenAtLine: captions.setLine,
+    /** `config.evidence`: whether the server offers stamping and the organisation's default. */
+    evidenceConfig: evidence.config,
+    /** Photos picked next get the evidence stamp (docs/evidence.md#the-h5-side). */
+    stampOn: evidence.stampOn,
+    placeOn: evidence.placeOn,
+    placeText: evidence.placeText,
+    codesOnDevice: evidence.pool.size,
+    setEvidenceStamp: evidence.setStamp,
+    setEvidencePlace: evidence.setPlace,
+    setEvidencePlaceText: evidence.setPlaceText,
+    /** The page's wording of the stamp's lines. */
+    setStampWords: evidence.setWords,
     /** Items repeating an earlier item's content in this batch → that item's id. */
     sameContentAs: decisions.sameAs,
     keepBoth: decisions.keepBoth,

@@ -11,7 +11,7 @@
  * `readSavedQueue`, and a test that starts from a record of version n exactly as it was written.
  */
 import { z } from 'zod'
-import { InsertionRequestSchema, LayoutSchema, PositionSchema, ResourceResponseSchema } from '@contract/api'
+import { EvidenceClaimSchema, InsertionRequestSchema, LayoutSchema, PositionSchema, ResourceResponseSchema } from '@contract/api'
 import type { Batch, QueueItem } from '../queue-item'
 
 export const CURRENT_VERSION = 2
@@ -65,6 +65,10 @@ const SavedItemSchema = z.object({
     .optional(),
   keepDuplicate: z.boolean().optional(),
   attachAgain: z.boolean().optional(),
+  evidence: z
+    .object({ pickedAt: z.number(), place: z.string().nullable(), claim: EvidenceClaimSchema.nullable(), waiting: z.boolean() })
+    .nullable()
+    .optional(),
 })
 
 const TargetDocumentSchema = z.object({ docId: z.string(), name: z.string(), url: z.string() })

@@ -1,0 +1,113 @@
+/**
+ * "Stamp as evidence" and "place" for the batch (docs/evidence.md#the-h5-side): the person's
+ * choices (remembered on the device; the stamp's default is the organisation's `config.evidence`),
+ * the device's code pool for the signed-in person, and the stage that stamps photos. The store
+ * wires this in; components read the refs through the store.
+ */
+import { computed, ref, watch, type Ref } from 'vue'
+import type { ConfigResponse } from '@contract/api'
+import { requestEvidenceCodes } from '@/api/evidence'
+import { contentHash } from '@/media/content-hash'
+import { DEFAULT_PREPARE_OPTIONS, type PrepareDeps } from '@/media/prepare-file'
+import { photoEncoder } from '@/media/photo-encoder'
+import { stampPhoto } from '@/media/stamp-photo'
+import { loadEvidencePlace, loadEvidenceStamp, saveEvidencePlace, saveEvidenceStamp } from '@/lib/device-settings'
+import { useSessionStore } from '@/stores/session'
+import { createCodePool, type CodePoolStorage } from './evidence-codes'
+import { ENGLISH_STAMP_WORDS, type StampWords } from './evidence-lines'
+import { createEvidenceStage } from './evidence-stage'
+import type { ItemEvidence, QueueItem, TargetDocument } from './queue-item'
+import type { QueueStorage } from './persistence/queue-storage'
+
+export interface EvidenceDeps {
+  find(id: string): QueueItem | undefined
+  document: () => TargetDocument | null
+  blobs: Map<string, Blob>
+  storage: QueueStorage
+  online: Readonly<Ref<boolean>>
+  persist(): Promise<void>
+  prepareDeps: PrepareDeps
+  /** Where the pool is kept (IndexedDB unless a test says otherwise). */
+  poolStorage?: CodePoolStorage
+}
+
+export function createEvidence(deps: EvidenceDeps) {
+  const config = ref<ConfigResponse['evidence']>({ available: false, default: false })
+  const stampChoice = ref<boolean | null>(loadEvidenceStamp())
+  const placeOn = ref(loadEvidencePlace())
+  const placeText = ref('')
+  let words: StampWords = ENGLISH_STAMP_WORDS
+
+  /** Stamping applies to the photos picked next. */
+  const stampOn = computed(() => config.value.available && (stampChoice.value ?? config.value.default))
+  const pool = createCodePool({
+    fetchCodes: requestEvidenceCodes,
+    online: deps.online,
+    ...(deps.poolStorage ? { storage: deps.poolStorage } : {}),
+  })
+  watch(stampOn, (on) => (pool.wanted.value = on), { immediate: true })
+
+  const stage = createEvidenceStage({
+    find: deps.find,
+    pool,
+    storage: deps.storage,
+    persist: deps.persist,
+    stamper: (request) => {
+      const encoder = deps.prepareDeps.encoder ?? photoEncoder()
+      return encoder.stamp ? encoder.stamp(request) : stampPhoto(request)
+    },
+    context: () => ({
+      documentName: deps.document()?.name ?? '',
+      personName: useSessionStore().user?.name ?? '',
+      origin: location.origin,
+    }),
+    words: () => words,
+    quality: DEFAULT_PREPARE_OPTIONS.quality,
+  })
+
+  return {
+    config,
+    stampOn,
+    placeOn,
+    placeText,
+    pool,
+    stage,
+    applyConfig(cfg: ConfigResponse): void {
+      config.value = cfg.evidence
+    },
+    setStamp(on: boolean): void {
+      stampChoice.value = on
+      saveEvidenceStamp(on)
+    },
+    setPlace(on: boolean): void {
+      placeOn.value = on
+      saveEvidencePlace(on)
+    },
+    setPlaceText(text: string): void {
+      placeText.value = text
+    },
+    setWords(next: StampWords): void {
+      words = next
+    },
+    /**
+     * What a pick carries when stamping is on; whether it is a photo is known once it is prepared
+     * (the webview's types lie), and files then drop it (evidence-stage.ts `wants`).
+     */
+    forPick(): ItemEvidence | null {
+      if (!stampOn.value) return null
+      const place = placeOn.value && placeText.value.trim() ? placeText.value.trim() : null
+      return { pickedAt: Date.now(), place, claim: null, waiting: false }
+    },
+    /** A refused code: new code and stamp from the kept photo, its hash, saved before it is sent. */
+    async restamp(id: string): Promise<void> {
+      const blob = await stage.restamp(id)
+      const sha256 = await contentHash(blob).catch(() => null)
+      const item = deps.find(id)
+      if (!item) return
+      Object.assign(item, { sha256, size: blob.size })
+      deps.blobs.set(id, blob)
+      await deps.storage.saveBlob(id, blob).catch(() => undefined)
+      await deps.persist()
+    },
+  }
+}
