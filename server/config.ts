@@ -30,6 +30,22 @@ export interface AppConfig {
     /** An insertion of the same content counts as a duplicate for this long (DUPLICATE_WINDOW_DAYS). */
     duplicateWindowMs: number
   }
+  /** Evidence stamping and its registry (docs/evidence.md). */
+  evidence: {
+    /** False with REDIS_URL and no DATABASE_URL: uploads with X-Evidence answer 400. */
+    available: boolean
+    /** Why evidence is unavailable (logged once at start); null when available. */
+    unavailableReason: string | null
+    /** EVIDENCE_DEFAULT=on: the H5 starts a batch with the stamp on. */
+    defaultOn: boolean
+    /** Records older than this are dropped (EVIDENCE_RETENTION_DAYS). */
+    retentionMs: number
+    /** Public lookups per minute per client address (EVIDENCE_LOOKUPS_PER_MINUTE). */
+    lookupsPerMinute: number
+    store: 'postgres' | 'file'
+  }
+  /** The app's AgentId for dd.config (DINGTALK_AGENT_ID; the emulator's in sandbox). */
+  agentId: string
   /** Where a person can open a document: the emulator's HTML view in sandbox, alidocs in live mode. */
   documentUrl(docId: string): string
 }

@@ -409,6 +409,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     size,
     kind: type.kind,
     duplicateOf: await findDuplicate(ctx.duplicates, input.docId, sha256, ctx.now()),
+    evidence: null,
   }
 }
 
