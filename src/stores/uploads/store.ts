@@ -12,6 +12,7 @@ import { computed, ref, shallowReactive, toRaw, watch } from 'vue'
 import type { Layout, Limits, Position } from '@contract/api'
 import { MAX_CAPTION_LENGTH } from '@contract/api'
 import { getConfig } from '@/api/config'
+import { evidenceRegisterCsvUrl } from '@/api/evidence'
 import type { PrepareDeps } from '@/media/prepare-file'
 import { photoEncoder } from '@/media/photo-encoder'
 import { useOnline } from '@/composables/useOnline'
@@ -415,6 +416,8 @@ export const useUploadsStore = defineStore('uploads', () => {
     setEvidencePlaceText: evidence.setPlaceText,
     /** The page's wording of the stamp's lines. */
     setStampWords: evidence.setWords,
+    /** The document's evidence register as CSV (a link the composer offers). */
+    evidenceRegisterUrl: evidenceRegisterCsvUrl,
     /** Items repeating an earlier item's content in this batch → that item's id. */
     sameContentAs: decisions.sameAs,
     keepBoth: decisions.keepBoth,
