@@ -197,6 +197,8 @@ export type DuplicateOf = z.infer<typeof DuplicateOfSchema>
 
 /** `X-Content-SHA256: <64 hex>` on an upload: the SHA-256 of exactly the bytes sent. */
 export const CONTENT_SHA256_HEADER = 'x-content-sha256'
+/** `X-Evidence: <base64url of EvidenceClaim JSON>` on `POST /api/documents/:docId/resources`. */
+export const EVIDENCE_HEADER = 'x-evidence'
 export const Sha256HexSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/)
@@ -211,6 +213,7 @@ export const ResourceHeadersSchema = z
     'content-length': z.string().optional(),
     'content-type': z.string().optional(),
     [CONTENT_SHA256_HEADER]: Sha256HexSchema.optional(),
+    [EVIDENCE_HEADER]: z.string().optional(),
   })
   .loose()
 export const ResourceResponseSchema = z.object({
@@ -346,8 +349,6 @@ export const EvidenceCodesResponseSchema = z.object({
 })
 export type EvidenceCodesResponse = z.infer<typeof EvidenceCodesResponseSchema>
 
-/** `X-Evidence: <base64url of EvidenceClaim JSON>` on `POST /api/documents/:docId/resources`. */
-export const EVIDENCE_HEADER = 'x-evidence'
 /** tus: the `Upload-Metadata` key whose (base64) value is the EvidenceClaim JSON. */
 export const EVIDENCE_METADATA_KEY = 'evidence'
 /** The X-Evidence header (or the decoded tus value) may not be longer than this. */

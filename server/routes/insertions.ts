@@ -28,6 +28,7 @@ import { insertItems, type DingTalkTraits, type InsertionItem } from '../service
 import { batchScope, createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion/insertion-journal'
 import { verifyResourceToken } from '../services/upload/resource-token'
 import { recordInsertedContent } from '../services/upload/duplicate-index'
+import { evidencePlacements, recordEvidenceBlocks } from '../services/evidence/evidence-service'
 import { fencedDingTalk, fencedJournal } from '../store/fencing'
 import type { RouteDeps } from './deps'
 
@@ -154,6 +155,7 @@ export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = asy
           }
           const blocks = await insertItems(ctx, items, position, layout)
           await recordInsertedContent(opts.duplicateIndex, { docId, items, blocks, log: request.log, now: now() })
+          if (opts.evidence) await recordEvidenceBlocks(opts.evidence, evidencePlacements(items, blocks))
           const response = { blocks, documentUrl: config.documentUrl(docId) }
           try {
             await journal.put(id, { fingerprint, state: 'done', at: now(), result: response })
