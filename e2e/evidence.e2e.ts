@@ -65,16 +65,18 @@ async function turnStampOn(page: Page): Promise<void> {
 function photoInDocument(state: EmulatorState, name: string) {
   const resource = state.resources.find((r) => r.docId === doc.docId && r.resourceName === name && r.uploaded)
   if (!resource) throw new Error(`no uploaded resource named ${name}`)
-  const block = state.documents
-    .find((d) => d.docId === doc.docId)!
-    .blocks.find((b) => imageSources(b).includes(resource.resourceUrl))
+  const block = state.documents.find((d) => d.docId === doc.docId)!.blocks.find((b) => imageSources(b).includes(resource.resourceUrl))
   if (!block) throw new Error(`no paragraph shows ${name}`)
   return { resource, block }
 }
 
 /** The code link right after the image in its paragraph: `{ href, text }`. */
 function codeLinkAfterImage(block: { children?: unknown[] }): { href: string; text: string } {
-  const children = (block.children ?? []) as Array<{ elementType?: string; properties?: { href?: string }; children?: Array<{ text?: string }> }>
+  const children = (block.children ?? []) as Array<{
+    elementType?: string
+    properties?: { href?: string }
+    children?: Array<{ text?: string }>
+  }>
   const at = children.findIndex((c) => c.elementType === 'image')
   const link = children[at + 1]
   expect(link?.elementType, 'the element after the image').toBe('link')

@@ -138,7 +138,9 @@ export function fakeDingTalkClient(client: DingTalkClient): void {
           road: '文三路',
           netType: 'wifi',
           operatorType: 'CMCC',
-          ...(client === 'android' ? { isFromMock: false, isGpsEnabled: true, isWifiEnabled: true, isMobileEnabled: true, provider: 'gps' } : {}),
+          ...(client === 'android'
+            ? { isFromMock: false, isGpsEnabled: true, isWifiEnabled: true, isMobileEnabled: true, provider: 'gps' }
+            : {}),
         })
       case 'biz.util.openLink':
         state.openedLinks.push(String(params.url))

@@ -16,7 +16,8 @@ export interface EvidenceStamp {
 
 type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D
 
-export const STAMP_FONT_FAMILY = '"PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif'
+export const STAMP_FONT_FAMILY =
+  '"PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif'
 
 /** Text height as a share of the photo's shorter side (the issue asks for at least 2.5 %). */
 const TEXT_SHARE = 0.028

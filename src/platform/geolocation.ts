@@ -88,12 +88,18 @@ export function placeFromDingTalk(answer: Record<string, unknown>): PlaceFix {
 }
 
 /** The position through DingTalk's bridge; `sign` fetches the `dd.config` signature (seam: our server). */
-export async function dingTalkLocation(sign: (url: string) => Promise<JsapiSignature>, timeoutMs = GEOLOCATION_TIMEOUT_MS): Promise<PlaceFix> {
+export async function dingTalkLocation(
+  sign: (url: string) => Promise<JsapiSignature>,
+  timeoutMs = GEOLOCATION_TIMEOUT_MS,
+): Promise<PlaceFix> {
   // Clients that need no authentication for it answer anyway; a failed config only costs the address.
   await configure(sign, timeoutMs).catch(() => undefined)
   const answer = await withTimeout(
     import('dingtalk-jsapi/api/device/geolocation/get').then((mod) =>
-      pickFunction<GeolocationGetFn>(mod, 'get$')({ targetAccuracy: TARGET_ACCURACY_M, coordinate: 1, withReGeocode: true, useCache: true }),
+      pickFunction<GeolocationGetFn>(
+        mod,
+        'get$',
+      )({ targetAccuracy: TARGET_ACCURACY_M, coordinate: 1, withReGeocode: true, useCache: true }),
     ),
     timeoutMs,
     'device.geolocation.get',
@@ -109,7 +115,13 @@ export function browserLocation(timeoutMs = GEOLOCATION_TIMEOUT_MS): Promise<Pla
   const fix = new Promise<PlaceFix>((resolve, reject) =>
     navigator.geolocation.getCurrentPosition(
       (p) =>
-        resolve({ latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy, address: null, isFromMock: false }),
+        resolve({
+          latitude: p.coords.latitude,
+          longitude: p.coords.longitude,
+          accuracy: p.coords.accuracy,
+          address: null,
+          isFromMock: false,
+        }),
       (err) => reject(new PlatformError(err.code === err.PERMISSION_DENIED ? 'cancelled' : 'failed', err.message)),
       { enableHighAccuracy: false, timeout: timeoutMs, maximumAge: 60_000 },
     ),
