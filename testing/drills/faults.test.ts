@@ -12,7 +12,7 @@ import { addFault, editablePairs, getRequests, getState, imageSources, type Edit
 import { makePhotos } from '@testing/sample-files'
 import { startStack, type Stack } from '@testing/drills/stack'
 import { createRng } from '@testing/prng'
-import { PROFILES } from '../emulator/index'
+import { PROFILES } from '../../server/emulator/index'
 
 /** Per profile; three profiles keep the whole drill near what one profile of 10 batches cost. */
 const BATCHES = 4
