@@ -1,6 +1,6 @@
 /**
  * Drill (npm run test:replicas): resumable uploads and duplicates with two replicas sharing one
- * Redis and one UPLOAD_STAGING_DIR behind Debian's nginx (README "Running several replicas"). A
+ * Redis and one UPLOAD_STAGING_DIR behind Debian's nginx (docs/operations.md#running-several-replicas). A
  * phone's connection dies mid-PATCH without the replica noticing (half-open); tus-js-client
  * resumes through nginx, so other replicas serve the rest while the stuck request still holds the
  * upload; the finished file reaches DingTalk once and every replica answers the poll; and content
