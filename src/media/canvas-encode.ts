@@ -41,14 +41,14 @@ export class EncodeUnavailableError extends Error {
 }
 
 type Drawable = ImageBitmap | HTMLImageElement
-type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
+export type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
 
 /** Whether this global scope can decode and draw off the DOM (a worker can then do the work). */
 export function offscreenSupported(): boolean {
   return typeof OffscreenCanvas === 'function' && typeof createImageBitmap === 'function'
 }
 
-async function decode(blob: Blob): Promise<{ source: Drawable; width: number; height: number; close(): void }> {
+export async function decode(blob: Blob): Promise<{ source: Drawable; width: number; height: number; close(): void }> {
   if (typeof createImageBitmap === 'function') {
     try {
       // 'from-image' applies the EXIF orientation while decoding (HTML §8.10 createImageBitmap).
@@ -73,7 +73,7 @@ async function decode(blob: Blob): Promise<{ source: Drawable; width: number; he
   }
 }
 
-function makeCanvas(width: number, height: number): { ctx: Canvas2D; toBlob(type: string, quality: number): Promise<Blob> } {
+export function makeCanvas(width: number, height: number): { ctx: Canvas2D; toBlob(type: string, quality: number): Promise<Blob> } {
   if (typeof OffscreenCanvas === 'function') {
     const canvas = new OffscreenCanvas(width, height)
     const ctx = canvas.getContext('2d')
