@@ -130,7 +130,7 @@ describe('compose stage', () => {
     const first = await openStoreWith([await photo('IMG_1.jpg')])
     const composed = fakeComposer(first)
     const id = first.items[0]!.id
-    const unmarked = await bytesOf(await first.unmarkedOf(id))
+    const unmarked = await bytesOf((await first.unmarkedOf(id)) ?? undefined)
     first.openMarkup(id)
     await first.closeMarkup(id, [arrow])
     expect(composed).toHaveLength(1)
