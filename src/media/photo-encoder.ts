@@ -13,25 +13,28 @@ import {
   type EncodeRequest,
   type EncodeResult,
 } from './canvas-encode'
+import { composeImage, type ComposeRequest } from './compose-photo'
 import { preparationConcurrency } from './prepare-pool'
-import { stampPhoto, type StampRequest } from './stamp-photo'
 
 /** Something that turns a picked image into an upright, downscaled, metadata-free one. */
 export interface PhotoEncoder {
   /** @throws EncodeUnavailableError when the image cannot be decoded or drawn on this device. */
   encode(request: EncodeRequest): Promise<EncodeResult>
-  /** Burns the evidence stamp into a prepared photo (stamp-photo.ts); same errors as encode. */
-  stamp?(request: StampRequest): Promise<Blob>
   /**
    * Gets ready for the first photo ahead of time (starts the workers, which load their script and
    * probe the decoder); on a 150 ms link that is a round trip or two the first upload no longer waits for.
    */
   warmUp?(): void
+  /** Draws layers into a prepared photo (compose-photo.ts); absent: the main thread does it. */
+  compose?(request: ComposeRequest): Promise<EncodeResult>
 }
+
+/** One job for a photo worker (photo-worker.ts). */
+type WorkerJob = { request: EncodeRequest } | { compose: ComposeRequest }
 
 interface WorkerReply {
   id: number
-  result?: EncodeResult | { blob: Blob }
+  result?: EncodeResult
   error?: string
   unavailable?: boolean
 }
@@ -43,7 +46,7 @@ class WorkerEncoder implements PhotoEncoder {
   private worker: Worker | null = null
   private broken = false
   private nextId = 1
-  private pending = new Map<number, { resolve(r: EncodeResult | { blob: Blob }): void; reject(e: Error): void }>()
+  private pending = new Map<number, { resolve(r: EncodeResult): void; reject(e: Error): void }>()
 
   /** Encodes this worker is busy with. */
   get load(): number {
@@ -80,37 +83,35 @@ class WorkerEncoder implements PhotoEncoder {
     this.start()?.postMessage({ warmUp: true })
   }
 
-  /** Runs one job in the worker; null when the worker is unavailable or failed (the main thread tries then). */
-  private async inWorker(message: { request: EncodeRequest } | { stamp: StampRequest }): Promise<EncodeResult | { blob: Blob } | null> {
+  encode(request: EncodeRequest): Promise<EncodeResult> {
+    return this.run({ request }, () => encodeImage(request))
+  }
+
+  compose(request: ComposeRequest): Promise<EncodeResult> {
+    return this.run({ compose: request }, () => composeImage(request))
+  }
+
+  private async run(job: WorkerJob, onMainThread: () => Promise<EncodeResult>): Promise<EncodeResult> {
     const worker = this.start()
-    if (!worker) return null
-    try {
-      return await new Promise<EncodeResult | { blob: Blob }>((resolve, reject) => {
-        const id = this.nextId++
-        const timer = setTimeout(() => {
-          this.pending.delete(id)
-          reject(new EncodeUnavailableError('photo worker timed out'))
-        }, WORKER_TIMEOUT_MS)
-        this.pending.set(id, {
-          resolve: (r) => (clearTimeout(timer), resolve(r)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
+    if (worker) {
+      try {
+        return await new Promise<EncodeResult>((resolve, reject) => {
+          const id = this.nextId++
+          const timer = setTimeout(() => {
+            this.pending.delete(id)
+            reject(new EncodeUnavailableError('photo worker timed out'))
+          }, WORKER_TIMEOUT_MS)
+          this.pending.set(id, {
+            resolve: (r) => (clearTimeout(timer), resolve(r)),
+            reject: (e) => (clearTimeout(timer), reject(e)),
+          })
+          worker.postMessage({ id, ...job })
         })
-        worker.postMessage({ id, ...message })
-      })
-    } catch {
-      // Some decoders exist only on the main thread (e.g. HEIC via <img> on iOS); try there.
-      return null
+      } catch {
+        // Some decoders exist only on the main thread (e.g. HEIC via <img> on iOS); try there.
+      }
     }
-  }
-
-  async encode(request: EncodeRequest): Promise<EncodeResult> {
-    const result = await this.inWorker({ request })
-    return result && 'width' in result ? result : encodeImage(request)
-  }
-
-  async stamp(request: StampRequest): Promise<Blob> {
-    const result = await this.inWorker({ stamp: request })
-    return result ? result.blob : stampPhoto(request)
+    return onMainThread()
   }
 }
 
@@ -134,12 +135,12 @@ class WorkerPoolEncoder implements PhotoEncoder {
     return this.idlest().encode(request)
   }
 
-  stamp(request: StampRequest): Promise<Blob> {
-    return this.idlest().stamp(request)
+  compose(request: ComposeRequest): Promise<EncodeResult> {
+    return this.idlest().compose(request)
   }
 }
 
-const mainThreadEncoder: PhotoEncoder = { encode: encodeImage, stamp: stampPhoto, warmUp: () => void warmUpEncoder() }
+const mainThreadEncoder: PhotoEncoder = { encode: encodeImage, compose: composeImage, warmUp: () => void warmUpEncoder() }
 
 let defaultEncoder: PhotoEncoder | null = null
 

@@ -4,6 +4,7 @@
  * verify address. The same lines are burned into the photo and sent as the claim's `lines`.
  */
 import { MAX_EVIDENCE_LINE_LENGTH, type EvidenceClaim } from '@contract/api'
+import type { EvidenceStamp } from '@/media/evidence-stamp'
 import type { TakenAt } from '@/media/taken-at'
 import { deviceOffsetAt } from '@/lib/taken-at-caption'
 
@@ -105,4 +106,10 @@ export function evidenceClaim(words: StampWords, facts: StampFacts): EvidenceCla
     place,
     lines: raw.map((line) => cut(line, MAX_EVIDENCE_LINE_LENGTH)),
   }
+}
+
+/** The stamp a claim is drawn as: its lines, and a QR code of its verify address (the last line). */
+export function stampOf(claim: EvidenceClaim | null | undefined): EvidenceStamp | null {
+  const verifyUrl = claim?.lines.at(-1)
+  return claim && verifyUrl ? { lines: claim.lines, verifyUrl } : null
 }

@@ -52,9 +52,11 @@ async function openSignedIn(): Promise<{ store: UploadsStore; stamped: string[][
   const stamped: string[][] = []
   store.prepareDeps.encoder = {
     ...store.prepareDeps.encoder!,
-    stamp: async ({ blob, stamp }) => {
-      stamped.push(stamp.lines)
-      return new Blob([await blob.arrayBuffer(), stamp.lines.join('\n')], { type: blob.type })
+    // As deterministic as the real compose step: the prepared bytes followed by the stamp's lines.
+    compose: async ({ blob, layers, outputType }) => {
+      if (layers.stamp) stamped.push(layers.stamp.lines)
+      const composed = new Blob([await blob.arrayBuffer(), JSON.stringify(layers)], { type: outputType })
+      return { blob: composed, width: 48, height: 64, resized: false }
     },
   }
   const userId = `user-${++userSeq}`

@@ -7,26 +7,20 @@
 import { computed, ref, watch, type Ref } from 'vue'
 import type { ConfigResponse } from '@contract/api'
 import { requestEvidenceCodes } from '@/api/evidence'
-import { contentHash } from '@/media/content-hash'
-import { DEFAULT_PREPARE_OPTIONS, type PrepareDeps } from '@/media/prepare-file'
-import { photoEncoder } from '@/media/photo-encoder'
-import { stampPhoto } from '@/media/stamp-photo'
 import { loadEvidencePlace, loadEvidenceStamp, saveEvidencePlace, saveEvidenceStamp } from '@/lib/device-settings'
 import { useSessionStore } from '@/stores/session'
 import { createCodePool, type CodePoolStorage } from './evidence-codes'
 import { ENGLISH_STAMP_WORDS, type StampWords } from './evidence-lines'
 import { createEvidenceStage } from './evidence-stage'
 import type { ItemEvidence, QueueItem, TargetDocument } from './queue-item'
-import type { QueueStorage } from './persistence/queue-storage'
 
 export interface EvidenceDeps {
   find(id: string): QueueItem | undefined
   document: () => TargetDocument | null
-  blobs: Map<string, Blob>
-  storage: QueueStorage
   online: Readonly<Ref<boolean>>
   persist(): Promise<void>
-  prepareDeps: PrepareDeps
+  /** Draws the item's layers again from its kept prepared photo (composing.ts). */
+  recompose(id: string): Promise<void>
   /** Where the pool is kept (IndexedDB unless a test says otherwise). */
   poolStorage?: CodePoolStorage
 }
@@ -50,19 +44,13 @@ export function createEvidence(deps: EvidenceDeps) {
   const stage = createEvidenceStage({
     find: deps.find,
     pool,
-    storage: deps.storage,
     persist: deps.persist,
-    stamper: (request) => {
-      const encoder = deps.prepareDeps.encoder ?? photoEncoder()
-      return encoder.stamp ? encoder.stamp(request) : stampPhoto(request)
-    },
     context: () => ({
       documentName: deps.document()?.name ?? '',
       personName: useSessionStore().user?.name ?? '',
       origin: location.origin,
     }),
     words: () => words,
-    quality: DEFAULT_PREPARE_OPTIONS.quality,
   })
 
   return {
@@ -98,16 +86,10 @@ export function createEvidence(deps: EvidenceDeps) {
       const place = placeOn.value && placeText.value.trim() ? placeText.value.trim() : null
       return { pickedAt: Date.now(), place, claim: null, waiting: false }
     },
-    /** A refused code: new code and stamp from the kept photo, its hash, saved before it is sent. */
+    /** A refused code: a fresh code, and the stamp drawn again from the kept prepared photo (new bytes, new hash). */
     async restamp(id: string): Promise<void> {
-      const blob = await stage.restamp(id)
-      const sha256 = await contentHash(blob).catch(() => null)
-      const item = deps.find(id)
-      if (!item) return
-      Object.assign(item, { sha256, size: blob.size })
-      deps.blobs.set(id, blob)
-      await deps.storage.saveBlob(id, blob).catch(() => undefined)
-      await deps.persist()
+      await stage.reclaim(id)
+      await deps.recompose(id)
     },
   }
 }

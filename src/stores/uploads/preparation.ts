@@ -11,7 +11,6 @@ import type { Ref } from 'vue'
 import type { Limits } from '@contract/api'
 import { DEFAULT_PREPARE_OPTIONS, prepareFile, type PrepareDeps, type PrepareOptions, type PreparedFile } from '@/media/prepare-file'
 import { createTaskPool } from '@/media/prepare-pool'
-import { contentHash } from '@/media/content-hash'
 import { canMoveTo, setStatus, type ItemError, type QueueItem } from './queue-item'
 import { rejectReason } from './restrictions'
 import { QUEUE_SETTINGS } from './settings'
@@ -31,7 +30,9 @@ export interface PreparationDeps {
   uplinkHasWork(): boolean
   /** An item became ready to upload. */
   onReady(): void
-  /** Stamps photos picked with "stamp as evidence" on (between preparing and hashing). */
+  /** The compose stage (composing.ts): the bytes to send for a prepared file, and their hash. */
+  compose(item: QueueItem, prepared: Blob): Promise<{ blob: Blob; sha256: string | null }>
+  /** Gives photos picked with "stamp as evidence" on their code and stamp (before composing). */
   evidence?: EvidenceStage
 }
 
@@ -104,14 +105,11 @@ export function createPreparation(deps: PreparationDeps) {
       return
     }
     const evidence = deps.evidence
-    if (evidence?.wants(item, prepared)) {
-      await evidence.keep(id, prepared.blob)
-      const stamped = await evidence.stampNow(id)
-      if (stamped) return finish(id, stamped)
+    if (evidence?.wants(item, prepared) && !(await evidence.claimNow(id))) {
       // No code on the device: wait unstamped, outside the preparation slots (the next photos go on).
       void deps.persist()
-      void evidence.stampWhenCodes(id).then(
-        (blob) => finish(id, blob),
+      void evidence.claimWhenCodes(id).then(
+        () => finish(id, prepared.blob),
         () => {
           fail(id, STAMP_FAILED)
           void deps.persist()
@@ -122,15 +120,14 @@ export function createPreparation(deps: PreparationDeps) {
     await finish(id, prepared.blob)
   }
 
-  /** Hashes the bytes that will be sent, saves them, and marks the item ready to upload. */
-  async function finish(id: string, blob: Blob): Promise<void> {
+  /** Draws the layers (marks, stamp) and hashes the result, saves it, and marks the item ready to upload. */
+  async function finish(id: string, base: Blob): Promise<void> {
     const item = deps.find(id)
     if (!item) return
-    item.size = blob.size
-    // The hash of exactly what will be sent (in a worker): the server checks it, the queue compares it.
-    const sha256 = await contentHash(blob).catch(() => null)
+    // Layers (if any) drawn in, then hashed: the hash is of exactly what will be sent.
+    const { blob, sha256 } = await deps.compose(item, base)
     if (!deps.find(id)) return
-    item.sha256 = sha256
+    Object.assign(item, { sha256, size: blob.size })
     deps.blobs.set(id, blob)
     // Bytes first, then the state that says they exist: a reload in between finds no "ready" item without bytes.
     await deps.storage.saveBlob(id, blob).catch(() => undefined)

@@ -28,6 +28,9 @@ import { resumeItems } from './persistence/resume'
 import { createDecisions } from './decisions'
 import { createCaptions } from './captions'
 import { createEvidence } from './evidence'
+import { createComposing } from './composing'
+import type { Mark } from '@/media/marks'
+import { composable } from '@/media/compose-photo'
 
 /** A saved queue this build could not read: kept untouched in IndexedDB, and shown as such. */
 export interface KeptQueue {
@@ -85,6 +88,19 @@ export const useUploadsStore = defineStore('uploads', () => {
       inserter.maybeInsert()
     },
     restamp: (id) => evidence.restamp(id),
+    held: (id) => composing.isHeld(id),
+  })
+  const composing = createComposing({
+    find,
+    blobs,
+    storage,
+    prepareDeps,
+    persist,
+    cancelUpload: (id) => uploader.cancel(id),
+    onReleased: () => {
+      uploader.pump()
+      inserter.maybeInsert()
+    },
   })
   const decisions = createDecisions({ items, find, persist, onDecided: () => inserter.maybeInsert() })
   const inserter = createInserter({
@@ -97,17 +113,15 @@ export const useUploadsStore = defineStore('uploads', () => {
     whenOnline: gate.whenOnline,
     persist,
     pump: uploader.pump,
-    held: decisions.pending,
+    held: computed(() => decisions.pending.value || composing.anyHeld.value),
     captionOf: captions.captionOf,
   })
   const evidence = createEvidence({
     find,
     document: () => batch.value.document,
-    blobs,
-    storage,
     online,
     persist,
-    prepareDeps,
+    recompose: (id) => composing.recompose(id),
   })
   const preparation = createPreparation({
     find,
@@ -119,7 +133,13 @@ export const useUploadsStore = defineStore('uploads', () => {
     uplinkHasWork: uploader.hasWork,
     onReady: uploader.pump,
     evidence: evidence.stage,
+    compose: composing.composed,
   })
+  // An inserted photo's layers can no longer change: its unmarked copy is not needed any more.
+  watch(
+    () => items.value.filter((i) => i.status === 'inserted' && (i.marks || i.evidence)).map((i) => i.id),
+    (ids) => ids.forEach(composing.forget),
+  )
   watch(online, (isOnline) => {
     if (!isOnline) {
       // Pause: requests on a dead network would only hang until a timeout. They are aborted and
@@ -293,9 +313,9 @@ export const useUploadsStore = defineStore('uploads', () => {
     uploader.cancel(id)
     items.value = items.value.filter((i) => i.id !== id)
     blobs.delete(id)
-    evidence.stage.forget(id)
     void storage.deleteBlob(id).catch(() => undefined)
     void preparation.forgetSource(id)
+    composing.forget(id)
     void persist()
     inserter.maybeInsert()
   }
@@ -342,7 +362,6 @@ export const useUploadsStore = defineStore('uploads', () => {
     const doc = batch.value.document
     items.value = []
     blobs.clear()
-    evidence.stage.clear()
     batch.value = { ...emptyBatch(), document: doc }
     await storage.flushed()
     await storage.clear()
@@ -380,6 +399,29 @@ export const useUploadsStore = defineStore('uploads', () => {
     uploader.abortRequests()
     uploader.pump()
     inserter.maybeInsert()
+  }
+
+  // ---- marking up (issue 17) ------------------------------------------------
+
+  /** Whether the person may mark up this item now (a prepared photo, not yet on its way in). */
+  function canMarkUp(id: string): boolean {
+    const item = find(id)
+    if (!item || item.kind !== 'image' || !composable(item.mediaType) || batch.value.insertion || !blobs.has(id)) return false
+    return item.status !== 'preparing' && item.status !== 'inserting' && item.status !== 'inserted'
+  }
+
+  /** The editor opened: the item's upload (and the insertion) waits until closeMarkup. */
+  function openMarkup(id: string): void {
+    if (canMarkUp(id)) composing.hold(id)
+  }
+
+  /** The editor closed; with `marks` ("done"), they are composed in and sent when the bytes changed. */
+  async function closeMarkup(id: string, marks?: Mark[]): Promise<void> {
+    try {
+      if (marks && canMarkUp(id)) await composing.setMarks(id, marks)
+    } finally {
+      composing.release(id)
+    }
   }
 
   /** The prepared bytes of an item (for thumbnails), when present. */
@@ -438,6 +480,11 @@ export const useUploadsStore = defineStore('uploads', () => {
     acknowledge,
     discard,
     blobOf,
+    canMarkUp,
+    openMarkup,
+    closeMarkup,
+    /** The prepared, unmarked photo the editor draws on. */
+    unmarkedOf: composing.preparedOf,
     flush,
     resume,
     /** Resolves when the files added so far are prepared (tests and the UI's "preparing" spinner). */

@@ -36,6 +36,8 @@ export interface UploaderDeps {
   onSettled(): void
   /** Replaces a refused evidence code: new code, new stamp, new bytes and hash (evidence-stage.ts). */
   restamp?(id: string): Promise<void>
+  /** The item's upload waits (its markup editor is open). */
+  held?(id: string): boolean
 }
 
 /** A refused code is replaced at most this often per upload (a server refusing every code must not loop). */
@@ -80,7 +82,7 @@ export function createUploader(deps: UploaderDeps) {
     if (!deps.online.value) return
     for (const item of deps.items.value) {
       if (inFlight >= QUEUE_SETTINGS.concurrency) return
-      if (item.status === 'ready' && !controllers.has(item.id)) void upload(item.id)
+      if (item.status === 'ready' && !controllers.has(item.id) && !deps.held?.(item.id)) void upload(item.id)
     }
   }
 

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod'
 import { EvidenceClaimSchema, InsertionRequestSchema, LayoutSchema, PositionSchema, ResourceResponseSchema } from '@contract/api'
+import { MarkSchema } from '@/media/marks'
 import type { Batch, QueueItem } from '../queue-item'
 
 export const CURRENT_VERSION = 2
@@ -69,6 +70,7 @@ const SavedItemSchema = z.object({
     .object({ pickedAt: z.number(), place: z.string().nullable(), claim: EvidenceClaimSchema.nullable(), waiting: z.boolean() })
     .nullable()
     .optional(),
+  marks: z.array(MarkSchema).optional(),
 })
 
 const TargetDocumentSchema = z.object({ docId: z.string(), name: z.string(), url: z.string() })
