@@ -241,6 +241,9 @@ describe('photos as evidence', () => {
     const { page, context } = phone
     const photo = await flatPhoto('IMG_OFFLINE.jpg', 90)
     await signInAndChoose(page)
+    // The app has read its configuration (evidence is offered) before the network goes.
+    await openBatchOptions(page)
+    await page.locator(byTestId('evidence-toggle')).waitFor({ state: 'visible' })
     await context.setOffline(true)
     await turnStampOn(page)
     await pick(page, [photo], [])
