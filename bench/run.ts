@@ -8,6 +8,7 @@
  *   takenAt — calls per photo with the taken-at caption line on every photo (batches of 10)
  *   resume  — a 60 MB resumable (tus) upload on that link, cut at 30 % and 70 %: bytes sent, time
  *   scale   — 2 replicas on Redis behind nginx, DingTalk's shared budget the limit: failures, calls/s
+ *   evidence — the stamp's cost per 12 MP photo (CPU ×4) and the 10-photo attach with it on and off
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
  * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
  * results.json is then left alone, unless `--merge` is given: then the phases run replace their
@@ -24,6 +25,7 @@ import { startChildServer } from '../testing/drills/processes'
 import { round } from '../testing/drills/stats'
 import { ensurePhotos } from './lib/fixtures'
 import { runAttach, type AttachResult } from './lib/phase-attach'
+import { runEvidenceClient, type EvidenceClientResult } from './lib/phase-evidence'
 import { runCallsByProfile, type CallsByProfile, type CallsResult } from './lib/phase-calls'
 import { measureHealthReady } from './lib/phase-startup'
 import { runResume, type ResumeResult } from './lib/phase-resume'
@@ -34,7 +36,7 @@ import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'evidence'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -62,6 +64,8 @@ interface Results {
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
+  /** `evidence.*` (DESIGN §8): the H5's stamp numbers here; the server's lookup numbers beside them. */
+  evidence?: Partial<EvidenceClientResult> & Record<string, number>
 }
 
 /** Newest modification time under `dir` (files only). */
@@ -105,7 +109,7 @@ function roundAll<T extends object>(obj: T): T {
  * Chromium. Throws one clear line.
  */
 function checkPrerequisites(): void {
-  if (runs('attach')) chromiumPath()
+  if (runs('attach') || runs('evidence')) chromiumPath()
 }
 
 /** What the table shows for a phase without a result: it was not asked for, or it failed. */
@@ -132,10 +136,11 @@ function profileRows(byProfile: CallsByProfile | null): Record<string, string> {
 async function main(): Promise<number> {
   checkPrerequisites()
   const errors: string[] = []
-  const photos = runs('attach')
-    ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
-    : null
-  if (runs('attach')) await phase('build', errors, async () => ensureBuiltH5())
+  const photos =
+    runs('attach') || runs('evidence')
+      ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
+      : null
+  if (runs('attach') || runs('evidence')) await phase('build', errors, async () => ensureBuiltH5())
   const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
@@ -147,6 +152,7 @@ async function main(): Promise<number> {
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
+  let evidenceClient: EvidenceClientResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
     if (runs('calls')) callsByProfile = await phase('calls', errors, () => runCallsByProfile(SERVER_ENV))
@@ -156,6 +162,8 @@ async function main(): Promise<number> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
+    if (runs('evidence') && photos)
+      evidenceClient = await phase('evidence', errors, () => runEvidenceClient(emulatorUrl, SERVER_ENV, photos))
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -171,6 +179,7 @@ async function main(): Promise<number> {
     resume,
     takenAtCalls,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
+    evidence: { ...evidenceClient },
   })
   const resultsPath = join(ROOT, 'bench/results.json')
   let results = measured
@@ -184,6 +193,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
+      evidence: { ...previous.evidence, ...(runs('evidence') ? measured.evidence : {}) },
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -240,6 +250,10 @@ async function main(): Promise<number> {
     'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
+    'evidence: stamp ms/photo (12 MP, CPU ×4)': results.evidence?.stampMsPerPhoto ?? missing('evidence'),
+    'evidence: attach s stamped | without': results.evidence?.attachSeconds
+      ? `${results.evidence.attachSeconds} | ${results.evidence.attachSecondsWithout}`
+      : missing('evidence'),
   })
 
   const checks: TargetCheck[] = [
@@ -274,6 +288,13 @@ async function main(): Promise<number> {
       ),
     ),
     target('resume.bytesSentRatio ≤ 1.1', resume?.bytesSentRatio ?? NaN, 'max', 1.1),
+    target('evidence.stampMsPerPhoto ≤ 400', results.evidence?.stampMsPerPhoto ?? NaN, 'max', 400),
+    target(
+      'evidence.attachSeconds ≤ 1.1 × attachSecondsWithout',
+      results.evidence?.attachSeconds ?? NaN,
+      'max',
+      1.1 * (results.evidence?.attachSecondsWithout ?? NaN),
+    ),
   ]
   console.log('\nTargets')
   // With phases named, only theirs are judged (the others were not measured).
