@@ -22,7 +22,7 @@ export interface EvidenceClientResult {
 
 const CPU_SLOWDOWN = 4
 /** Photos timed per setting (alternating off/on, so drift hits both alike). */
-const ROUNDS = 3
+const ROUNDS = 5
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)

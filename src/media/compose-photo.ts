@@ -46,7 +46,7 @@ export interface ComposeRequest {
  */
 export async function composeImage(req: ComposeRequest): Promise<EncodeResult> {
   // The device's CJK font must be usable before the first fillText, or the stamp falls back to another.
-  if (req.layers.stamp) await stampFontReady(req.layers.stamp.lines.join(''))
+  if (req.layers.stamp) await stampFontReady()
   const decoded = await decode(req.blob)
   try {
     const { width, height } = decoded

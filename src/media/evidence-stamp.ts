@@ -33,26 +33,34 @@ export interface StampLayout {
   panel: { x: number; y: number; width: number; height: number }
   /** Rows as drawn: a long line wraps onto further rows. */
   rows: string[]
-  qr: { x: number; y: number; module: number; size: number }
+  /** The QR code's modules (true = dark), its top-left corner and module size in px. */
+  qr: { x: number; y: number; module: number; size: number; data: boolean[][] }
 }
 
 function fontOf(px: number): string {
   return `600 ${px}px ${STAMP_FONT_FAMILY}`
 }
 
+/** Letters, digits and the CJK the stamp's words use: enough for the engine to pick every face. */
+const FONT_SAMPLE = '拍摄于选取地点文档拍摄人验证码 Taken Place Document By Code 0123456789-:/'
+let fontReady: Promise<void> | null = null
+
 /**
  * Waits until the stamp's font can be used, where the engine offers `FontFaceSet.load` (documents
- * and, in Chromium and WebKit, workers). System fonts resolve at once; an engine still loading a
- * matching face would otherwise draw the first stamp with a fallback font.
+ * and, in Chromium and WebKit, workers): an engine still loading a matching face would otherwise
+ * draw the first stamp with a fallback font. Once per page or worker: system fonts do not change.
  */
-export async function stampFontReady(text: string): Promise<void> {
-  const fonts = (globalThis as { fonts?: FontFaceSet }).fonts ?? (typeof document === 'undefined' ? undefined : document.fonts)
-  if (!fonts || typeof fonts.load !== 'function') return
-  try {
-    await fonts.load(fontOf(16), text)
-  } catch {
-    // Drawing with the fallback still gives a readable stamp.
-  }
+export function stampFontReady(): Promise<void> {
+  fontReady ??= (async () => {
+    const fonts = (globalThis as { fonts?: FontFaceSet }).fonts ?? (typeof document === 'undefined' ? undefined : document.fonts)
+    if (!fonts || typeof fonts.load !== 'function') return
+    try {
+      await fonts.load(fontOf(16), FONT_SAMPLE)
+    } catch {
+      // Drawing with the fallback still gives a readable stamp.
+    }
+  })()
+  return fontReady
 }
 
 /** Breaks `text` into rows no wider than `maxWidth` (by characters: CJK has no spaces to break at). */
@@ -100,7 +108,13 @@ export function layoutStamp(ctx: Context2D, width: number, height: number, stamp
     fontPx,
     panel,
     rows,
-    qr: { x: panel.x + panel.width - pad - qrSize, y: panel.y + panel.height - pad - qrSize, module, size: qrCode.size },
+    qr: {
+      x: panel.x + panel.width - pad - qrSize,
+      y: panel.y + panel.height - pad - qrSize,
+      module,
+      size: qrCode.size,
+      data: qrCode.data,
+    },
   }
 }
 
@@ -131,11 +145,10 @@ export function drawEvidenceStamp(ctx: Context2D, width: number, height: number,
     ctx.fillText(row, panel.x + pad, y)
   })
 
-  const qrCode = encode(stamp.verifyUrl, { ecc: 'M', border: 2 })
   ctx.fillStyle = '#ffffff'
   ctx.fillRect(qr.x, qr.y, qr.module * qr.size, qr.module * qr.size)
   ctx.fillStyle = '#000000'
-  qrCode.data.forEach((row, y) =>
+  qr.data.forEach((row, y) =>
     row.forEach((dark, x) => {
       if (dark) ctx.fillRect(qr.x + x * qr.module, qr.y + y * qr.module, qr.module, qr.module)
     }),

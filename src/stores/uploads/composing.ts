@@ -64,8 +64,9 @@ export function createComposing(deps: ComposingDeps) {
   /** A photo was just prepared: the bytes to send and their hash. */
   async function composed(item: QueueItem, base: Blob): Promise<{ blob: Blob; sha256: string | null }> {
     const layers = layersOf(item)
-    if (hasLayers(layers)) await keep(item.id, base)
-    return compose(base, layers)
+    // Storing the prepared photo and drawing run side by side: neither needs the other.
+    const [, result] = await Promise.all([hasLayers(layers) ? keep(item.id, base) : undefined, compose(base, layers)])
+    return result
   }
 
   /** The prepared, unmarked photo of an item (the editor shows it), or null when it is gone. */
