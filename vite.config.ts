@@ -71,6 +71,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // npm run test:postgres: its own real PostgreSQL (Debian's postgresql), never in npm test.
+          name: 'postgres',
+          environment: 'node',
+          include: ['server/**/*.pg.ts'],
+          globalSetup: ['testing/postgres/postgres-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           environment: 'node',
           include: ['e2e/**/*.e2e.ts'],
