@@ -74,7 +74,7 @@ export default defineConfig({
           // npm run test:postgres: its own real PostgreSQL (Debian's postgresql), never in npm test.
           name: 'postgres',
           environment: 'node',
-          include: ['server/**/*.pg.ts'],
+          include: ['testing/postgres/**/*.pg.ts'],
           globalSetup: ['testing/postgres/postgres-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,6 +1,6 @@
 /**
  * The behaviour every evidence registry must have (docs/evidence.md#the-registry), run against the
- * file registry (server/store/evidence-file.test.ts) and PostgreSQL (server/store/evidence-postgres.pg.ts).
+ * file registry (server/store/evidence-file.test.ts) and PostgreSQL (testing/postgres/evidence-postgres.pg.ts).
  */
 import { expect, it } from 'vitest'
 import type { EvidenceRegistry, StoredEvidence } from '../server/store/evidence-registry'

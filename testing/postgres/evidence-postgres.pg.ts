@@ -1,14 +1,14 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorBodySchema } from '@contract/api'
-import { SEED } from '../emulator/seed'
-import { openPostgresEvidenceRegistry } from './evidence-postgres'
-import type { EvidenceRegistry } from './evidence-registry'
-import { registryContract, sampleRecord } from '../../testing/evidence-registry-contract'
-import { startPostgresProcess, type PostgresProcess } from '../../testing/postgres/postgres-process'
-import { createTestApp } from '../../testing/test-app'
-import { makePng } from '../../testing/sample-files'
-import { claimFor, issueCodes, uploadWithEvidence } from '../../testing/evidence'
+import { SEED } from '../../server/emulator/seed'
+import { openPostgresEvidenceRegistry } from '../../server/store/evidence-postgres'
+import type { EvidenceRegistry } from '../../server/store/evidence-registry'
+import { registryContract, sampleRecord } from '../evidence-registry-contract'
+import { startPostgresProcess, type PostgresProcess } from './postgres-process'
+import { createTestApp } from '../test-app'
+import { makePng } from '../sample-files'
+import { claimFor, issueCodes, uploadWithEvidence } from '../evidence'
 
 const DAY = 24 * 60 * 60 * 1000
 let postgres: PostgresProcess
