@@ -33,6 +33,14 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2020',
     sourcemap: false,
+    rollupOptions: {
+      // The verify page (/v/:code, rendered by the server) loads only its own small entry, under a
+      // stable name the server's page can point at; it is revalidated on every load (not in assets/).
+      input: { main: path('./index.html'), 'check-photo': path('./src/verify/check-photo.ts') },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'check-photo' ? 'verify/check-photo.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   test: {
     projects: [
