@@ -30,11 +30,12 @@ import { runResume, type ResumeResult } from './lib/phase-resume'
 import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
+import { runEvidenceLookup, type EvidenceLookupResult } from './lib/phase-evidence-lookup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'evidence'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -61,6 +62,8 @@ interface Results {
   callsByProfile: CallsByProfile | null
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
+  /** `evidence.*` keys of every evidence phase file, merged into one object (DESIGN §8). */
+  evidence: (Partial<EvidenceLookupResult> & Record<string, number>) | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
 }
 
@@ -147,6 +150,7 @@ async function main(): Promise<number> {
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
+  let evidenceLookup: EvidenceLookupResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
     if (runs('calls')) callsByProfile = await phase('calls', errors, () => runCallsByProfile(SERVER_ENV))
@@ -156,6 +160,7 @@ async function main(): Promise<number> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
+    if (runs('evidence')) evidenceLookup = await phase('evidence', errors, () => runEvidenceLookup(emulatorUrl, SERVER_ENV))
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -170,6 +175,7 @@ async function main(): Promise<number> {
     callsByProfile,
     resume,
     takenAtCalls,
+    evidence: evidenceLookup ? { ...evidenceLookup } : null,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
   })
   const resultsPath = join(ROOT, 'bench/results.json')
@@ -184,6 +190,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
+      evidence: runs('evidence') ? measured.evidence : (previous.evidence ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -238,6 +245,9 @@ async function main(): Promise<number> {
       ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
       : missing('resume'),
     'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
+    'evidence: lookup p95 anonymous | signed in (ms)': results.evidence
+      ? `${round(results.evidence.lookupMsAnonymous ?? NaN, 1)} | ${round(results.evidence.lookupMsSignedIn ?? NaN, 1)}`
+      : missing('evidence'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
   })
