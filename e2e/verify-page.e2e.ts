@@ -37,7 +37,11 @@ async function registeredPhoto(): Promise<{ code: string; original: string; copy
   const claim = { code, takenAt: '2026-12-08T09:30:00+08:00', takenAtSource: 'exif', place: null, lines: [`拍摄人 ${user.name}`, code] }
   const res = await api.request('POST', `/api/documents/${doc.docId}/resources?name=site.jpg`, {
     body: photo,
-    headers: { 'content-type': 'image/jpeg', 'content-length': photo.length, 'x-evidence': Buffer.from(JSON.stringify(claim)).toString('base64url') },
+    headers: {
+      'content-type': 'image/jpeg',
+      'content-length': photo.length,
+      'x-evidence': Buffer.from(JSON.stringify(claim)).toString('base64url'),
+    },
   })
   expect(parseJson(res, ResourceResponseSchema, 'upload').evidence?.code).toBe(code)
   const original = join(dir, `${code}.jpg`)

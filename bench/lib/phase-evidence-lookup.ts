@@ -56,7 +56,11 @@ export async function runEvidenceLookup(emulatorUrl: string, env: Record<string,
     const claim = { code, takenAt: null, takenAtSource: null, place: null, lines: [code] }
     const res = await uploader.request('POST', `/api/documents/${pair.docId}/resources?name=evidence.jpg`, {
       body: photo,
-      headers: { 'content-type': 'image/jpeg', 'content-length': photo.length, 'x-evidence': Buffer.from(JSON.stringify(claim)).toString('base64url') },
+      headers: {
+        'content-type': 'image/jpeg',
+        'content-length': photo.length,
+        'x-evidence': Buffer.from(JSON.stringify(claim)).toString('base64url'),
+      },
     })
     if (res.status !== 201) throw new Error(`upload with evidence answered ${res.status}`)
 
@@ -64,7 +68,10 @@ export async function runEvidenceLookup(emulatorUrl: string, env: Record<string,
     await timedLookups(anonymous, code, LOOKUPS / 5)
     const lookupMsAnonymous = percentile(await timedLookups(anonymous, code), 95)
     const lookupMsSignedIn = percentile(await timedLookups(uploader, code), 95)
-    progress('evidence', `lookup p95 under ${CONCURRENCY} concurrent: anonymous ${lookupMsAnonymous.toFixed(1)} ms, signed in ${lookupMsSignedIn.toFixed(1)} ms`)
+    progress(
+      'evidence',
+      `lookup p95 under ${CONCURRENCY} concurrent: anonymous ${lookupMsAnonymous.toFixed(1)} ms, signed in ${lookupMsSignedIn.toFixed(1)} ms`,
+    )
     return { lookupMsAnonymous, lookupMsSignedIn }
   } finally {
     uploader.close()

@@ -43,7 +43,10 @@ describe.each<Profile>(['rich', 'documented', 'minimal'])('the evidence code aft
     const a = await evidencePhoto()
     const b = await evidencePhoto()
     const before = await insertCalls()
-    const blocks = await insert([{ resourceToken: a.resource.resourceToken }, { resourceToken: b.resource.resourceToken, caption: '东侧外墙' }], 'separate')
+    const blocks = await insert(
+      [{ resourceToken: a.resource.resourceToken }, { resourceToken: b.resource.resourceToken, caption: '东侧外墙' }],
+      'separate',
+    )
     expect((await insertCalls()) - before).toBe(3)
     const shown = (await documentBlocks(t.emulatorUrl, DOC)).slice(-3).map(describeBlock)
     expect(shown).toEqual([

@@ -26,7 +26,8 @@ describe('GET /api/evidence/:code, DELETE, the register and its CSV', () => {
     await t.close()
   })
 
-  const lookup = (c: string, as?: SignedIn) => t.inject({ method: 'GET', url: `/api/evidence/${c}`, headers: as ? { cookie: as.cookie } : {} })
+  const lookup = (c: string, as?: SignedIn) =>
+    t.inject({ method: 'GET', url: `/api/evidence/${c}`, headers: as ? { cookie: as.cookie } : {} })
 
   it('answers anyone with what the stamp shows and what the server knows, in any case and without hyphens', async () => {
     for (const spelled of [code, code.toLowerCase(), code.replace(/-/g, '')]) {
@@ -65,7 +66,12 @@ describe('GET /api/evidence/:code, DELETE, the register and its CSV', () => {
     await uploadWithEvidence(t, who.zhangwei, DOC, await makePng(22), claimFor(second, who.zhangwei.user))
     const res = await t.inject({ method: 'GET', url: `/api/documents/${DOC}/evidence`, headers: { cookie: who.wangfang.cookie } })
     expect(res.statusCode).toBe(200)
-    expect(res.json().items.map((r: { code: string }) => r.code).slice(0, 2)).toEqual([second, code])
+    expect(
+      res
+        .json()
+        .items.map((r: { code: string }) => r.code)
+        .slice(0, 2),
+    ).toEqual([second, code])
     expect(res.json().nextCursor).toBeNull()
     const stranger = await t.inject({ method: 'GET', url: `/api/documents/${DOC}/evidence`, headers: { cookie: who.chenjing.cookie } })
     expect(stranger.statusCode).toBe(403)
@@ -80,7 +86,11 @@ describe('GET /api/evidence/:code, DELETE, the register and its CSV', () => {
     const [formula] = (await issueCodes(t, who.lina, 1)) as [string]
     const lines = ['=HYPERLINK("http://evil.example","x")', '+1', '-2', '@SUM(A1)', '\tTab', `拍摄人 ${who.lina.user.name}`]
     await uploadWithEvidence(t, who.lina, DOC, await makePng(23), claimFor(formula, who.lina.user, { lines, place: '=cmd|calc' }))
-    const res = await t.inject({ method: 'GET', url: `/api/documents/${DOC}/evidence?format=csv`, headers: { cookie: who.wangfang.cookie } })
+    const res = await t.inject({
+      method: 'GET',
+      url: `/api/documents/${DOC}/evidence?format=csv`,
+      headers: { cookie: who.wangfang.cookie },
+    })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8')
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]))

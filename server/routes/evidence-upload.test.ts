@@ -46,7 +46,10 @@ describe('evidence codes and X-Evidence on POST /api/documents/:docId/resources'
   it('records exactly the bytes DingTalk holds, with the uploader from the session', async () => {
     const [code] = await issueCodes(t, lina, 1)
     const png = await makePng(11, 40, 30)
-    const claim = claimFor(code!, lina.user, { place: '上海市\u202E浦东新区', lines: ['2026-12-08 09:30\u0000', `拍摄人 ${lina.user.name}`, code!] })
+    const claim = claimFor(code!, lina.user, {
+      place: '上海市\u202E浦东新区',
+      lines: ['2026-12-08 09:30\u0000', `拍摄人 ${lina.user.name}`, code!],
+    })
     const res = await t.inject({
       method: 'POST',
       url: `/api/documents/${DOC}/resources?name=p.png&operatorId=someone-else`,

@@ -213,7 +213,10 @@ export async function withdrawEvidence(deps: EvidenceDeps, code: string, user: S
   if (record.uploader.unionId !== user.unionId) {
     const access = await roleOn(deps.dingtalk, record.docId, user.unionId)
     if (!access || !MANAGER_ROLES.has(access.role)) {
-      throw new AppError('forbidden', { status: 403, message: 'Only the uploader or a manager of the document can withdraw this evidence.' })
+      throw new AppError('forbidden', {
+        status: 403,
+        message: 'Only the uploader or a manager of the document can withdraw this evidence.',
+      })
     }
   }
   await registry.withdraw(code, { at: new Date(deps.now()).toISOString(), by: user.name })
@@ -246,7 +249,8 @@ function decodeCursor(cursor: string | undefined): { receivedAt: string; code: s
   if (cursor === undefined || cursor === '') return null
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') return { receivedAt: value[0], code: value[1] }
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string')
+      return { receivedAt: value[0], code: value[1] }
   } catch {
     // fall through to the error below
   }

@@ -78,7 +78,7 @@ export async function evidenceOfCreation(
 export function keptEvidenceRecorder(deps: EvidenceDeps): (kept: string) => Promise<Pick<EvidenceUpload, 'record'>> {
   return async (kept) => {
     const parsed = parseStoredJson(KeptEvidenceSchema, kept)
-    if (!parsed) throw new AppError('invalid_request', { status: 400, message: 'The upload\'s evidence could not be read; send it again.' })
+    if (!parsed) throw new AppError('invalid_request', { status: 400, message: "The upload's evidence could not be read; send it again." })
     return prepareEvidenceUpload(deps, { ...parsed, sha256: undefined })
   }
 }
