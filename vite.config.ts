@@ -33,6 +33,14 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2020',
     sourcemap: false,
+    rollupOptions: {
+      // The verify page (/v/:code, rendered by the server) loads only its own small entry, under a
+      // stable name the server's page can point at; it is revalidated on every load (not in assets/).
+      input: { main: path('./index.html'), 'check-photo': path('./src/verify/check-photo.ts') },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'check-photo' ? 'verify/check-photo.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   test: {
     projects: [
@@ -64,6 +72,19 @@ export default defineConfig({
           include: ['testing/drills/**/*.replicas.ts'],
           globalSetup: ['testing/drills/replicas-setup.ts'],
           testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // npm run test:postgres: its own real PostgreSQL (Debian's postgresql), never in npm test.
+          name: 'postgres',
+          environment: 'node',
+          include: ['testing/postgres/**/*.pg.ts'],
+          globalSetup: ['testing/postgres/postgres-setup.ts'],
+          testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

@@ -32,6 +32,7 @@ import { runResume, type ResumeResult } from './lib/phase-resume'
 import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
+import { runEvidenceLookup, type EvidenceLookupResult } from './lib/phase-evidence-lookup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -63,9 +64,9 @@ interface Results {
   callsByProfile: CallsByProfile | null
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
+  /** `evidence.*` keys of every evidence phase file (lookups, the H5's stamp), merged into one object (DESIGN §8). */
+  evidence: (Partial<EvidenceLookupResult> & Partial<EvidenceClientResult> & Record<string, number>) | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
-  /** `evidence.*` (DESIGN §8): the H5's stamp numbers here; the server's lookup numbers beside them. */
-  evidence?: Partial<EvidenceClientResult> & Record<string, number>
 }
 
 /** Newest modification time under `dir` (files only). */
@@ -152,6 +153,7 @@ async function main(): Promise<number> {
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
+  let evidenceLookup: EvidenceLookupResult | null = null
   let evidenceClient: EvidenceClientResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
@@ -162,6 +164,7 @@ async function main(): Promise<number> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
+    if (runs('evidence')) evidenceLookup = await phase('evidence', errors, () => runEvidenceLookup(emulatorUrl, SERVER_ENV))
     if (runs('evidence') && photos)
       evidenceClient = await phase('evidence', errors, () => runEvidenceClient(emulatorUrl, SERVER_ENV, photos))
   } finally {
@@ -178,8 +181,8 @@ async function main(): Promise<number> {
     callsByProfile,
     resume,
     takenAtCalls,
+    evidence: evidenceLookup || evidenceClient ? { ...evidenceLookup, ...evidenceClient } : null,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
-    evidence: { ...evidenceClient },
   })
   const resultsPath = join(ROOT, 'bench/results.json')
   let results = measured
@@ -193,7 +196,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
-      evidence: { ...previous.evidence, ...(runs('evidence') ? measured.evidence : {}) },
+      evidence: runs('evidence') ? { ...previous.evidence, ...measured.evidence } : (previous.evidence ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -248,6 +251,9 @@ async function main(): Promise<number> {
       ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
       : missing('resume'),
     'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
+    'evidence: lookup p95 anonymous | signed in (ms)': results.evidence
+      ? `${round(results.evidence.lookupMsAnonymous ?? NaN, 1)} | ${round(results.evidence.lookupMsSignedIn ?? NaN, 1)}`
+      : missing('evidence'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
     'evidence: stamp ms/photo (12 MP, CPU ×4)': results.evidence?.stampMsPerPhoto ?? missing('evidence'),

@@ -36,7 +36,7 @@ import { createLocalStore } from './store/local'
 import type { SharedStore } from './store/types'
 import { evidenceRoutes } from './routes/evidence'
 import { jsapiRoutes } from './routes/jsapi'
-import type { EvidenceDeps } from './services/evidence/evidence-service'
+import { createAccessCache, type EvidenceDeps } from './services/evidence/evidence-service'
 import { createJsapiSigner } from './services/jsapi/jsapi-signing'
 import { openFileEvidenceRegistry } from './store/evidence-file'
 import type { EvidenceRegistry } from './store/evidence-registry'
@@ -170,7 +170,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
       : config.evidence.available
         ? await openFileEvidenceRegistry({ path: null, retentionMs: config.evidence.retentionMs, now })
         : null
-  const evidence: EvidenceDeps = { registry, dingtalk, now, logger: app.log }
+  const evidence: EvidenceDeps = { registry, dingtalk, now, logger: app.log, accessCache: createAccessCache() }
   const routeDeps: RouteDeps = { config, dingtalk, store, lifecycle, duplicateIndex, evidence }
   await app.register(healthRoutes, routeDeps)
   if (config.mode === 'sandbox' && deps.sandbox) await app.register(sandboxRoutes, { sandbox: deps.sandbox })

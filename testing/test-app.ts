@@ -74,6 +74,8 @@ export async function createTestApp(
     emulator?: Pick<StartEmulatorOptions, 'profile' | 'oapiToken'>
     /** Resumable uploads' lock and outcomes (default: the app's in-process ones). */
     resumable?: BuildAppDeps['resumable']
+    /** The evidence registry (default: the app's in-memory one). */
+    evidenceRegistry?: BuildAppDeps['evidenceRegistry']
   } = {},
 ): Promise<TestApp> {
   const emulator = await startEmulator({ ...opts.emulator, port: 0, host: '127.0.0.1' })
@@ -102,6 +104,7 @@ export async function createTestApp(
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
     ...(opts.resumable ? { resumable: opts.resumable } : {}),
+    ...(opts.evidenceRegistry !== undefined ? { evidenceRegistry: opts.evidenceRegistry } : {}),
   })
 
   const inject = (o: InjectOptions) => app.inject(o)

@@ -37,7 +37,6 @@ export interface EvidenceRouteOptions extends RouteDeps {
   evidence: EvidenceDeps
 }
 
-
 /** Counts one lookup (API or page) for the client address; 429 with Retry-After beyond the limit. */
 async function takeLookup(store: SharedStore, request: FastifyRequest, perMinute: number): Promise<void> {
   const { count, resetMs } = await store.hit(`evidence-lookups:${request.ip}`, 60_000)

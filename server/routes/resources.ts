@@ -4,7 +4,14 @@
  * answer given before the body was read closes the connection (the error handler in errors.ts).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { CONTENT_SHA256_HEADER, DocParamsSchema, EVIDENCE_HEADER, ResourceHeadersSchema, ResourceQuerySchema, ResourceResponseSchema } from '@contract/api'
+import {
+  CONTENT_SHA256_HEADER,
+  DocParamsSchema,
+  EVIDENCE_HEADER,
+  ResourceHeadersSchema,
+  ResourceQuerySchema,
+  ResourceResponseSchema,
+} from '@contract/api'
 import { requireUser } from '../auth/guard'
 import { createUploadRateLimiter } from '../limits/rate-limit-store'
 import { withUploadSlot } from '../limits/upload-slots'
@@ -44,7 +51,13 @@ export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async
       const user = requireUser(request)
       const unionId = user.unionId
       // Checked before any byte is read or sent to DingTalk: 400 / 403 / 409 (docs/api.md#evidence-upload).
-      const evidence = await evidenceForUpload(opts, request, user, request.headers[EVIDENCE_HEADER], request.headers[CONTENT_SHA256_HEADER])
+      const evidence = await evidenceForUpload(
+        opts,
+        request,
+        user,
+        request.headers[EVIDENCE_HEADER],
+        request.headers[CONTENT_SHA256_HEADER],
+      )
       // At most MAX_CONCURRENT_UPLOADS_PER_PERSON at once (429 with Retry-After beyond).
       const resource = await withUploadSlot(store, unionId, config.limits.concurrentUploadsPerUser, () =>
         uploadResource(

@@ -24,6 +24,7 @@ import {
 import { createResumableUploads, publicMetadata, UPLOAD_ID, type ResumableUploads } from '../services/upload/resumable'
 import { Metadata, type Locker } from '@tus/server'
 import type { RouteDeps } from './deps'
+import { evidenceOfCreation, keptEvidenceRecorder } from '../services/evidence/upload-evidence'
 
 export interface UploadRouteOptions extends RouteDeps {
   now?: () => number
@@ -49,6 +50,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, 
     completions,
     locker: opts.locker,
     log: app.log,
+    evidence: opts.evidence ? keptEvidenceRecorder(opts.evidence) : undefined,
   })
   app.addHook('onClose', async () => uploads.close())
 
@@ -68,7 +70,9 @@ export const uploadRoutes: FastifyPluginAsync<UploadRouteOptions> = async (app, 
         headers: { 'retry-after': String(allowance.retryAfterSeconds) },
       })
     }
-    return forward(request, reply, await uploads.handle(webRequest(request), { docId, unionId: user.unionId }))
+    // The claim is checked now, before any byte (400 / 403 / 409), and kept with the upload.
+    const evidence = await evidenceOfCreation(opts, request, user)
+    return forward(request, reply, await uploads.handle(webRequest(request), { docId, unionId: user.unionId }, evidence))
   })
 
   const continueUpload = async (request: FastifyRequest, reply: FastifyReply) => {

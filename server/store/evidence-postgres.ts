@@ -96,7 +96,10 @@ export async function openPostgresEvidenceRegistry(opts: PostgresEvidenceOptions
       }
       const cutoff = new Date(now() - opts.retentionMs)
       await client.query('DELETE FROM evidence_records WHERE received_at < $1', [cutoff])
-      await client.query('DELETE FROM evidence_codes c WHERE expires_at < $1 AND NOT EXISTS (SELECT 1 FROM evidence_records r WHERE r.code = c.code)', [new Date(now())])
+      await client.query(
+        'DELETE FROM evidence_codes c WHERE expires_at < $1 AND NOT EXISTS (SELECT 1 FROM evidence_records r WHERE r.code = c.code)',
+        [new Date(now())],
+      )
       await client.query('COMMIT')
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined)
@@ -123,7 +126,10 @@ export async function openPostgresEvidenceRegistry(opts: PostgresEvidenceOptions
     }
   }
   await ready().catch((err: unknown) =>
-    opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'evidence registry: PostgreSQL not reachable at start; retrying on use'),
+    opts.logger?.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'evidence registry: PostgreSQL not reachable at start; retrying on use',
+    ),
   )
 
   const one = async (sql: string, params: unknown[]): Promise<StoredEvidence | null> => {

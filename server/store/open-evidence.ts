@@ -17,6 +17,7 @@ export async function openEvidenceRegistry(opts: {
 }): Promise<EvidenceRegistry | null> {
   const { evidence } = opts.config
   if (!evidence.available) return null
-  if (opts.databaseUrl) return openPostgresEvidenceRegistry({ url: opts.databaseUrl, retentionMs: evidence.retentionMs, logger: opts.logger })
+  if (opts.databaseUrl)
+    return openPostgresEvidenceRegistry({ url: opts.databaseUrl, retentionMs: evidence.retentionMs, logger: opts.logger })
   return openFileEvidenceRegistry({ path: join(opts.dataDir, EVIDENCE_FILE), retentionMs: evidence.retentionMs, logger: opts.logger })
 }

@@ -54,7 +54,7 @@ export function authEndpoints(transport: Transport): Pick<DingTalkApi, 'getUserB
     /**
      * The jsapi ticket that signs `dd.config` (docs/dingtalk.md#jsapi-ticket); errcodes map and retry
      * as every oapi call does (45009 "called too often" included).
-     * https://open.dingtalk.com/document/orgapp/obtain-jsapi_ticket
+     * https://apifox.com/apidoc/shared/f9b55f1e-e990-49ad-ad32-4243d72b3245/api-136641488 (DingTalk's page, mirrored)
      */
     async getJsapiTicket() {
       const res = await transport.call({

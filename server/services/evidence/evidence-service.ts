@@ -19,6 +19,41 @@ export interface EvidenceDeps {
   dingtalk: DingTalkApi
   now: () => number
   logger?: { warn(obj: object, msg: string): void }
+  /** Who may read which document, remembered briefly for lookups (see createAccessCache). */
+  accessCache?: AccessCache
+}
+
+/** How long a lookup trusts DingTalk's answer on a person's access to a document. */
+const ACCESS_TTL_MS = 60_000
+const ACCESS_CACHE_MAX = 10_000
+
+/**
+ * Lookups remember for a minute whether a person can read a document: a page of QR scans by
+ * one reader would otherwise spend one DingTalk call each (and DingTalk's 20/s budget). A person
+ * whose access was removed may still see the uploader's name for up to that minute.
+ */
+export interface AccessCache {
+  get(key: string, now: number): { role: string; name: string } | null | undefined
+  set(key: string, value: { role: string; name: string } | null, now: number): void
+}
+
+export function createAccessCache(): AccessCache {
+  const entries = new Map<string, { value: { role: string; name: string } | null; until: number }>()
+  return {
+    get(key, now) {
+      const hit = entries.get(key)
+      if (!hit) return undefined
+      if (hit.until <= now) {
+        entries.delete(key)
+        return undefined
+      }
+      return hit.value
+    },
+    set(key, value, now) {
+      if (entries.size >= ACCESS_CACHE_MAX) entries.delete(entries.keys().next().value ?? '')
+      entries.set(key, { value, until: now + ACCESS_TTL_MS })
+    },
+  }
 }
 
 /** What an upload with a checked claim carries to the record step. */
@@ -145,8 +180,11 @@ export async function inspectEvidence(
   if (!record) throw notFound()
   let access: { role: string; name: string } | null = null
   if (viewer) {
+    const key = `${viewer.unionId}\n${record.docId}`
     try {
-      access = await roleOn(deps.dingtalk, record.docId, viewer.unionId)
+      const cached = deps.accessCache?.get(key, deps.now())
+      access = cached !== undefined ? cached : await roleOn(deps.dingtalk, record.docId, viewer.unionId)
+      if (cached === undefined) deps.accessCache?.set(key, access, deps.now())
     } catch (err) {
       // DingTalk unwell: answer what anyone may see rather than fail the public part.
       deps.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'evidence lookup: document access unknown')
@@ -175,7 +213,10 @@ export async function withdrawEvidence(deps: EvidenceDeps, code: string, user: S
   if (record.uploader.unionId !== user.unionId) {
     const access = await roleOn(deps.dingtalk, record.docId, user.unionId)
     if (!access || !MANAGER_ROLES.has(access.role)) {
-      throw new AppError('forbidden', { status: 403, message: 'Only the uploader or a manager of the document can withdraw this evidence.' })
+      throw new AppError('forbidden', {
+        status: 403,
+        message: 'Only the uploader or a manager of the document can withdraw this evidence.',
+      })
     }
   }
   await registry.withdraw(code, { at: new Date(deps.now()).toISOString(), by: user.name })
@@ -208,7 +249,8 @@ function decodeCursor(cursor: string | undefined): { receivedAt: string; code: s
   if (cursor === undefined || cursor === '') return null
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') return { receivedAt: value[0], code: value[1] }
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string')
+      return { receivedAt: value[0], code: value[1] }
   } catch {
     // fall through to the error below
   }

@@ -5,6 +5,7 @@
  * with `'` (OWASP "CSV Injection": https://owasp.org/www-community/attacks/CSV_Injection).
  */
 import type { EvidenceRecord } from '@contract/api'
+import { stripControls } from '../text/strip-controls'
 
 const HEADER = [
   'code',
@@ -52,7 +53,11 @@ export function registerCsv(records: EvidenceRecord[]): string {
  * name; the plain `filename` is an ASCII stand-in for old clients).
  */
 export function csvDisposition(documentName: string): string {
-  const base = `${documentName.replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, '_').trim() || 'document'} evidence.csv`
+  const base = `${
+    stripControls(documentName)
+      .replace(/[\\/:*?"<>|\t\n]/g, '_')
+      .trim() || 'document'
+  } evidence.csv`
   const ascii = base.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
   const encoded = encodeURIComponent(base).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`

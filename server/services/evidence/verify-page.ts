@@ -73,9 +73,7 @@ function foundSection(t: VerifyText, input: Extract<VerifyPageInput, { state: 'f
     '</section>',
   )
   const taken =
-    e.takenAt === null
-      ? t.takenUnknown
-      : fill(e.takenAtSource === 'picked' ? t.takenPicked : t.takenExif, { time: phoneTime(e.takenAt) })
+    e.takenAt === null ? t.takenUnknown : fill(e.takenAtSource === 'picked' ? t.takenPicked : t.takenExif, { time: phoneTime(e.takenAt) })
   parts.push(`<section aria-labelledby="claimed"><h2 id="claimed">${esc(t.claimed)}</h2>`, paragraph(esc(taken)))
   if (e.place !== null && e.place !== '') parts.push(paragraph(esc(fill(t.place, { place: e.place }))))
   if (e.lines.length > 0) {

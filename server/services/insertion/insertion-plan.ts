@@ -142,7 +142,8 @@ export function blockText(block: StoredBlock): string {
 function inlineText(c: unknown): string {
   if (!c || typeof c !== 'object') return ''
   if ('text' in c && typeof c.text === 'string') return c.text
-  if ('elementType' in c && c.elementType === 'link' && 'children' in c && Array.isArray(c.children)) return c.children.map(inlineText).join('')
+  if ('elementType' in c && c.elementType === 'link' && 'children' in c && Array.isArray(c.children))
+    return c.children.map(inlineText).join('')
   return ''
 }
 

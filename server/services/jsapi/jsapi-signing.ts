@@ -41,12 +41,7 @@ function invalidUrl(): AppError {
   return new AppError('invalid_request', { status: 400, message: 'The url must be a page of this app (its own origin).' })
 }
 
-export function createJsapiSigner(deps: {
-  dingtalk: DingTalkApi
-  agentId: string
-  corpId: string
-  now: () => number
-}): JsapiSigner {
+export function createJsapiSigner(deps: { dingtalk: DingTalkApi; agentId: string; corpId: string; now: () => number }): JsapiSigner {
   let cached: { ticket: string; refreshAt: number } | null = null
   let inFlight: Promise<string> | null = null
   const ticket = (): Promise<string> => {
@@ -67,7 +62,13 @@ export function createJsapiSigner(deps: {
       const value = await ticket()
       const timeStamp = Math.floor(deps.now() / 1000)
       const nonceStr = randomBytes(12).toString('base64url')
-      return { agentId: deps.agentId, corpId: deps.corpId, timeStamp, nonceStr, signature: jsapiSignature({ ticket: value, nonceStr, timeStamp, url }) }
+      return {
+        agentId: deps.agentId,
+        corpId: deps.corpId,
+        timeStamp,
+        nonceStr,
+        signature: jsapiSignature({ ticket: value, nonceStr, timeStamp, url }),
+      }
     },
   }
 }
