@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { EvidenceCodesResponseSchema, ResourceResponseSchema } from '@contract/api'
 import { ApiClient } from '@testing/drills/api-client'
-import { parseJson } from '@testing/http'
+import { issueCodeVia, uploadVia } from '@testing/evidence'
 import { SEED } from '../server/emulator/seed'
 import { describeViolation, seriousViolations } from './a11y'
 import { useE2E } from './harness'
@@ -29,21 +28,18 @@ afterAll(async () => {
 async function registeredPhoto(): Promise<{ code: string; original: string; copy: string }> {
   const api = new ApiClient(e2e.appUrl)
   await api.signIn(user.userId)
-  const codes = parseJson(await api.request('POST', '/api/evidence/codes', { json: { count: 1 } }), EvidenceCodesResponseSchema, 'codes')
-  const code = codes.codes[0] ?? ''
+  const code = await issueCodeVia(api)
   const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 90, g: 140, b: 200 } } })
     .jpeg({ quality: 85 })
     .toBuffer()
-  const claim = { code, takenAt: '2026-12-08T09:30:00+08:00', takenAtSource: 'exif', place: null, lines: [`拍摄人 ${user.name}`, code] }
-  const res = await api.request('POST', `/api/documents/${doc.docId}/resources?name=site.jpg`, {
-    body: photo,
-    headers: {
-      'content-type': 'image/jpeg',
-      'content-length': photo.length,
-      'x-evidence': Buffer.from(JSON.stringify(claim)).toString('base64url'),
-    },
-  })
-  expect(parseJson(res, ResourceResponseSchema, 'upload').evidence?.code).toBe(code)
+  const claim = {
+    code,
+    takenAt: '2026-12-08T09:30:00+08:00',
+    takenAtSource: 'exif' as const,
+    place: null,
+    lines: [`拍摄人 ${user.name}`, code],
+  }
+  expect((await uploadVia(api, doc.docId, photo, claim)).evidence?.code).toBe(code)
   const original = join(dir, `${code}.jpg`)
   const copy = join(dir, `${code}-resaved.jpg`)
   await writeFile(original, photo)

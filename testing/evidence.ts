@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
 import { EvidenceCodesResponseSchema, ResourceResponseSchema, type EvidenceClaim, type ResourceResponse } from '@contract/api'
 import type { SignedIn, TestApp } from './test-app'
+import type { ApiClient } from './drills/api-client'
+import { parseJson } from './http'
 
 export const sha256Hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
 
@@ -61,4 +63,20 @@ export async function uploadWithEvidence(
   const res = await postWithEvidence(t, who, docId, bytes, claim)
   if (res.statusCode !== 201) throw new Error(`upload failed: ${res.statusCode} ${res.body}`)
   return ResourceResponseSchema.parse(res.json())
+}
+
+/** Through a running server (drills, e2e, bench): issues one code to the signed-in `api` client. */
+export async function issueCodeVia(api: ApiClient): Promise<string> {
+  const res = await api.request('POST', '/api/evidence/codes', { json: { count: 1 } })
+  return parseJson(res, EvidenceCodesResponseSchema, 'evidence codes').codes[0] ?? ''
+}
+
+/** Through a running server: uploads a JPEG with `claim` in X-Evidence; throws unless 201. */
+export async function uploadVia(api: ApiClient, docId: string, photo: Buffer, claim: EvidenceClaim): Promise<ResourceResponse> {
+  const res = await api.request('POST', `/api/documents/${docId}/resources?name=evidence.jpg`, {
+    body: photo,
+    headers: { 'content-type': 'image/jpeg', 'content-length': photo.length, 'x-evidence': encodeClaim(claim) },
+  })
+  if (res.status !== 201) throw new Error(`upload with evidence answered ${res.status}: ${res.body.toString().slice(0, 200)}`)
+  return parseJson(res, ResourceResponseSchema, 'upload with evidence')
 }

@@ -6,13 +6,12 @@
  */
 import http from 'node:http'
 import sharp from 'sharp'
-import { EvidenceCodesResponseSchema } from '../../server/contract/api'
 import { ApiClient } from '../../testing/drills/api-client'
 import { mapLimit } from '../../testing/drills/batches'
 import { startChildServer } from '../../testing/drills/processes'
 import { percentile } from '../../testing/drills/stats'
 import { editablePairs, getState, resetEmulator } from '../../testing/emulator-control'
-import { parseJson } from '../../testing/http'
+import { issueCodeVia, uploadVia } from '../../testing/evidence'
 import { progress } from './report'
 
 const CONCURRENCY = 50
@@ -44,25 +43,11 @@ export async function runEvidenceLookup(emulatorUrl: string, env: Record<string,
   const anonymous = new ApiClient(server.url, undefined, agent())
   try {
     await uploader.signIn(pair.userId)
-    const codes = parseJson(
-      await uploader.request('POST', '/api/evidence/codes', { json: { count: 1 } }),
-      EvidenceCodesResponseSchema,
-      'evidence codes',
-    )
-    const code = codes.codes[0] ?? ''
+    const code = await issueCodeVia(uploader)
     const photo = await sharp({ create: { width: 1280, height: 960, channels: 3, background: { r: 120, g: 130, b: 140 } } })
       .jpeg()
       .toBuffer()
-    const claim = { code, takenAt: null, takenAtSource: null, place: null, lines: [code] }
-    const res = await uploader.request('POST', `/api/documents/${pair.docId}/resources?name=evidence.jpg`, {
-      body: photo,
-      headers: {
-        'content-type': 'image/jpeg',
-        'content-length': photo.length,
-        'x-evidence': Buffer.from(JSON.stringify(claim)).toString('base64url'),
-      },
-    })
-    if (res.status !== 201) throw new Error(`upload with evidence answered ${res.status}`)
+    await uploadVia(uploader, pair.docId, photo, { code, takenAt: null, takenAtSource: null, place: null, lines: [code] })
 
     // A first round warms the server (JIT, connections), so the first measured kind is not penalised.
     await timedLookups(anonymous, code, LOOKUPS / 5)

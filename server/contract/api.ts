@@ -371,8 +371,8 @@ export type EvidenceClaim = z.infer<typeof EvidenceClaimSchema>
 
 export const EvidenceWithdrawnSchema = z.object({ at: z.string(), by: z.string() }).nullable()
 
-/** `GET /api/evidence/:code`: `document`/`uploader` only for a signed-in reader of the document. */
-export const EvidenceLookupResponseSchema = z.object({
+/** What any holder of the code may know: the stamp's claims and what only the server can say. */
+export const EvidenceFactsSchema = z.object({
   code: EvidenceCodeSchema,
   sha256: z.string(),
   receivedAt: z.string(),
@@ -381,26 +381,22 @@ export const EvidenceLookupResponseSchema = z.object({
   place: z.string().nullable(),
   lines: z.array(z.string()),
   withdrawn: EvidenceWithdrawnSchema,
+})
+
+/** `GET /api/evidence/:code`: `document`/`uploader` only for a signed-in reader of the document. */
+export const EvidenceLookupResponseSchema = EvidenceFactsSchema.extend({
   document: z.object({ docId: z.string(), name: z.string() }).nullable(),
   uploader: z.object({ name: z.string() }).nullable(),
 })
 export type EvidenceLookupResponse = z.infer<typeof EvidenceLookupResponseSchema>
 
 /** One entry of a document's evidence register (readers of the document only). */
-export const EvidenceRecordSchema = z.object({
-  code: EvidenceCodeSchema,
-  sha256: z.string(),
-  receivedAt: z.string(),
-  takenAt: z.string().nullable(),
-  takenAtSource: TakenAtSourceSchema.nullable(),
-  place: z.string().nullable(),
-  lines: z.array(z.string()),
+export const EvidenceRecordSchema = EvidenceFactsSchema.extend({
   uploader: z.object({ name: z.string() }),
   docId: z.string(),
   resourceId: z.string(),
   /** The block holding the photo, once inserted. */
   blockId: z.string().nullable(),
-  withdrawn: EvidenceWithdrawnSchema,
   verifyUrl: z.string(),
 })
 export type EvidenceRecord = z.infer<typeof EvidenceRecordSchema>

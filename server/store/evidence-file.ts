@@ -11,7 +11,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { z } from 'zod'
-import { TakenAtSourceSchema } from '@contract/api'
+import { EvidenceRecordSchema } from '@contract/api'
 import { writeFileAtomic } from '../services/insertion/insertion-journal'
 import {
   isAfterCursor,
@@ -26,21 +26,8 @@ import { parseStoredJson } from './stored-json'
 /** The file's name in DATA_DIR. */
 export const EVIDENCE_FILE = 'evidence.jsonl'
 
-const RecordSchema = z.object({
-  code: z.string(),
-  sha256: z.string(),
-  receivedAt: z.string(),
-  takenAt: z.string().nullable(),
-  takenAtSource: TakenAtSourceSchema.nullable(),
-  place: z.string().nullable(),
-  lines: z.array(z.string()),
-  uploader: z.object({ unionId: z.string(), name: z.string() }),
-  docId: z.string(),
-  resourceId: z.string(),
-  blockId: z.string().nullable(),
-  withdrawn: z.object({ at: z.string(), by: z.string() }).nullable(),
-  verifyUrl: z.string(),
-})
+/** A stored record: the register's entry with the uploader's unionId (never shown). */
+const RecordSchema = EvidenceRecordSchema.extend({ uploader: z.object({ unionId: z.string(), name: z.string() }) })
 
 const EventSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('codes'), codes: z.array(z.string()), unionId: z.string(), expiresAt: z.number() }),
