@@ -155,55 +155,7 @@ export async function runAttach(
     page.removeAllListeners('requestfinished')
     page.removeAllListeners('requestfailed')
 
-    if (options.naive === false) {
-      const originalBytes = sum(photos)
-      const originalLinkSeconds = (originalBytes * 8) / UPLINK_BITS_PER_SEC
-      return {
-        firstDocumentsMs,
-        attach: {
-          photos: photos.length,
-          originalBytes,
-          sentBytes,
-          uplinkBitsPerSec: UPLINK_BITS_PER_SEC,
-          rttMs: RTT_MS,
-          seconds,
-          naiveSeconds: NaN,
-          originalLinkSeconds,
-        },
-      }
-    }
-    progress('attach', 'naive: the same originals POSTed one after another from the same page')
-    await page.evaluate(() => {
-      const input = document.createElement('input')
-      input.type = 'file'
-      input.multiple = true
-      input.id = 'bench-naive-input'
-      input.style.display = 'none'
-      document.body.append(input)
-    })
-    await page.setInputFiles(
-      '#bench-naive-input',
-      photos.map((p) => p.path),
-    )
-    const naiveMs = await page.evaluate(async (docId) => {
-      const input = document.getElementById('bench-naive-input')
-      if (!(input instanceof HTMLInputElement) || !input.files) throw new Error('naive input missing')
-      const session: unknown = await (await fetch('/api/session')).json()
-      const csrf = typeof session === 'object' && session !== null && 'csrfToken' in session ? String(session.csrfToken) : ''
-      const t0 = performance.now()
-      for (const file of Array.from(input.files)) {
-        const res = await fetch(`/api/documents/${docId}/resources?name=${encodeURIComponent(file.name)}`, {
-          method: 'POST',
-          body: file,
-          headers: { 'content-type': file.type || 'image/jpeg', 'x-csrf-token': csrf },
-        })
-        if (res.status !== 201) throw new Error(`naive upload of ${file.name}: HTTP ${res.status} ${await res.text()}`)
-      }
-      return performance.now() - t0
-    }, docId)
-    const naiveSeconds = naiveMs / 1000
-    progress('attach', `naive: ${naiveSeconds.toFixed(1)} s`)
-
+    const naiveSeconds = options.naive === false ? NaN : await timeNaiveUploads(page, photos, docId)
     const originalBytes = sum(photos)
     return {
       firstDocumentsMs,
@@ -226,6 +178,41 @@ export async function runAttach(
     await browser.close()
     await server?.stop()
   }
+}
+
+/** The same originals POSTed one after another, unprepared, from the same page and session: seconds. */
+async function timeNaiveUploads(page: Page, photos: Fixture[], docId: string): Promise<number> {
+  progress('attach', 'naive: the same originals POSTed one after another from the same page')
+  await page.evaluate(() => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.multiple = true
+    input.id = 'bench-naive-input'
+    input.style.display = 'none'
+    document.body.append(input)
+  })
+  await page.setInputFiles(
+    '#bench-naive-input',
+    photos.map((p) => p.path),
+  )
+  const naiveMs = await page.evaluate(async (docId) => {
+    const input = document.getElementById('bench-naive-input')
+    if (!(input instanceof HTMLInputElement) || !input.files) throw new Error('naive input missing')
+    const session: unknown = await (await fetch('/api/session')).json()
+    const csrf = typeof session === 'object' && session !== null && 'csrfToken' in session ? String(session.csrfToken) : ''
+    const t0 = performance.now()
+    for (const file of Array.from(input.files)) {
+      const res = await fetch(`/api/documents/${docId}/resources?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        body: file,
+        headers: { 'content-type': file.type || 'image/jpeg', 'x-csrf-token': csrf },
+      })
+      if (res.status !== 201) throw new Error(`naive upload of ${file.name}: HTTP ${res.status} ${await res.text()}`)
+    }
+    return performance.now() - t0
+  }, docId)
+  progress('attach', `naive: ${(naiveMs / 1000).toFixed(1)} s`)
+  return naiveMs / 1000
 }
 
 /** Unfolds the batch options, turns the evidence stamp on and waits until the device holds codes. */
