@@ -2,6 +2,7 @@ import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 import vueI18n from '@intlify/unplugin-vue-i18n/vite'
+import { verifyPageScript } from './scripts/verify-page-script'
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
@@ -16,6 +17,7 @@ export default defineConfig({
       fullInstall: false,
       dropMessageCompiler: true,
     }),
+    verifyPageScript(),
   ],
   resolve: {
     alias: {
@@ -33,14 +35,6 @@ export default defineConfig({
     outDir: 'dist',
     target: 'es2020',
     sourcemap: false,
-    rollupOptions: {
-      // The verify page (/v/:code, rendered by the server) loads only its own small entry, under a
-      // stable name the server's page can point at; it is revalidated on every load (not in assets/).
-      input: { main: path('./index.html'), 'check-photo': path('./src/verify/check-photo.ts') },
-      output: {
-        entryFileNames: (chunk) => (chunk.name === 'check-photo' ? 'verify/check-photo.js' : 'assets/[name]-[hash].js'),
-      },
-    },
   },
   test: {
     projects: [
