@@ -140,26 +140,15 @@ class Pixels {
   }
 }
 
-const RECT: [Pct, Pct] = [
-  [8, 8],
-  [28, 28],
+const box = (x0: number, y0: number, x1: number, y1: number): [Pct, Pct] => [
+  [x0, y0],
+  [x1, y1],
 ]
-const ELLIPSE: [Pct, Pct] = [
-  [38, 8],
-  [58, 28],
-]
-const ARROW: [Pct, Pct] = [
-  [68, 18],
-  [92, 18],
-]
-const COVER: [Pct, Pct] = [
-  [38, 40],
-  [60, 62],
-]
-const PIXELATE: [Pct, Pct] = [
-  [68, 40],
-  [92, 62],
-]
+const RECT = box(8, 8, 28, 28)
+const ELLIPSE = box(38, 8, 58, 28)
+const ARROW = box(68, 18, 92, 18)
+const COVER = box(38, 40, 60, 62)
+const PIXELATE = box(68, 40, 92, 62)
 
 test('every tool draws what it says into the JPEG the document gets; a photo marked after its upload is sent again and only the marked one goes in', async () => {
   const { page } = await start('desktop')
