@@ -81,7 +81,15 @@ async function measureRender(page: Page): Promise<{ renderMs: number; composeMs:
     .composite([
       {
         input: Buffer.from(
-          await sharp({ create: { width: 640, height: 480, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+          await sharp({
+            create: {
+              width: 640,
+              height: 480,
+              channels: 3,
+              background: { r: 128, g: 128, b: 128 },
+              noise: { type: 'gaussian', mean: 128, sigma: 40 },
+            },
+          })
             .png()
             .toBuffer(),
         ),
@@ -151,7 +159,15 @@ async function measureFirstOpen(page: Page, serverUrl: string, emulatorUrl: stri
   const item = (await preferred.count()) > 0 ? preferred : page.locator('[data-testid^="doc-item-"][data-editable="true"]').first()
   await item.click()
   await page.getByTestId('selected-doc').waitFor({ state: 'visible' })
-  const photo = await sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+  const photo = await sharp({
+    create: {
+      width: 4000,
+      height: 3000,
+      channels: 3,
+      background: { r: 128, g: 128, b: 128 },
+      noise: { type: 'gaussian', mean: 128, sigma: 30 },
+    },
+  })
     .jpeg({ quality: 90 })
     .toBuffer()
   await page.getByTestId('photo-input').setInputFiles([{ name: 'IMG_9001.jpg', mimeType: 'image/jpeg', buffer: photo }])
