@@ -76,29 +76,16 @@ function twentyMarks() {
   return marks
 }
 
-async function measureRender(page: Page): Promise<{ renderMs: number; composeMs: number }> {
-  const photo = await sharp({ create: { width: 2560, height: 1920, channels: 3, background: { r: 120, g: 140, b: 90 } } })
-    .composite([
-      {
-        input: Buffer.from(
-          await sharp({
-            create: {
-              width: 640,
-              height: 480,
-              channels: 3,
-              background: { r: 128, g: 128, b: 128 },
-              noise: { type: 'gaussian', mean: 128, sigma: 40 },
-            },
-          })
-            .png()
-            .toBuffer(),
-        ),
-        tile: true,
-        blend: 'over',
-      },
-    ])
-    .jpeg({ quality: 85 })
+/** A photo-sized JPEG of noise (it compresses and pixelates like a photo, not like a flat fill). */
+function noisyJpeg(width: number, height: number): Promise<Buffer> {
+  const noise = { type: 'gaussian', mean: 128, sigma: 40 } as const
+  return sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 }, noise } })
+    .jpeg({ quality: 90 })
     .toBuffer()
+}
+
+async function measureRender(page: Page): Promise<{ renderMs: number; composeMs: number }> {
+  const photo = await noisyJpeg(2560, 1920)
   await page.setContent('<!doctype html><title>markup bench</title>')
   await page.addScriptTag({ content: await rendererScript() })
   await throttleCpu(page, CPU_THROTTLE)
@@ -159,17 +146,7 @@ async function measureFirstOpen(page: Page, serverUrl: string, emulatorUrl: stri
   const item = (await preferred.count()) > 0 ? preferred : page.locator('[data-testid^="doc-item-"][data-editable="true"]').first()
   await item.click()
   await page.getByTestId('selected-doc').waitFor({ state: 'visible' })
-  const photo = await sharp({
-    create: {
-      width: 4000,
-      height: 3000,
-      channels: 3,
-      background: { r: 128, g: 128, b: 128 },
-      noise: { type: 'gaussian', mean: 128, sigma: 30 },
-    },
-  })
-    .jpeg({ quality: 90 })
-    .toBuffer()
+  const photo = await noisyJpeg(4000, 3000)
   await page.getByTestId('photo-input').setInputFiles([{ name: 'IMG_9001.jpg', mimeType: 'image/jpeg', buffer: photo }])
   await page.getByTestId('markup-open').waitFor({ state: 'visible', timeout: 120_000 })
   // Measured in the page: the tap, then until the canvas says the photo is drawn and input is live.
