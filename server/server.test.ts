@@ -152,4 +152,21 @@ describe('startServer', () => {
   it('refuses to start with an invalid environment, listing the problems', async () => {
     await expect(startServer({ DINGTALK_APP_KEY: 'only-one', PORT: 'x' })).rejects.toBeInstanceOf(EnvError)
   })
+
+  it.each(['99', '0.0.0.0/1,128.0.0.0/1', '0.0.0.0/0', '::/0', 'true', 'anyone'])(
+    'refuses to start with TRUST_PROXY=%s, in one line naming TRUST_PROXY',
+    async (value) => {
+      const failed = await startServer({ PORT: '0', EMULATOR_PORT: '0', TRUST_PROXY: value }, { logger: false, staticRoot: null }).then(
+        async (server) => {
+          await server.close()
+          throw new Error(`started with TRUST_PROXY=${value}`)
+        },
+        (err: unknown) => err,
+      )
+      if (!(failed instanceof EnvError)) throw failed
+      expect(failed.problems).toHaveLength(1)
+      expect(failed.problems[0]).toMatch(/^TRUST_PROXY: .*\S$/)
+      expect(failed.problems[0]).not.toContain('\n')
+    },
+  )
 })
