@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import type { AppConfig } from './config'
-import { OAPI_TOKEN_MODES, PROFILES } from './emulator/profiles'
+import { OAPI_TOKEN_MODES, parseAllowedHosts, PROFILES } from './emulator/profiles'
 import { parseTrustProxy, trustProxyProblem, type TrustProxy } from './trust-proxy'
 
 /** Credentials of the built-in emulator's app (server/emulator/README.md). */
@@ -52,6 +52,18 @@ const EnvSchema = z.object({
   // reported with every other problem. server/emulator/README.md "Answer profiles".
   EMULATOR_PROFILE: optionalString.pipe(z.enum(PROFILES, { error: `must be one of ${PROFILES.join(', ')}` }).optional()),
   EMULATOR_OAPI_TOKEN: optionalString.pipe(z.enum(OAPI_TOKEN_MODES, { error: `must be one of ${OAPI_TOKEN_MODES.join(', ')}` }).optional()),
+  EMULATOR_ALLOWED_HOSTS: optionalString.pipe(
+    z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseAllowedHosts(value)
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a comma list of host names or addresses (optionally with :port)' })
+        }
+      })
+      .optional(),
+  ),
   DINGTALK_API_BASE: httpUrl('e.g. https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: httpUrl('e.g. https://oapi.dingtalk.com'),
   PUBLIC_ORIGIN: httpUrl('the origin people open, e.g. https://attach.example.com'),
