@@ -5,13 +5,10 @@
  * expired are dropped, and the file is rewritten without them once it has grown to twice what is
  * live. Each sign-out is synced to disk before it is answered.
  */
-import { createReadStream } from 'node:fs'
-import { mkdir, open } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { z } from 'zod'
-import { writeFileAtomic } from '../services/insertion/insertion-journal'
-import { parseStoredJson } from './stored-json'
+import { jsonLinesWriter, readJsonLines } from './json-lines-file'
 import type { SharedStore } from './types'
 
 /** The file's name in DATA_DIR (the journal only touches its own 64-hex-digit names). */
@@ -61,65 +58,34 @@ export async function openFileRevocations(dir: string, opts: { now?: () => numbe
   const path = join(dir, REVOCATIONS_FILE)
   const memory = createMemoryRevocations(now)
   await mkdir(dir, { recursive: true, mode: 0o700 })
-  const { entries, lines: linesRead } = await readRevocationsFile(path, now(), opts.logger)
+  const { entries, lines } = await readRevocationsFile(path, now(), opts.logger)
   for (const { id, until } of entries) await memory.revoke(id, until)
-  let lines = linesRead
-
-  // One write at a time, so a rewrite never loses a line appended meanwhile.
-  let writing: Promise<void> = Promise.resolve()
-  const serially = (work: () => Promise<void>) => {
-    const next = writing.then(work, work)
-    writing = next.catch(() => undefined)
-    return next
-  }
-  const compactIfGrown = async () => {
-    const live = memory.live()
-    if (lines <= 2 * live.size + COMPACT_SLACK) return
-    await writeFileAtomic(path, [...live].map(([id, until]) => toLine(id, until)).join(''))
-    lines = live.size
-  }
-  await serially(compactIfGrown)
+  const writer = jsonLinesWriter(path, {
+    linesNow: lines,
+    slack: COMPACT_SLACK,
+    live: () => [...memory.live()].map(([id, until]) => toLine(id, until)),
+  })
+  await writer.compactIfGrown()
 
   return {
     isRevoked: (id) => memory.isRevoked(id),
     async revoke(id, untilMs) {
       await memory.revoke(id, untilMs)
-      await serially(async () => {
-        const file = await open(path, 'a', 0o600)
-        try {
-          await file.appendFile(toLine(id, untilMs), 'utf8')
-          await file.datasync()
-        } finally {
-          await file.close()
-        }
-        lines++
-        await compactIfGrown()
-      })
+      await writer.append([toLine(id, untilMs)], { sync: true })
     },
   }
 }
 
-/** The revocations in a file that still matter at `at` (unreadable lines skipped), and how many lines it has. */
+/** The revocations in a file that still matter at `at`, and how many lines it has. */
 async function readRevocationsFile(
   path: string,
   at: number,
   logger?: Logger,
 ): Promise<{ entries: z.infer<typeof LineSchema>[]; lines: number }> {
-  const entries: z.infer<typeof LineSchema>[] = []
-  let lines = 0
-  try {
-    const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
-    for await (const text of reader) {
-      lines++
-      const parsed = parseStoredJson(LineSchema, text)
-      if (parsed && parsed.until > at) entries.push(parsed)
-    }
-  } catch (err) {
-    if (!(err instanceof Error && 'code' in err && err.code === 'ENOENT')) {
-      logger?.warn({ err }, 'revocations: could not read their file; starting empty')
-    }
-  }
-  return { entries, lines }
+  const read = await readJsonLines(path, LineSchema, (err) =>
+    logger?.warn({ err }, 'revocations: could not read their file; starting empty'),
+  )
+  return { entries: read.entries.filter((e) => e.until > at), lines: read.lines }
 }
 
 /**
