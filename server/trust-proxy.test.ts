@@ -1,3 +1,4 @@
+import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { parseTrustProxy, trustProxyProblem } from './trust-proxy'
 
@@ -17,8 +18,11 @@ describe('TRUST_PROXY values', () => {
     'fd00:1234::/48',
     '::ffff:10.0.0.0/104',
     '::ffff:192.0.2.1',
-  ])('accepts %s', (value) => {
+    'fe80::1%eth0',
+  ])('accepts %s, which Fastify then takes', async (value) => {
     expect(trustProxyProblem(value)).toBeNull()
+    const app = Fastify({ trustProxy: parseTrustProxy(value) })
+    await app.close()
   })
 
   it.each([
