@@ -161,6 +161,19 @@ describe('audio and video', () => {
     }
   })
 
+  it('reads the XML of an iXML metadata chunk (field recorders write one) as metadata, not as a page', async () => {
+    const wav = makeWav()
+    const ixmlBody = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><BWFXML><IXML_VERSION>2.0</IXML_VERSION></BWFXML>')
+    const ixml = Buffer.concat([Buffer.from('iXML'), Buffer.alloc(4), ixmlBody, Buffer.alloc(ixmlBody.length & 1)])
+    ixml.writeUInt32LE(ixmlBody.length, 4)
+    const withIxml = Buffer.concat([wav.subarray(0, 4), Buffer.alloc(4), wav.subarray(8, 36), ixml, wav.subarray(36)])
+    withIxml.writeUInt32LE(withIxml.length - 8, 4)
+    expect((await sniffWhole(withIxml))?.mediaType).toBe('audio/wav')
+    const asData = Buffer.from(withIxml)
+    asData.write('LIST', 36, 'latin1')
+    expect(await sniffWhole(asData)).toBeNull()
+  })
+
   it('refuses sizes that do not chain: a RIFF longer than the file, a box past the end, a broken frame', async () => {
     const wav = makeWav()
     const longRiff = Buffer.from(wav)

@@ -6,7 +6,7 @@
 import { bytesHoldMarkup } from '../markup-markers'
 import { isIsoBmff } from './iso-bmff'
 import { isAdts, isMpegAudio } from './mpeg-audio'
-import { isRiffWave } from './riff-wave'
+import { riffWave } from './riff-wave'
 import { isWebm } from './webm'
 
 export interface ContainerInput {
@@ -17,14 +17,21 @@ export interface ContainerInput {
   size?: number
 }
 
-const CHECKS: Record<string, (input: ContainerInput) => boolean> = {
-  'audio/mpeg': isMpegAudio,
-  'audio/aac': isAdts,
-  'audio/wav': isRiffWave,
-  'audio/mp4': isIsoBmff,
-  'video/mp4': isIsoBmff,
-  'video/quicktime': isIsoBmff,
-  'video/webm': isWebm,
+/** Per type: false when the structure is wrong, else the byte ranges the markup scan skips (XML metadata). */
+type Check = (input: ContainerInput) => false | Array<[number, number]>
+const plain =
+  (check: (input: ContainerInput) => boolean): Check =>
+  (input) =>
+    check(input) && []
+
+const CHECKS: Record<string, Check> = {
+  'audio/mpeg': plain(isMpegAudio),
+  'audio/aac': plain(isAdts),
+  'audio/wav': riffWave,
+  'audio/mp4': plain(isIsoBmff),
+  'video/mp4': plain(isIsoBmff),
+  'video/quicktime': plain(isIsoBmff),
+  'video/webm': plain(isWebm),
 }
 
 /**
@@ -34,5 +41,12 @@ const CHECKS: Record<string, (input: ContainerInput) => boolean> = {
 export function confirmContainer(mediaType: string, input: ContainerInput): boolean {
   const check = CHECKS[mediaType]
   if (!check) return true
-  return check(input) && !bytesHoldMarkup(input.head)
+  const skip = check(input)
+  if (skip === false) return false
+  let scanned = input.head
+  if (skip.length > 0) {
+    scanned = Uint8Array.from(input.head)
+    for (const [start, end] of skip) scanned.fill(0x20, start, end)
+  }
+  return !bytesHoldMarkup(scanned)
 }

@@ -27,8 +27,26 @@ function isFormat(view: DataView, at: number, size: number): boolean {
   return formatTag !== 0 && channels >= 1 && channels <= 64 && sampleRate >= 1 && sampleRate <= 1_536_000 && blockAlign >= 1
 }
 
-/** RIFF/WAVE with consistent chunk sizes over the head. */
-export function isRiffWave({ head, complete, size }: ContainerInput): boolean {
+/**
+ * Chunks whose body is XML by definition: iXML (field recorders' production metadata) and Adobe's
+ * XMP (`_PMX`). The markup scan skips their bodies; the file still starts with `RIFF`, which no
+ * browser renders as a page.
+ */
+const XML_CHUNKS = new Set(['iXML', '_PMX'])
+
+/**
+ * RIFF/WAVE with consistent chunk sizes over the head: false when not, else the byte ranges of the
+ * XML metadata chunks' bodies within the head (for the markup scan to skip).
+ */
+export function riffWave({ head, complete, size }: ContainerInput): false | Array<[number, number]> {
+  const xml: Array<[number, number]> = []
+  const ok = walkChunks({ head, complete, size }, (id, start, end) => {
+    if (XML_CHUNKS.has(id)) xml.push([start, Math.min(end, head.length)])
+  })
+  return ok && xml
+}
+
+function walkChunks({ head, complete, size }: ContainerInput, onChunk: (id: string, start: number, end: number) => void): boolean {
   if (head.length < 12 || ascii(head, 0, 4) !== 'RIFF' || ascii(head, 8, 4) !== 'WAVE') return false
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
   const riffEnd = 8 + view.getUint32(4, true)
@@ -53,6 +71,7 @@ export function isRiffWave({ head, complete, size }: ContainerInput): boolean {
       if (!sawFormat) return false
       sawData = true
     }
+    onChunk(id, at + 8, at + 8 + chunkSize)
     at = end
   }
   return sawFormat && sawData
