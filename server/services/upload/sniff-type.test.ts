@@ -174,6 +174,16 @@ describe('audio and video', () => {
     expect(await sniffWhole(asData)).toBeNull()
   })
 
+  it('takes an MP3 whose tag (with cover art, or show notes in HTML) is longer than the sniffed head', async () => {
+    const art = Buffer.concat([Buffer.from('<p>Show notes: <img src="x"></p>'), Buffer.alloc(100_000, 0x11)])
+    const size = art.length
+    const syncsafe = [(size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]
+    const mp3 = Buffer.concat([Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, ...syncsafe]), art, makeMp3().subarray(20)])
+    expect((await sniffHead(mp3, 64 * 1024))?.mediaType).toBe('audio/mpeg')
+    expect((await sniffWhole(mp3))?.mediaType).toBe('audio/mpeg')
+    expect(await sniffType(mp3.subarray(0, 64 * 1024), { complete: false, size: 50_000 })).toBeNull()
+  })
+
   it('refuses sizes that do not chain: a RIFF longer than the file, a box past the end, a broken frame', async () => {
     const wav = makeWav()
     const longRiff = Buffer.from(wav)

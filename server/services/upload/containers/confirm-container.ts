@@ -5,7 +5,7 @@
  */
 import { bytesHoldMarkup } from '../markup-markers'
 import { isIsoBmff } from './iso-bmff'
-import { isAdts, isMpegAudio } from './mpeg-audio'
+import { adtsAudio, mpegAudio } from './mpeg-audio'
 import { riffWave } from './riff-wave'
 import { isWebm } from './webm'
 
@@ -17,7 +17,7 @@ export interface ContainerInput {
   size?: number
 }
 
-/** Per type: false when the structure is wrong, else the byte ranges the markup scan skips (XML metadata). */
+/** Per type: false when the structure is wrong, else the byte ranges the markup scan skips (tags, XML metadata). */
 type Check = (input: ContainerInput) => false | Array<[number, number]>
 const plain =
   (check: (input: ContainerInput) => boolean): Check =>
@@ -25,8 +25,8 @@ const plain =
     check(input) && []
 
 const CHECKS: Record<string, Check> = {
-  'audio/mpeg': plain(isMpegAudio),
-  'audio/aac': plain(isAdts),
+  'audio/mpeg': mpegAudio,
+  'audio/aac': adtsAudio,
   'audio/wav': riffWave,
   'audio/mp4': plain(isIsoBmff),
   'video/mp4': plain(isIsoBmff),

@@ -87,14 +87,12 @@ function isTrailer(b: Uint8Array, at: number): boolean {
 }
 
 /**
- * Whether the head is frame after frame of one stream: at least two frames (or a whole file of
- * one), each header valid and in step with the first, up to the end of the head (or of the file,
- * where a tag may follow).
+ * Whether the head from `start` is frame after frame of one stream: at least two frames (or a
+ * whole file of one), each header valid and in step with the first, up to the end of the head (or
+ * of the file, where a tag may follow).
  */
-function framesChain(input: ContainerInput, frameAt: (b: Uint8Array, at: number) => Frame | null): boolean {
-  const { head, complete } = input
-  let at = skipId3(head)
-  if (at < 0) return false
+function chainFrom(head: Uint8Array, start: number, complete: boolean, frameAt: (b: Uint8Array, at: number) => Frame | null): boolean {
+  let at = start
   let frames = 0
   let signature: number | undefined
   while (at < head.length) {
@@ -111,8 +109,21 @@ function framesChain(input: ContainerInput, frameAt: (b: Uint8Array, at: number)
   return frames >= 2 || (complete && frames === 1 && at === head.length)
 }
 
-/** MP3: MPEG-1/2/2.5 audio frames. */
-export const isMpegAudio = (input: ContainerInput): boolean => framesChain(input, mpegFrame)
+/**
+ * MP3 (MPEG-1/2/2.5 audio frames) or AAC (ADTS frames): false when the frames do not chain, else
+ * the leading ID3v2 tags' bytes, which the markup scan skips (tag text such as a podcast's show
+ * notes may hold HTML; the file still starts with `ID3`, which no browser renders as a page).
+ */
+function audioFrames(frameAt: (b: Uint8Array, at: number) => Frame | null) {
+  return (input: ContainerInput): false | Array<[number, number]> => {
+    const start = skipId3(input.head)
+    if (start < 0) return false
+    // A tag larger than the head (cover art): the frames lie beyond it; the tag must still fit the file.
+    const tagOnly = !input.complete && start >= input.head.length && (input.size === undefined || start < input.size)
+    if (!tagOnly && !chainFrom(input.head, start, input.complete, frameAt)) return false
+    return start > 0 ? [[0, start]] : []
+  }
+}
 
-/** AAC in ADTS frames. */
-export const isAdts = (input: ContainerInput): boolean => framesChain(input, adtsFrame)
+export const mpegAudio = audioFrames(mpegFrame)
+export const adtsAudio = audioFrames(adtsFrame)
