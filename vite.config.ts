@@ -81,6 +81,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          // npm run test:e2e:webkit: WebKitGTK through WebKitWebDriver under Xvfb (e2e/README.md), never in npm test.
+          name: 'e2e-webkit',
+          environment: 'node',
+          include: ['e2e/webkit/**/*.webkit.ts'],
+          globalSetup: ['e2e/webkit/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })
