@@ -31,7 +31,7 @@ export default defineConfig({
   },
   build: {
     outDir: 'dist',
-    target: 'es2020',
+    target: ['chrome69', 'ios14'],
     sourcemap: false,
   },
   test: {

@@ -4,6 +4,7 @@
  * Protocol: { id, request: EncodeRequest } → { id, result } | { id, error, unavailable };
  * { warmUp: true } (no answer) runs the decoder probe before the first photo arrives.
  */
+import '@/lib/polyfills'
 import { encodeImage, EncodeUnavailableError, warmUpEncoder, type EncodeRequest } from './canvas-encode'
 
 type WorkerRequest = { id: number; request: EncodeRequest } | { warmUp: true }
