@@ -10,8 +10,10 @@ import { createConnection, createServer, type Socket } from 'node:net'
 export interface NetworkSwitch {
   /** The app's URL as the browser sees it (through the proxy). */
   readonly url: string
-  /** Connections cut or refused since the last `cut()`: proof that the browser really lost something. */
-  readonly dropped: number
+  /** Open connections the last `cut()` reset: something was really on the wire. */
+  readonly cutOff: number
+  /** New connections refused since the last `cut()`: the browser really tried the dead network. */
+  readonly refused: number
   cut(): void
   restore(): void
   close(): Promise<void>
@@ -22,11 +24,12 @@ export async function startNetworkSwitch(target: string): Promise<NetworkSwitch>
   const { hostname, port } = new URL(target)
   const clients = new Set<Socket>()
   let offline = false
-  let dropped = 0
+  let cutOff = 0
+  let refused = 0
 
   const server = createServer((client) => {
     if (offline) {
-      dropped++
+      refused++
       client.resetAndDestroy()
       return
     }
@@ -52,12 +55,16 @@ export async function startNetworkSwitch(target: string): Promise<NetworkSwitch>
 
   return {
     url: `http://127.0.0.1:${address.port}`,
-    get dropped() {
-      return dropped
+    get cutOff() {
+      return cutOff
+    },
+    get refused() {
+      return refused
     },
     cut() {
       offline = true
-      dropped = clients.size
+      cutOff = clients.size
+      refused = 0
       for (const client of clients) client.resetAndDestroy()
     },
     restore() {
