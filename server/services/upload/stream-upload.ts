@@ -317,6 +317,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     complete: headEnded,
     nameExt: extensionOf(input.name ?? ''),
     declaredType: input.declaredType,
+    size,
   })
   if (!type) {
     throw new AppError('unsupported_type', {
