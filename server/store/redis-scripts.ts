@@ -112,3 +112,29 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `
+
+/**
+ * Holds an amount under a quota (the bytes one person keeps staged): KEYS[1] hash of holder id →
+ * "<amount>:<until ms>"; ARGV holder id, amount, max, until ms, now ms → 1 held, 0 over `max`.
+ * Holdings past their `until` no longer count and are dropped; the hash lives as long as its
+ * latest holding. Times are the caller's (they are the uploads' own expiry times).
+ */
+export const QUOTA_HOLD = `
+local now = tonumber(ARGV[5])
+local latest = tonumber(ARGV[4])
+local total = 0
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local amount, untilMs = string.match(entries[i + 1], '^(%d+):(%d+)$')
+  if not amount or tonumber(untilMs) <= now then
+    redis.call('HDEL', KEYS[1], entries[i])
+  elseif entries[i] ~= ARGV[1] then
+    total = total + tonumber(amount)
+    if tonumber(untilMs) > latest then latest = tonumber(untilMs) end
+  end
+end
+if total + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. ARGV[4])
+redis.call('PEXPIREAT', KEYS[1], latest)
+return 1
+`
