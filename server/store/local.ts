@@ -72,7 +72,7 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
       if (held?.size === 0) slots.delete(key)
     },
 
-    async holdQuota(key, holder, amount, max, untilMs) {
+    async holdQuota(key, holder, amount, max, ttlMs) {
       const at = now()
       const held = quotas.get(key) ?? new Map<string, { amount: number; until: number }>()
       let total = 0
@@ -81,7 +81,7 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
         else if (id !== holder) total += h.amount
       }
       if (total + amount > max) return false
-      held.set(holder, { amount, until: untilMs })
+      held.set(holder, { amount, until: at + ttlMs })
       quotas.set(key, held)
       return true
     },

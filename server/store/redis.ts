@@ -137,8 +137,8 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
       await run((c) => c.zrem(`slots:${key}`, slot))
     },
 
-    async holdQuota(key, holder, amount, max, untilMs) {
-      return (await evalNumber(QUOTA_HOLD, [`quota:${key}`], [holder, amount, max, untilMs, Date.now()])) === 1
+    async holdQuota(key, holder, amount, max, ttlMs) {
+      return (await evalNumber(QUOTA_HOLD, [`quota:${key}`], [holder, amount, max, ttlMs])) === 1
     },
     async releaseQuota(key, holder) {
       await run((c) => c.hdel(`quota:${key}`, holder))

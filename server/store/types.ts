@@ -52,10 +52,10 @@ export interface SharedStore {
   releaseSlot(key: string, slot: string): Promise<void>
 
   /**
-   * Holds `amount` under `key` for `holder` until `untilMs` (epoch ms), unless the holdings still
-   * in force (this holder's earlier one aside) plus `amount` would pass `max`; false then.
+   * Holds `amount` under `key` for `holder` for `ttlMs`, unless the holdings still in force (this
+   * holder's earlier one aside) plus `amount` would pass `max`; false then.
    */
-  holdQuota(key: string, holder: string, amount: number, max: number, untilMs: number): Promise<boolean>
+  holdQuota(key: string, holder: string, amount: number, max: number, ttlMs: number): Promise<boolean>
   /** Gives back what `holder` holds under `key` (nothing when it holds nothing). */
   releaseQuota(key: string, holder: string): Promise<void>
 

@@ -64,18 +64,22 @@ export interface ResumableRequests {
 
 export function createResumableRequests(deps: ResumableRequestsDeps): ResumableRequests {
   const { config, store, now } = deps
-  const completions =
-    deps.completions ?? createMemoryCompletionState({ ttlMs: OUTCOME_TTL_MS, processingTtlMs: PROCESSING_TTL_MS, now })
+  const completions = deps.completions ?? createMemoryCompletionState({ ttlMs: OUTCOME_TTL_MS, processingTtlMs: PROCESSING_TTL_MS, now })
   const allowance = createUploadAllowance({ store, config })
   const access = createDocumentAccess({ dingtalk: deps.dingtalk, store })
-  const staging = createStagingGuard({ dir: config.uploads.stagingDir, minFreeBytes: config.uploads.minStagingFreeBytes, log: deps.log, statfs: deps.statfs })
+  const staging = createStagingGuard({
+    dir: config.uploads.stagingDir,
+    minFreeBytes: config.uploads.minStagingFreeBytes,
+    log: deps.log,
+    statfs: deps.statfs,
+  })
   const uploads = createResumableUploads({
     upload: { dingtalk: deps.dingtalk, config, now, duplicates: deps.duplicates },
     stagingDir: config.uploads.stagingDir,
     expiryMs: config.uploads.expiryMs,
     completions,
     locker: deps.locker,
-    stagedBytes: createStagedBytes({ store, max: config.uploads.maxStagedBytesPerPerson, now, holdMs: config.uploads.expiryMs }),
+    stagedBytes: createStagedBytes({ store, max: config.uploads.maxStagedBytesPerPerson, holdMs: config.uploads.expiryMs }),
     log: deps.log,
   })
 
@@ -181,6 +185,11 @@ function notFound(): AppError {
 
 /** A HEAD for an upload whose staged bytes are gone because it finished. */
 function finished(size: number): Response {
-  const headers = { 'tus-resumable': TUS_VERSION, 'upload-offset': String(size), 'upload-length': String(size), 'cache-control': 'no-store' }
+  const headers = {
+    'tus-resumable': TUS_VERSION,
+    'upload-offset': String(size),
+    'upload-length': String(size),
+    'cache-control': 'no-store',
+  }
   return new Response(null, { status: 200, headers })
 }

@@ -161,12 +161,16 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   }
 
   const removeStaged = async (staged: StagedUpload) => {
-    await datastore.remove(staged.id).catch((err: unknown) => log.warn({ err, uploadId: staged.id }, 'resumable upload: staged file not removed'))
+    await datastore
+      .remove(staged.id)
+      .catch((err: unknown) => log.warn({ err, uploadId: staged.id }, 'resumable upload: staged file not removed'))
     await releaseHold(staged.owner, staged.id)
   }
   const releaseHold = async (owner: UploadOwner, id: string) => {
     // Not released (the shared store away): the hold lapses when the upload would have expired.
-    await opts.stagedBytes?.release(owner, id).catch((err: unknown) => log.warn({ err, uploadId: id }, 'resumable upload: staged bytes not released'))
+    await opts.stagedBytes
+      ?.release(owner, id)
+      .catch((err: unknown) => log.warn({ err, uploadId: id }, 'resumable upload: staged bytes not released'))
   }
 
   const sweepEveryMs = Math.min(Math.max(opts.expiryMs / 2, 1000), 15 * 60 * 1000)

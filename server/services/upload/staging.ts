@@ -50,8 +50,13 @@ export function createStagingGuard(opts: StagingGuardOptions): StagingGuard {
   /** One log line per change of state, not one per request. */
   const enter = (next: StagingState, details: object) => {
     if (next === state) return
-    if (next === 'missing') opts.log.warn({ dir: opts.dir, ...details }, 'upload staging directory is missing; resumable uploads answer 503 until it is back')
-    else if (next === 'low') opts.log.warn({ dir: opts.dir, ...details }, 'upload staging is short of space (MIN_STAGING_FREE_BYTES); new resumable uploads answer 503')
+    if (next === 'missing')
+      opts.log.warn({ dir: opts.dir, ...details }, 'upload staging directory is missing; resumable uploads answer 503 until it is back')
+    else if (next === 'low')
+      opts.log.warn(
+        { dir: opts.dir, ...details },
+        'upload staging is short of space (MIN_STAGING_FREE_BYTES); new resumable uploads answer 503',
+      )
     else opts.log.info({ dir: opts.dir }, 'upload staging directory is usable again')
     state = next
   }

@@ -105,7 +105,8 @@ export async function forward(request: FastifyRequest, reply: FastifyReply, resp
   // Already answered (the body idle timer's 408): nothing more can be said.
   if (reply.sent) return reply
   if (response.status >= 400) {
-    if (response.status >= 500) request.log.warn({ status: response.status, tus: text.trim().slice(0, 200) }, 'resumable upload: tus failed')
+    if (response.status >= 500)
+      request.log.warn({ status: response.status, tus: text.trim().slice(0, 200) }, 'resumable upload: tus failed')
     const unavailable = response.status >= 500
     throw new AppError(unavailable ? 'service_unavailable' : (TUS_CODES[response.status] ?? 'invalid_request'), {
       status: unavailable ? 503 : response.status,
