@@ -108,9 +108,15 @@ export async function forward(request: FastifyRequest, reply: FastifyReply, resp
     if (response.status >= 500)
       request.log.warn({ status: response.status, tus: text.trim().slice(0, 200) }, 'resumable upload: tus failed')
     const unavailable = response.status >= 500
+    // tus's ABORTED ("…lock acquired") also stands for a body that stopped arriving.
+    const message = unavailable
+      ? 'The upload could not be stored just now; resume it shortly.'
+      : text.startsWith('Request aborted')
+        ? 'The upload stopped before its body was complete; HEAD says where to continue.'
+        : text.trim() || 'The tus request was refused.'
     throw new AppError(unavailable ? 'service_unavailable' : (TUS_CODES[response.status] ?? 'invalid_request'), {
       status: unavailable ? 503 : response.status,
-      message: unavailable ? 'The upload could not be stored just now; resume it shortly.' : text.trim() || 'The tus request was refused.',
+      message,
       headers: unavailable ? { ...headers, 'retry-after': '2' } : headers,
     })
   }
