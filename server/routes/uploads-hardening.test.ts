@@ -7,8 +7,6 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
-import { connect, type Socket } from 'node:net'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -18,15 +16,14 @@ import { StagingFileStore } from '../services/upload/staging'
 import { createTestApp, type SignedIn, type TestApp } from '@testing/test-app'
 import { EmulatorControl } from '@testing/emulator-control'
 import { makePdf } from '@testing/sample-files'
+import { rawRequest, type RawResponse } from '@testing/drills/raw-http'
 
 const DOC = SEED.docs.sitePhotos.docId
 const TUS = { 'tus-resumable': '1.0.0' }
 let t: TestApp | undefined
 let staging = ''
-const sockets: Socket[] = []
 
 afterEach(async () => {
-  for (const s of sockets.splice(0)) s.destroy()
   await t?.close()
   t = undefined
   if (staging) await rm(staging, { recursive: true, force: true })
@@ -39,44 +36,31 @@ async function start(opts: Parameters<typeof createTestApp>[0] = {}): Promise<Te
   return t
 }
 
-async function listening(app: TestApp): Promise<{ host: string; port: number }> {
-  await app.app.listen({ port: 0, host: '127.0.0.1' })
-  return { host: '127.0.0.1', port: (app.app.server.address() as AddressInfo).port }
+async function listening(app: TestApp): Promise<string> {
+  return app.app.listen({ port: 0, host: '127.0.0.1' })
 }
 
-/** Writes `head` (and `body`) on a raw connection; resolves to whatever the server answers until it closes. */
-function raw(addr: { host: string; port: number }, head: string, body?: Buffer): { socket: Socket; answer: Promise<string> } {
-  const socket = connect(addr.port, addr.host)
-  sockets.push(socket)
-  socket.write(head)
-  if (body) socket.write(body)
-  const answer = new Promise<string>((resolve) => {
-    let text = ''
-    socket.on('data', (d: Buffer) => (text += d.toString('utf8')))
-    socket.on('close', () => resolve(text))
-    socket.on('error', () => resolve(text))
-  })
-  return { socket, answer }
-}
-
-function parsed(answer: string): { status: number; headers: string; code: string } {
-  const [head = '', body = ''] = answer.split('\r\n\r\n')
-  return {
-    status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0),
-    headers: head.toLowerCase(),
-    code: ErrorBodySchema.parse(JSON.parse(body)).error.code,
-  }
-}
-
-function requestHead(
-  method: string,
-  path: string,
-  addr: { host: string; port: number },
-  who: SignedIn,
-  headers: Record<string, string>,
-): string {
+/** One tus request over a raw socket (its body may stop short); resolves to the answer once the server closes. */
+function send(base: string, method: string, path: string, who: SignedIn, headers: Record<string, string>, body: Buffer) {
   const lines = Object.entries({ ...TUS, cookie: who.cookie, 'x-csrf-token': who.csrfToken, ...headers }).map(([k, v]) => `${k}: ${v}\r\n`)
-  return `${method} ${path} HTTP/1.1\r\nHost: ${addr.host}:${addr.port}\r\n${lines.join('')}\r\n`
+  const head = `${method} ${path} HTTP/1.1\r\nHost: ${new URL(base).host}\r\n${lines.join('')}\r\n`
+  return rawRequest(base, Buffer.concat([Buffer.from(head), body]))
+}
+
+/** A creation-with-upload of `length` bytes whose body stops after `body`. */
+const stalledCreation = (base: string, who: SignedIn, length: number, body: Buffer) =>
+  send(
+    base,
+    'POST',
+    `/api/documents/${DOC}/uploads`,
+    who,
+    { 'upload-length': String(length), 'content-type': 'application/offset+octet-stream', 'content-length': String(length) },
+    body,
+  )
+
+function errorOf(res: RawResponse | null): { status: number; code: string; headers: Record<string, string> } {
+  if (!res) throw new Error('closed without an answer')
+  return { status: res.status, code: ErrorBodySchema.parse(JSON.parse(res.body.toString('utf8'))).error.code, headers: res.headers }
 }
 
 const create = (app: TestApp, who: SignedIn, length: number, docId = DOC) =>
@@ -92,24 +76,16 @@ describe('stalled tus bodies', () => {
   it('answers a PATCH whose bytes stop 408 request_timeout and keeps what arrived, so the upload resumes', async () => {
     const app = await start({ timeouts: { bodyIdleMs: 300 } })
     const owner = await app.signIn('zhangwei')
-    const addr = await listening(app)
+    const base = await listening(app)
     const created = await create(app, owner, 100_000)
     expect(created.statusCode).toBe(201)
     const path = new URL(String(created.headers.location)).pathname
     const sent = Buffer.concat([makePdf(), Buffer.alloc(20_000, 0x20)])
-    const { answer } = raw(
-      addr,
-      requestHead('PATCH', path, addr, owner, {
-        'upload-offset': '0',
-        'content-type': 'application/offset+octet-stream',
-        'content-length': '100000',
-      }),
-      sent,
-    )
-    const got = parsed(await answer)
+    const headers = { 'upload-offset': '0', 'content-type': 'application/offset+octet-stream', 'content-length': '100000' }
+    const got = errorOf(await send(base, 'PATCH', path, owner, headers, sent))
     expect(got.status).toBe(408)
     expect(got.code).toBe('request_timeout')
-    expect(got.headers).not.toContain('access-control-allow-origin')
+    expect(got.headers['access-control-allow-origin']).toBeUndefined()
     let offset = 0
     for (let i = 0; i < 100 && offset < sent.length; i++) {
       offset = Number((await head(app, owner, path)).headers['upload-offset'])
@@ -121,18 +97,9 @@ describe('stalled tus bodies', () => {
   it('answers a creation-with-upload whose bytes stop 408 request_timeout, and the upload it made resumes', async () => {
     const app = await start({ timeouts: { bodyIdleMs: 300 } })
     const owner = await app.signIn('zhangwei')
-    const addr = await listening(app)
+    const base = await listening(app)
     const sent = makePdf()
-    const { answer } = raw(
-      addr,
-      requestHead('POST', `/api/documents/${DOC}/uploads`, addr, owner, {
-        'upload-length': '50000',
-        'content-type': 'application/offset+octet-stream',
-        'content-length': '50000',
-      }),
-      sent,
-    )
-    const got = parsed(await answer)
+    const got = errorOf(await stalledCreation(base, owner, 50_000, sent))
     expect(got.status).toBe(408)
     expect(got.code).toBe('request_timeout')
     const ids = (await readdir(staging)).filter((f) => /^[0-9a-f]{32}$/.test(f))
@@ -145,30 +112,19 @@ describe('stalled tus bodies', () => {
 
 describe('upload slots', () => {
   it('holds a slot for every creation-with-upload: twelve at once from one person, the extras get 429 with Retry-After', async () => {
-    const app = await start({ timeouts: { bodyIdleMs: 60_000 } })
+    // The held ones end with 408 once their bodies have been idle this long; the refused answer at once.
+    const app = await start({ timeouts: { bodyIdleMs: 2000 } })
     const owner = await app.signIn('zhangwei')
-    const addr = await listening(app)
+    const base = await listening(app)
     const max = app.config.limits.concurrentUploadsPerUser
-    const posts = Array.from({ length: 12 }, () =>
-      raw(
-        addr,
-        requestHead('POST', `/api/documents/${DOC}/uploads`, addr, owner, {
-          'upload-length': '50000',
-          'content-type': 'application/offset+octet-stream',
-          'content-length': '50000',
-        }),
-        makePdf(),
-      ),
-    )
-    // The refused ones answer at once and close; the rest wait for bytes that never come.
-    const refused = await Promise.all(posts.map((p) => Promise.race([p.answer, new Promise<string>((r) => setTimeout(() => r(''), 1500))])))
-    const answered = refused.filter((text) => text !== '').map(parsed)
-    expect(answered).toHaveLength(12 - max)
-    for (const a of answered) {
-      expect(a.status).toBe(429)
+    const answers = (await Promise.all(Array.from({ length: 12 }, () => stalledCreation(base, owner, 50_000, makePdf())))).map(errorOf)
+    const refused = answers.filter((a) => a.status === 429)
+    expect(refused).toHaveLength(12 - max)
+    for (const a of refused) {
       expect(a.code).toBe('rate_limited')
-      expect(a.headers).toMatch(/retry-after: \d+/)
+      expect(a.headers['retry-after']).toMatch(/^\d+$/)
     }
+    expect(answers.filter((a) => a.status === 408)).toHaveLength(max)
   })
 })
 
