@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorBodySchema } from '@contract/api'
 import { SEED } from '../emulator/seed'
 import { StagingFileStore } from '../services/upload/staging'
+import { createLocalStore } from '../store/local'
 import { createTestApp, type SignedIn, type TestApp } from '@testing/test-app'
 import { EmulatorControl } from '@testing/emulator-control'
 import { makePdf } from '@testing/sample-files'
@@ -195,6 +196,22 @@ describe('staged bytes per person', () => {
     const path = new URL(String(first.headers.location)).pathname
     expect((await app.inject({ method: 'DELETE', url: path, headers: { ...owner.headers, ...TUS } })).statusCode).toBe(204)
     expect((await create(app, owner, 60_000)).statusCode).toBe(201)
+  })
+})
+
+describe('staged bytes across replicas', () => {
+  it('counts what one person stages through every replica sharing the store', async () => {
+    const store = createLocalStore()
+    const replicaA = await start({ store, env: { MAX_STAGED_BYTES_PER_PERSON: '100000' } })
+    const replicaB = await createTestApp({ store, env: { UPLOAD_STAGING_DIR: staging, MAX_STAGED_BYTES_PER_PERSON: '100000' } })
+    try {
+      expect((await create(replicaA, await replicaA.signIn('zhangwei'), 60_000)).statusCode).toBe(201)
+      const viaB = await create(replicaB, await replicaB.signIn('zhangwei'), 60_000)
+      expect(viaB.statusCode).toBe(429)
+      expect(viaB.json().error.code).toBe('rate_limited')
+    } finally {
+      await replicaB.close()
+    }
   })
 })
 
