@@ -11,13 +11,15 @@ import { AppError } from '../../errors'
 
 /**
  * `@tus/file-store`'s constructor calls `checkOrCreateDirectory`, an `fs.mkdir` it does not await
- * whose callback throws (node_modules/@tus/file-store/dist/index.js): when the directory is gone
- * before that mkdir runs (a test removing its DATA_DIR right after a quick start and stop, a
- * shared mount that went away), the error is thrown from a libuv callback, uncaught, and ends the
- * process. Nothing can await or catch it, so this store does not start it: the directory is made
- * at start (createResumableUploads) and judged on every request (the guard below). Writes still
- * create a missing directory themselves (`create` runs its own awaited mkdir), so the guard runs
- * before them.
+ * whose callback throws (see the package's `dist/index.js`): when the directory is gone before
+ * that mkdir runs (a test removing its DATA_DIR right after a quick start and stop, a shared mount
+ * that went away), the error is thrown from a libuv callback, uncaught, and ends the process.
+ * Awaiting a second mkdir queued after it does not help: libuv runs four at once, so FileStore's
+ * can still finish after the directory was removed (7 in 300 quick start, stop and remove cycles
+ * threw ENOENT with the thread pool busy). Nothing can await or catch it, so this store does not
+ * start it: the directory is made at start (createResumableUploads) and judged on every request
+ * (the guard below). Writes still create a missing directory themselves (`create` runs its own
+ * awaited mkdir), so the guard runs before them.
  */
 export class StagingFileStore extends FileStore {}
 Object.defineProperty(StagingFileStore.prototype, 'checkOrCreateDirectory', { value: () => undefined })
