@@ -177,7 +177,10 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   const sweep =
     opts.expiryMs > 0
       ? setInterval(() => {
-          tus.cleanUpExpiredUploads().catch((err: unknown) => log.warn({ err }, 'resumable upload: expiry sweep failed'))
+          tus.cleanUpExpiredUploads().catch((err: unknown) => {
+            // A missing directory is reported once by the staging guard (staging.ts), not every sweep.
+            if ((err as { code?: unknown }).code !== 'ENOENT') log.warn({ err }, 'resumable upload: expiry sweep failed')
+          })
         }, sweepEveryMs)
       : null
   sweep?.unref()
