@@ -3,10 +3,13 @@
  * one replica; several replicas need the Redis store, since none of this is shared.
  */
 import { randomUUID } from 'node:crypto'
+import { createMemoryRevocations, type Revocations } from './local-revocations'
 import type { Lease, SharedStore } from './types'
 
 export interface LocalStoreOptions {
   now?: () => number
+  /** Where signed-out sessions are kept (server.ts: a file in DATA_DIR, local-revocations.ts); default this process's memory. */
+  revocations?: Revocations
 }
 
 /** Entries beyond this are swept of expired ones before growing further. */
@@ -18,7 +21,7 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
   const windows = new Map<string, { count: number; endsAt: number }>()
   const slots = new Map<string, Map<string, number>>()
   const quotas = new Map<string, Map<string, { amount: number; until: number }>>()
-  const revoked = new Map<string, number>()
+  const revocations = opts.revocations ?? createMemoryRevocations(now)
   const buckets = new Map<string, { tokens: number; at: number }>()
   const values = new Map<string, { value: string; until: number }>()
   const lockTails = new Map<string, Promise<unknown>>()
@@ -91,14 +94,8 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
       if (held?.size === 0) quotas.delete(key)
     },
 
-    async revoke(id, untilMs) {
-      sweep(revoked, (until) => until <= now())
-      revoked.set(id, untilMs)
-    },
-    async isRevoked(id) {
-      const until = revoked.get(id)
-      return until !== undefined && until > now()
-    },
+    revoke: (id, untilMs) => revocations.revoke(id, untilMs),
+    isRevoked: (id) => revocations.isRevoked(id),
 
     async reserve(key, ratePerSecond, burst) {
       const at = now()

@@ -13,9 +13,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ResourceResponse } from '@contract/api'
+import { EnvError, parseEnv } from '../../server/env'
 import { ApiClient } from '@testing/drills/api-client'
 import { buildCases, MIN_CASES } from '@testing/drills/bad-input/battery'
 import { DRILL_MAX_STAGED_BYTES, lowSpaceCases, stagedProblems } from '@testing/drills/bad-input/tus-cases'
+import {
+  HOSTILE_CAPTION,
+  HOSTILE_TRUST_PROXY,
+  hostileTextIn,
+  judgeRebinding,
+  rebindingRequests,
+} from '@testing/drills/bad-input/edge-cases'
 import { MAX_FILE_BYTES, MAX_IMAGE_BYTES } from '@testing/drills/bad-input/values'
 import { judge, requestBytes, type Session } from '@testing/drills/bad-input/wire'
 import { mapLimit } from '@testing/drills/batches'
@@ -74,14 +82,26 @@ describe('drill: malformed requests', () => {
     const session: Session = { cookie: client.cookieHeader(), csrf: client.csrfToken }
     const other: Session = { cookie: otherClient.cookieHeader(), csrf: otherClient.csrfToken }
 
-    const cases = buildCases(createRng(SEED), {
+    const [captioned] = await makePhotos(1, { seed: 6 })
+    if (!captioned) throw new Error('no photo')
+    const captionToken = (
+      await client.upload(mine.docId, {
+        name: captioned.name,
+        contentType: 'image/jpeg',
+        size: captioned.bytes.length,
+        body: () => captioned.bytes,
+      })
+    ).resourceToken
+    const ctx = {
       docId: mine.docId,
       otherDocId: otherDoc,
       readOnlyDocId: readOnlyDoc,
       token,
       otherUserToken,
       jpeg: photo.bytes,
-    })
+      captionToken,
+    }
+    const cases = buildCases(createRng(SEED), ctx)
     expect(cases.length).toBeGreaterThanOrEqual(MIN_CASES)
 
     const problems: string[] = []
@@ -105,6 +125,10 @@ describe('drill: malformed requests', () => {
     // Nothing staged for a document its owner cannot add to, nor past MAX_STAGED_BYTES_PER_PERSON.
     const editable = new Set(pairs.filter((p) => p.unionId === mine.unionId).map((p) => p.docId))
     expect(await stagedProblems(staging, editable, DRILL_MAX_STAGED_BYTES)).toEqual([])
+    // The hostile caption went in, without a control, bidi or zero-width character (edge-cases.ts).
+    const after = await getState(stack.emulatorUrl)
+    expect(hostileTextIn(after)).toEqual([])
+    expect(JSON.stringify(after.documents.find((d) => d.docId === mine.docId)?.blocks)).toContain(JSON.stringify(HOSTILE_CAPTION.kept))
 
     // Still alive and still working for a well-behaved person.
     const health = await rawRequest(
@@ -120,6 +144,31 @@ describe('drill: malformed requests', () => {
     client.close()
     otherClient.close()
   }, 180_000)
+
+  it('refuses a DNS-rebinding Host at the emulator control API, 403 in its error shape', async () => {
+    const port = Number(new URL(stack.emulatorUrl).port)
+    const problems: string[] = []
+    for (const { name, bytes } of rebindingRequests(port)) {
+      const problem = judgeRebinding(await rawRequest(stack.emulatorUrl, bytes))
+      if (problem) problems.push(`${name}: ${problem}`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('stops the start on hostile TRUST_PROXY values, in one line naming TRUST_PROXY', () => {
+    const problems: string[] = []
+    for (const value of HOSTILE_TRUST_PROXY) {
+      try {
+        parseEnv({ TRUST_PROXY: value })
+        problems.push(`${JSON.stringify(value)}: accepted`)
+      } catch (err) {
+        const lines = err instanceof EnvError ? err.problems : [String(err)]
+        if (lines.length !== 1 || !/^TRUST_PROXY: [^\n]+$/.test(lines[0] ?? ''))
+          problems.push(`${JSON.stringify(value)}: ${lines.join(' | ')}`)
+      }
+    }
+    expect(problems).toEqual([])
+  })
 })
 
 describe('drill: resumable uploads while staging is short of space', () => {

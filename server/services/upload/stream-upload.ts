@@ -312,6 +312,7 @@ export async function relayResource(ctx: RelayContext, input: UploadInput, size:
     complete: headEnded,
     nameExt: extensionOf(input.name ?? ''),
     declaredType: input.declaredType,
+    size,
   })
   if (!type) {
     throw new AppError('unsupported_type', {

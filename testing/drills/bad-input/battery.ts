@@ -3,6 +3,7 @@
  * seeded random mixes of their ingredients until there are enough cases.
  */
 import { pick, randInt, type Rng } from '@testing/prng'
+import { edgeCases } from './edge-cases'
 import { headerCases } from './header-cases'
 import { insertionCases, jsonBodyCases, methodAndAuthCases, pathCases, queryCases } from './request-cases'
 import { tusCases } from './tus-cases'
@@ -14,6 +15,8 @@ export const MIN_CASES = 1000
 /** Builds the whole battery from the seed; `ctx` supplies real ids and tokens to break. */
 export function buildCases(rng: Rng, ctx: BatteryContext): Case[] {
   const cases: Case[] = []
+  // First: the one insertion that must succeed runs before any random case could sign the session out.
+  edgeCases(cases, ctx)
   methodAndAuthCases(cases, rng, ctx)
   jsonBodyCases(cases, ctx)
   insertionCases(cases, ctx)

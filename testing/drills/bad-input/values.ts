@@ -38,6 +38,8 @@ export interface BatteryContext {
   token: string
   otherUserToken: string
   jpeg: Buffer
+  /** A token no other case uses, for the one insertion that must succeed (edge-cases.ts, hostile caption). */
+  captionToken?: string
 }
 
 export const WEIRD_VALUES: unknown[] = [
