@@ -25,7 +25,7 @@ import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
 import type { InsertionJournal } from './services/insertion/insertion-journal'
 import type { SandboxControl } from './services/sandbox/sandbox-control'
-import { uploadRoutes } from './routes/uploads'
+import { uploadRoutes, type UploadRouteOptions } from './routes/uploads'
 import type { Locker } from '@tus/server'
 import type { UploadCompletionState } from './services/upload/completion-state'
 import { createMemoryDuplicateIndex, type DuplicateIndex } from './services/upload/duplicate-index'
@@ -54,8 +54,11 @@ export interface BuildAppDeps {
   insertionJournal?: InsertionJournal
   /** What went into each document, by content, for `duplicateOf`; default in memory (this process). */
   duplicateIndex?: DuplicateIndex
-  /** Resumable uploads: the per-upload lock and the finished uploads' outcomes; default in this process. */
-  resumable?: { locker?: Locker; completions?: UploadCompletionState }
+  /**
+   * Resumable uploads: the per-upload lock and the finished uploads' outcomes (default in this
+   * process), and how the staging directory's free space is read (default `fs.statfs`).
+   */
+  resumable?: { locker?: Locker; completions?: UploadCompletionState; statfs?: UploadRouteOptions['statfs'] }
   /** Shared state: limits, revocations, locks (server.ts: Redis with REDIS_URL); default this process's memory. */
   store?: SharedStore
   /** Readiness: `draining` turns `/api/health/ready` to 503 while the process shuts down. */

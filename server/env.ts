@@ -17,6 +17,7 @@ export const EMULATOR_CREDENTIALS = {
 } as const
 
 const MiB = 1024 * 1024
+const GiB = 1024 * MiB
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Empty strings count as unset: `.env` files and CI often export `VAR=`. */
@@ -104,6 +105,10 @@ const EnvSchema = z.object({
   UPLOAD_STAGING_DIR: optionalString,
   UPLOAD_EXPIRY_SECONDS: intInRange(1, 30 * 24 * 60 * 60, 24 * 60 * 60),
   DUPLICATE_WINDOW_DAYS: intInRange(0, 3650, 30),
+  // What one person may keep staged in unfinished resumable uploads, all replicas together.
+  MAX_STAGED_BYTES_PER_PERSON: positiveInt(2 * GiB),
+  // Below this much free space in UPLOAD_STAGING_DIR, new resumable uploads answer 503.
+  MIN_STAGING_FREE_BYTES: intInRange(0, Number.MAX_SAFE_INTEGER, GiB),
 })
 
 /** Every variable the app reads (documented one by one in .env.example). */
@@ -193,6 +198,8 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       stagingDir: e.UPLOAD_STAGING_DIR ? resolve(e.UPLOAD_STAGING_DIR) : join(dataDir, 'uploads'),
       expiryMs: e.UPLOAD_EXPIRY_SECONDS * 1000,
       duplicateWindowMs: e.DUPLICATE_WINDOW_DAYS * 24 * 60 * 60 * 1000,
+      maxStagedBytesPerPerson: e.MAX_STAGED_BYTES_PER_PERSON,
+      minStagingFreeBytes: e.MIN_STAGING_FREE_BYTES,
     },
     // Replaced by server.ts in sandbox mode, where documents are viewed on the emulator.
     documentUrl: (docId) => `${alidocsOrigin}/i/nodes/${encodeURIComponent(docId)}`,

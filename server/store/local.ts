@@ -20,6 +20,7 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
   const now = opts.now ?? Date.now
   const windows = new Map<string, { count: number; endsAt: number }>()
   const slots = new Map<string, Map<string, number>>()
+  const quotas = new Map<string, Map<string, { amount: number; until: number }>>()
   const revocations = opts.revocations ?? createMemoryRevocations(now)
   const buckets = new Map<string, { tokens: number; at: number }>()
   const values = new Map<string, { value: string; until: number }>()
@@ -72,6 +73,25 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
       const held = slots.get(key)
       held?.delete(slot)
       if (held?.size === 0) slots.delete(key)
+    },
+
+    async holdQuota(key, holder, amount, max, ttlMs) {
+      const at = now()
+      const held = quotas.get(key) ?? new Map<string, { amount: number; until: number }>()
+      let total = 0
+      for (const [id, h] of held) {
+        if (h.until <= at) held.delete(id)
+        else if (id !== holder) total += h.amount
+      }
+      if (total + amount > max) return false
+      held.set(holder, { amount, until: at + ttlMs })
+      quotas.set(key, held)
+      return true
+    },
+    async releaseQuota(key, holder) {
+      const held = quotas.get(key)
+      held?.delete(holder)
+      if (held?.size === 0) quotas.delete(key)
     },
 
     revoke: (id, untilMs) => revocations.revoke(id, untilMs),

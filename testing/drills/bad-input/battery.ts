@@ -6,6 +6,7 @@ import { pick, randInt, type Rng } from '@testing/prng'
 import { edgeCases } from './edge-cases'
 import { headerCases } from './header-cases'
 import { insertionCases, jsonBodyCases, methodAndAuthCases, pathCases, queryCases } from './request-cases'
+import { tusCases } from './tus-cases'
 import { uploadCases } from './upload-cases'
 import { ALL_METHODS, AUTHS, MALFORMED_JSON, PATH_IDS, ROUTES, WEIRD_VALUES, inDoc, type BatteryContext, type Case } from './values'
 
@@ -23,6 +24,7 @@ export function buildCases(rng: Rng, ctx: BatteryContext): Case[] {
   queryCases(cases)
   uploadCases(cases, rng, ctx)
   headerCases(cases, rng, ctx)
+  tusCases(cases, ctx)
 
   // Seeded random mixes of all of the above until the battery is big enough.
   const bodies = [...MALFORMED_JSON.slice(0, 15), ...WEIRD_VALUES.map((v) => Buffer.from(String(JSON.stringify(v))))]
