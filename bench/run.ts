@@ -9,6 +9,7 @@
  *   resume  — a 60 MB resumable (tus) upload on that link, cut at 30 % and 70 %: bytes sent, time
  *   scale   — 2 replicas on Redis behind nginx, DingTalk's shared budget the limit: failures, calls/s
  *   evidence — the stamp's cost per 12 MP photo (CPU ×4) and the 10-photo attach with it on and off
+ *   markup  — 20 marks drawn into a 2560 px photo (CPU 4× throttled); tap → markup editor ready (150 ms link)
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
  * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
  * results.json is then left alone, unless `--merge` is given: then the phases run replace their
@@ -33,11 +34,12 @@ import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
 import { runEvidenceLookup, type EvidenceLookupResult } from './lib/phase-evidence-lookup'
+import { runMarkup, type MarkupResult } from './lib/phase-markup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'evidence'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup', 'evidence'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -67,6 +69,7 @@ interface Results {
   /** `evidence.*` keys of every evidence phase file (lookups, the H5's stamp), merged into one object (DESIGN §8). */
   evidence: (Partial<EvidenceLookupResult> & Partial<EvidenceClientResult> & Record<string, number>) | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
+  markup?: MarkupResult | null
 }
 
 /** Newest modification time under `dir` (files only). */
@@ -141,7 +144,7 @@ async function main(): Promise<number> {
     runs('attach') || runs('evidence')
       ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
       : null
-  if (runs('attach') || runs('evidence')) await phase('build', errors, async () => ensureBuiltH5())
+  if (runs('attach') || runs('evidence') || runs('markup')) await phase('build', errors, async () => ensureBuiltH5())
   const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
@@ -155,6 +158,7 @@ async function main(): Promise<number> {
   let scale: ScaleResult | null = null
   let evidenceLookup: EvidenceLookupResult | null = null
   let evidenceClient: EvidenceClientResult | null = null
+  let markup: MarkupResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
     if (runs('calls')) callsByProfile = await phase('calls', errors, () => runCallsByProfile(SERVER_ENV))
@@ -167,6 +171,7 @@ async function main(): Promise<number> {
     if (runs('evidence')) evidenceLookup = await phase('evidence', errors, () => runEvidenceLookup(emulatorUrl, SERVER_ENV))
     if (runs('evidence') && photos)
       evidenceClient = await phase('evidence', errors, () => runEvidenceClient(emulatorUrl, SERVER_ENV, photos))
+    if (runs('markup')) markup = await phase('markup', errors, () => runMarkup(emulatorUrl, SERVER_ENV))
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -183,6 +188,7 @@ async function main(): Promise<number> {
     takenAtCalls,
     evidence: evidenceLookup || evidenceClient ? { ...evidenceLookup, ...evidenceClient } : null,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
+    markup,
   })
   const resultsPath = join(ROOT, 'bench/results.json')
   let results = measured
@@ -197,6 +203,7 @@ async function main(): Promise<number> {
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
       evidence: runs('evidence') ? { ...previous.evidence, ...measured.evidence } : (previous.evidence ?? null),
+      markup: runs('markup') ? measured.markup : (previous.markup ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -254,6 +261,10 @@ async function main(): Promise<number> {
     'evidence: lookup p95 anonymous | signed in (ms)': results.evidence
       ? `${round(results.evidence.lookupMsAnonymous ?? NaN, 1)} | ${round(results.evidence.lookupMsSignedIn ?? NaN, 1)}`
       : missing('evidence'),
+    'markup: 20 marks into 2560 px, CPU 4× (ms) draw | compose': results.markup
+      ? `${round(results.markup.renderMs, 0)} | ${round(results.markup.composeMs, 0)}`
+      : missing('markup'),
+    'markup: tap → editor ready, 150 ms link (ms)': results.markup ? round(results.markup.firstOpenMs, 0) : missing('markup'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
     'evidence: stamp ms/photo (12 MP, CPU ×4)': results.evidence?.stampMsPerPhoto ?? missing('evidence'),
@@ -301,6 +312,8 @@ async function main(): Promise<number> {
       'max',
       1.1 * (results.evidence?.attachSecondsWithout ?? NaN),
     ),
+    target('markup.renderMs ≤ 300', results.markup?.renderMs ?? NaN, 'max', 300),
+    target('markup.firstOpenMs ≤ 1000', results.markup?.firstOpenMs ?? NaN, 'max', 1000),
   ]
   console.log('\nTargets')
   // With phases named, only theirs are judged (the others were not measured).

@@ -140,26 +140,15 @@ class Pixels {
   }
 }
 
-const RECT: [Pct, Pct] = [
-  [8, 8],
-  [28, 28],
+const box = (x0: number, y0: number, x1: number, y1: number): [Pct, Pct] => [
+  [x0, y0],
+  [x1, y1],
 ]
-const ELLIPSE: [Pct, Pct] = [
-  [38, 8],
-  [58, 28],
-]
-const ARROW: [Pct, Pct] = [
-  [68, 18],
-  [92, 18],
-]
-const COVER: [Pct, Pct] = [
-  [38, 40],
-  [60, 62],
-]
-const PIXELATE: [Pct, Pct] = [
-  [68, 40],
-  [92, 62],
-]
+const RECT = box(8, 8, 28, 28)
+const ELLIPSE = box(38, 8, 58, 28)
+const ARROW = box(68, 18, 92, 18)
+const COVER = box(38, 40, 60, 62)
+const PIXELATE = box(68, 40, 92, 62)
 
 test('every tool draws what it says into the JPEG the document gets; a photo marked after its upload is sent again and only the marked one goes in', async () => {
   const { page } = await start('desktop')
@@ -219,7 +208,7 @@ test('every tool draws what it says into the JPEG the document gets; a photo mar
   expect(photo.flatCells).toBeLessThan(photo.cells / 2)
 })
 
-test('marks survive a reload and can be changed again; undo, redo and the PC keyboard work', async () => {
+test('marks survive a reload and can be selected, moved and deleted again; undo, redo and the PC keyboard work', async () => {
   const { page } = await start('desktop')
   const before = blockIds(await e2e.emulator.state())
   await pick(page, [fx.plain], [])
@@ -254,20 +243,28 @@ test('marks survive a reload and can be changed again; undo, redo and the PC key
   await waitForQueue(page, 1, ['uploaded'])
   expect(await uploadCount()).toBe(sent)
 
-  // After the reload: the rectangle is still there; select it with a click, Delete removes it; draw an arrow.
+  // After the reload the rectangle is still there: select it with a click and drag it down; draw an
+  // ellipse, select it, and Delete removes it; draw an arrow.
   await openEditor(page)
   await tool(page, 'arrow')
-  const [x, y] = await at(page, [8, 18])
-  await page.mouse.click(x, y)
+  await page.mouse.click(...(await at(page, [8, 18])))
+  await expect.poll(() => page.locator(byTestId('markup-delete')).isEnabled()).toBe(true)
+  await drag(page, [8, 18], [8, 68])
+  await tool(page, 'ellipse')
+  await drag(page, ...ELLIPSE)
+  await page.mouse.click(...(await at(page, [38, 18])))
   await expect.poll(() => page.locator(byTestId('markup-delete')).isEnabled()).toBe(true)
   await page.keyboard.press('Delete')
+  await tool(page, 'arrow')
   await drag(page, ...ARROW)
   await page.locator(byTestId('markup-done')).click()
   await expect.poll(uploadCount, { timeout: 30_000 }).toBe(3)
   await waitForQueue(page, 1, ['uploaded'])
 
   const { pixels } = await sendAndReadInserted(page, before)
-  expect(pixels.isRed([8, 18]), 'rectangle deleted').toBe(false)
+  expect(pixels.isRed([8, 18]), 'rectangle moved away').toBe(false)
+  expect(pixels.isRed([8, 68]), 'rectangle moved here').toBe(true)
+  expect(pixels.isRed([38, 18]), 'ellipse deleted').toBe(false)
   expect(pixels.isRed([78, 18]), 'arrow drawn').toBe(true)
   expect(
     pixels.rgb([49, 51]).some((v) => v > 40),

@@ -76,6 +76,8 @@ export async function createTestApp(
     resumable?: BuildAppDeps['resumable']
     /** The evidence registry (default: the app's in-memory one). */
     evidenceRegistry?: BuildAppDeps['evidenceRegistry']
+    /** Shared state (default: the app's own in-process store); two apps given one act as replicas. */
+    store?: BuildAppDeps['store']
   } = {},
 ): Promise<TestApp> {
   const emulator = await startEmulator({ ...opts.emulator, port: 0, host: '127.0.0.1' })
@@ -105,6 +107,7 @@ export async function createTestApp(
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
     ...(opts.resumable ? { resumable: opts.resumable } : {}),
     ...(opts.evidenceRegistry !== undefined ? { evidenceRegistry: opts.evidenceRegistry } : {}),
+    ...(opts.store ? { store: opts.store } : {}),
   })
 
   const inject = (o: InjectOptions) => app.inject(o)

@@ -13,8 +13,7 @@ import {
   ResourceResponseSchema,
 } from '@contract/api'
 import { requireUser } from '../auth/guard'
-import { createUploadRateLimiter } from '../limits/rate-limit-store'
-import { withUploadSlot } from '../limits/upload-slots'
+import { createUploadAllowance } from '../services/upload/allowance'
 import { requestBodyStream, uploadResource } from '../services/upload/stream-upload'
 import { evidenceForUpload } from '../services/evidence/upload-evidence'
 import type { RouteDeps } from './deps'
@@ -28,7 +27,7 @@ export interface ResourceRouteOptions extends RouteDeps {
 export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async (app, opts) => {
   const { config, dingtalk, store } = opts
   const now = opts.now ?? Date.now
-  const rateLimiter = createUploadRateLimiter(store, config.limits.uploadsPerMinutePerUser)
+  const allowance = createUploadAllowance({ store, config })
 
   // Every Content-Type (JSON included, since the declared type is only a hint) reaches the handler
   // as the untouched request stream; nothing is buffered.
@@ -58,22 +57,21 @@ export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async
         request.headers[EVIDENCE_HEADER],
         request.headers[CONTENT_SHA256_HEADER],
       )
-      // At most MAX_CONCURRENT_UPLOADS_PER_PERSON at once (429 with Retry-After beyond).
-      const resource = await withUploadSlot(store, unionId, config.limits.concurrentUploadsPerUser, () =>
-        uploadResource(
-          { dingtalk, config, rateLimiter, now, duplicates: opts.duplicateIndex },
-          {
-            docId: request.params.docId,
-            unionId,
-            // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
-            contentLength: request.headers['content-length'],
-            declaredType: request.headers['content-type'],
-            name: request.query.name,
-            body: requestBodyStream(request.body, request.raw),
-            sha256: request.headers[CONTENT_SHA256_HEADER],
-            evidence,
-          },
-        ),
+      // Size first (411/413/415), then one of MAX_CONCURRENT_UPLOADS_PER_PERSON slots and the
+      // per-minute count (429 with Retry-After beyond): services/upload/allowance.ts.
+      const resource = await uploadResource(
+        { dingtalk, config, allowance, now, duplicates: opts.duplicateIndex },
+        {
+          docId: request.params.docId,
+          unionId,
+          // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
+          contentLength: request.headers['content-length'],
+          declaredType: request.headers['content-type'],
+          name: request.query.name,
+          body: requestBodyStream(request.body, request.raw),
+          sha256: request.headers[CONTENT_SHA256_HEADER],
+          evidence,
+        },
       )
       return reply.code(201).send(resource)
     },

@@ -28,9 +28,15 @@ export interface GestureDeps {
 /** Below this (normalised) distance a press and release is a tap, not a drawing. */
 const TAP = 0.012
 
-type Gesture =
-  | { kind: 'draw'; source: 'pointer' | 'touch'; start: { x: number; y: number }; mark: Mark; travelled: number }
-  | { kind: 'drag'; source: 'pointer' | 'touch'; start: { x: number; y: number }; original: Mark; moved: Mark; travelled: number }
+type Gesture = ({ kind: 'draw'; mark: Mark } & GestureBase) | ({ kind: 'drag'; original: Mark; moved: Mark } & GestureBase)
+
+interface GestureBase {
+  source: 'pointer' | 'touch'
+  start: { x: number; y: number }
+  travelled: number
+  /** The last client position seen (a touchend may carry none). */
+  last: { x: number; y: number }
+}
 
 export function attachGestures(deps: GestureDeps): () => void {
   let gesture: Gesture | null = null
@@ -41,18 +47,19 @@ export function attachGestures(deps: GestureDeps): () => void {
     const p = point(clientX, clientY)
     const selected = deps.marks().find((m) => m.id === deps.selectedId())
     if (selected && markAt([selected], p.x, p.y) && deps.tool() !== 'text') {
-      gesture = { kind: 'drag', source, start: p, original: selected, moved: selected, travelled: 0 }
+      gesture = { kind: 'drag', source, start: p, original: selected, moved: selected, travelled: 0, last: { x: clientX, y: clientY } }
       return
     }
     const { colour, width } = deps.style()
     const mark: Mark = { id: newId(), tool: deps.tool(), colour, width, points: [p.x, p.y, p.x, p.y] }
     if (mark.tool === 'pen') mark.points = [p.x, p.y]
-    gesture = { kind: 'draw', source, start: p, mark, travelled: 0 }
+    gesture = { kind: 'draw', source, start: p, mark, travelled: 0, last: { x: clientX, y: clientY } }
   }
 
   function update(source: 'pointer' | 'touch', clientX: number, clientY: number): void {
     if (!gesture || gesture.source !== source) return
     const p = point(clientX, clientY)
+    gesture.last = { x: clientX, y: clientY }
     gesture.travelled = Math.max(gesture.travelled, Math.hypot(p.x - gesture.start.x, p.y - gesture.start.y))
     if (gesture.kind === 'drag') {
       const { original } = gesture
@@ -96,18 +103,20 @@ export function attachGestures(deps: GestureDeps): () => void {
   const onTouchStart = (e: TouchEvent) => {
     // One finger draws; a second finger ends nothing and starts nothing (no pinch here).
     e.preventDefault()
-    const t = e.changedTouches[0]
-    if (t && e.touches.length === 1) begin('touch', t.clientX, t.clientY)
+    // Synthetic touch events (tests, some webviews) may fill only one of the two lists.
+    const t = e.changedTouches[0] ?? e.touches[0]
+    if (t && e.touches.length <= 1) begin('touch', t.clientX, t.clientY)
   }
   const onTouchMove = (e: TouchEvent) => {
     e.preventDefault()
-    const t = e.touches[0]
+    const t = e.touches[0] ?? e.changedTouches[0]
     if (t) update('touch', t.clientX, t.clientY)
   }
   const onTouchEnd = (e: TouchEvent) => {
     e.preventDefault()
     const t = e.changedTouches[0]
     if (t) end('touch', t.clientX, t.clientY)
+    else if (gesture) end('touch', gesture.last.x, gesture.last.y)
   }
   const onTouchCancel = () => {
     gesture = null

@@ -23,7 +23,7 @@ export function commit(history: MarksHistory, next: Mark[]): MarksHistory {
 }
 
 export function undo(history: MarksHistory): MarksHistory {
-  const previous = history.past.at(-1)
+  const previous = history.past[history.past.length - 1]
   if (!previous) return history
   return { past: history.past.slice(0, -1), present: previous, future: [history.present, ...history.future] }
 }

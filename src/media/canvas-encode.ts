@@ -133,6 +133,7 @@ function resizeOptions(size: TargetSize): ImageBitmapOptions {
 async function probeResizeDecode(): Promise<boolean> {
   try {
     const bytes = Uint8Array.from(atob(ORIENTATION_PROBE_JPEG), (c) => c.charCodeAt(0))
+    // eslint-disable-next-line compat/compat -- only called where `typeof createImageBitmap === 'function'` (resizeDecodeWorks)
     const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }), resizeOptions({ width: 4, height: 8, resized: true }))
     try {
       if (bitmap.width !== 4 || bitmap.height !== 8) return false
@@ -168,6 +169,7 @@ export async function warmUpEncoder(): Promise<void> {
 async function decodeAtSize(blob: Blob, size: TargetSize): Promise<ImageBitmap | null> {
   if (!(await resizeDecodeWorks())) return null
   try {
+    // eslint-disable-next-line compat/compat -- only reached once resizeDecodeWorks() found createImageBitmap working
     const bitmap = await createImageBitmap(blob, resizeOptions(size))
     if (bitmap.width === size.width && bitmap.height === size.height) return bitmap
     bitmap.close()

@@ -5,6 +5,7 @@
  * Protocol: { id, request: EncodeRequest } | { id, compose: ComposeRequest } → { id, result } | { id, error, unavailable };
  * { warmUp: true } (no answer) runs the decoder probe before the first photo arrives.
  */
+import '@/lib/polyfills'
 import { encodeImage, EncodeUnavailableError, warmUpEncoder, type EncodeRequest } from './canvas-encode'
 import { composeImage, type ComposeRequest } from './compose-photo'
 

@@ -39,8 +39,8 @@ export function layersOf(item: Pick<QueueItem, 'marks' | 'evidence'>): PhotoLaye
 }
 
 export function createComposing(deps: ComposingDeps) {
-  /** Items whose editor is open. */
-  const editing = shallowReactive(new Set<string>())
+  /** Items whose editor is open (or whose "done" is still composing), counted: reopening during a compose keeps the hold. */
+  const editing = shallowReactive(new Map<string, number>())
   /** Prepared, unmarked photos read so far, by item id. */
   const prepared = new Map<string, Blob>()
 
@@ -84,7 +84,7 @@ export function createComposing(deps: ComposingDeps) {
   function hold(id: string): void {
     const item = deps.find(id)
     if (!item) return
-    editing.add(id)
+    editing.set(id, (editing.get(id) ?? 0) + 1)
     if (item.status === 'uploading') {
       deps.cancelUpload(id)
       setStatus(item, 'ready', { progress: 0 })
@@ -92,7 +92,9 @@ export function createComposing(deps: ComposingDeps) {
   }
 
   function release(id: string): void {
-    editing.delete(id)
+    const holds = (editing.get(id) ?? 0) - 1
+    if (holds > 0) editing.set(id, holds)
+    else editing.delete(id)
     deps.onReleased()
   }
 

@@ -419,6 +419,9 @@ export const useUploadsStore = defineStore('uploads', () => {
   async function closeMarkup(id: string, marks?: Mark[]): Promise<void> {
     try {
       if (marks && canMarkUp(id)) await composing.setMarks(id, marks)
+    } catch (err) {
+      // The photo decoded when it was prepared, so this is rare; the item keeps its earlier marks and bytes.
+      console.warn('markup: the marks could not be drawn into the photo', err)
     } finally {
       composing.release(id)
     }

@@ -1,7 +1,9 @@
+/** The editor's model: undo/redo, marks as data, where a point falls, pixelate tiles. */
 import { describe, expect, it } from 'vitest'
 import { MarkSchema, movedMark, sameMarks, type Mark } from '@/media/marks'
 import { commit, redo, startHistory, undo } from './history'
 import { fitPhoto, markAt, normalisedPoint } from './geometry'
+import { tileSize } from '@/media/draw-marks'
 
 const mark = (id: string, points = [0.1, 0.1, 0.3, 0.3]): Mark => ({ id, tool: 'rect', colour: '#e53935', width: 'thin', points })
 
@@ -56,5 +58,13 @@ describe('markup geometry', () => {
     expect(markAt(marks, 0.25, 0.25)?.id).toBe('top')
     expect(markAt(marks, 0.12, 0.12)?.id).toBe('under')
     expect(markAt(marks, 0.9, 0.9)).toBeNull()
+  })
+})
+
+describe('pixelate tiles', () => {
+  it('are multiples of 16 px at full size (one flat JPEG block each) and a few px on a preview', () => {
+    expect(tileSize(2560, 1920)).toBe(48)
+    expect(tileSize(1024, 768)).toBe(16)
+    expect(tileSize(390, 292)).toBe(8)
   })
 })
