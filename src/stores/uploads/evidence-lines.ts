@@ -110,6 +110,7 @@ export function evidenceClaim(words: StampWords, facts: StampFacts): EvidenceCla
 
 /** The stamp a claim is drawn as: its lines, and a QR code of its verify address (the last line). */
 export function stampOf(claim: EvidenceClaim | null | undefined): EvidenceStamp | null {
-  const verifyUrl = claim?.lines.at(-1)
+  // No Array.prototype.at: DingTalk's Android kernel is Chrome 69.
+  const verifyUrl = claim ? claim.lines[claim.lines.length - 1] : undefined
   return claim && verifyUrl ? { lines: claim.lines, verifyUrl } : null
 }
