@@ -6,7 +6,7 @@
  */
 import { computed, ref, watch, type Ref } from 'vue'
 import type { ConfigResponse } from '@contract/api'
-import { requestEvidenceCodes } from '@/api/evidence'
+import { evidenceRegisterCsvUrl, requestEvidenceCodes } from '@/api/evidence'
 import { loadEvidencePlace, loadEvidenceStamp, saveEvidencePlace, saveEvidenceStamp } from '@/lib/device-settings'
 import { useSessionStore } from '@/stores/session'
 import { createCodePool, type CodePoolStorage } from './evidence-codes'
@@ -53,29 +53,38 @@ export function createEvidence(deps: EvidenceDeps) {
     words: () => words,
   })
 
+  function setStamp(on: boolean): void {
+    stampChoice.value = on
+    saveEvidenceStamp(on)
+  }
+
+  function setPlace(on: boolean): void {
+    placeOn.value = on
+    saveEvidencePlace(on)
+  }
+
   return {
-    config,
-    stampOn,
-    placeOn,
-    placeText,
     pool,
     stage,
+    /** What the uploads store hands to components, under these names. */
+    exposed: {
+      /** `config.evidence`: whether the server offers stamping and the organisation's default. */
+      evidenceConfig: config,
+      /** Photos picked next get the evidence stamp (docs/evidence.md#the-h5-side). */
+      stampOn,
+      placeOn,
+      placeText,
+      codesOnDevice: pool.size,
+      setEvidenceStamp: setStamp,
+      setEvidencePlace: setPlace,
+      setEvidencePlaceText: (text: string) => void (placeText.value = text),
+      /** The page's wording of the stamp's lines. */
+      setStampWords: (next: StampWords) => void (words = next),
+      /** The document's evidence register as CSV (a link the composer offers). */
+      evidenceRegisterUrl: evidenceRegisterCsvUrl,
+    },
     applyConfig(cfg: ConfigResponse): void {
       config.value = cfg.evidence
-    },
-    setStamp(on: boolean): void {
-      stampChoice.value = on
-      saveEvidenceStamp(on)
-    },
-    setPlace(on: boolean): void {
-      placeOn.value = on
-      saveEvidencePlace(on)
-    },
-    setPlaceText(text: string): void {
-      placeText.value = text
-    },
-    setWords(next: StampWords): void {
-      words = next
     },
     /**
      * What a pick carries when stamping is on; whether it is a photo is known once it is prepared

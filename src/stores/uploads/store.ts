@@ -12,7 +12,6 @@ import { computed, ref, shallowReactive, toRaw, watch } from 'vue'
 import type { Layout, Limits, Position } from '@contract/api'
 import { MAX_CAPTION_LENGTH } from '@contract/api'
 import { getConfig } from '@/api/config'
-import { evidenceRegisterCsvUrl } from '@/api/evidence'
 import type { PrepareDeps } from '@/media/prepare-file'
 import { photoEncoder } from '@/media/photo-encoder'
 import { useOnline } from '@/composables/useOnline'
@@ -449,20 +448,8 @@ export const useUploadsStore = defineStore('uploads', () => {
     setTakenAtCaption: captions.setTakenAtOn,
     /** The page's translation of that line, e.g. `(time) => t('upload.takenAt.line', { time })`. */
     setTakenAtLine: captions.setLine,
-    /** `config.evidence`: whether the server offers stamping and the organisation's default. */
-    evidenceConfig: evidence.config,
-    /** Photos picked next get the evidence stamp (docs/evidence.md#the-h5-side). */
-    stampOn: evidence.stampOn,
-    placeOn: evidence.placeOn,
-    placeText: evidence.placeText,
-    codesOnDevice: evidence.pool.size,
-    setEvidenceStamp: evidence.setStamp,
-    setEvidencePlace: evidence.setPlace,
-    setEvidencePlaceText: evidence.setPlaceText,
-    /** The page's wording of the stamp's lines. */
-    setStampWords: evidence.setWords,
-    /** The document's evidence register as CSV (a link the composer offers). */
-    evidenceRegisterUrl: evidenceRegisterCsvUrl,
+    /** Evidence stamping for the photos picked next (evidence.ts `exposed`: state and actions). */
+    ...evidence.exposed,
     /** Items repeating an earlier item's content in this batch → that item's id. */
     sameContentAs: decisions.sameAs,
     keepBoth: decisions.keepBoth,
