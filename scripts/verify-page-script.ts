@@ -10,11 +10,14 @@ import { build, type Plugin } from 'vite'
 
 export function verifyPageScript(): Plugin {
   let outDir = ''
+  let target: string | string[] | false = 'es2020'
   return {
     name: 'doc-attach:verify-page-script',
     apply: 'build',
     configResolved(config) {
       outDir = resolve(config.root, config.build.outDir)
+      // The same engines as the H5 (DingTalk's Android kernel is old): the page opens inside DingTalk too.
+      target = config.build.target
     },
     async closeBundle() {
       await build({
@@ -25,7 +28,7 @@ export function verifyPageScript(): Plugin {
           minify: true,
           outDir: resolve(outDir, 'verify'),
           emptyOutDir: false,
-          target: 'es2020',
+          target,
           lib: {
             entry: fileURLToPath(new URL('../src/verify/check-photo.ts', import.meta.url)),
             formats: ['es'],

@@ -1,16 +1,28 @@
 /**
  * The verify page's "check a photo" (server/services/evidence/verify-page.ts renders the page; this
  * is its only script, built on its own by scripts/verify-page-script.ts so nothing of it reaches the
- * H5). The chosen file is hashed here, on the device, a chunk at a time as it is read; nothing is
- * uploaded.
+ * H5). The chosen file is hashed here, on the device, a slice at a time; nothing is uploaded.
  */
 import { createSHA256 } from 'hash-wasm'
+
+const SLICE_BYTES = 1024 * 1024
+
+/** One slice's bytes through FileReader: `Blob.stream()`/`arrayBuffer()` are missing on Chrome 69 (DingTalk's Android kernel). */
+function readSlice(blob: Blob): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader()
+    reader.onload = () => (reader.result instanceof ArrayBuffer ? resolve(reader.result) : reject(new Error('unreadable')))
+    reader.onerror = () => reject(reader.error ?? new Error('unreadable'))
+    reader.readAsArrayBuffer(blob)
+  })
+}
 
 async function sha256OfFile(file: File): Promise<string> {
   const hasher = await createSHA256()
   hasher.init()
-  const reader = file.stream().getReader()
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) hasher.update(chunk.value)
+  for (let offset = 0; offset < file.size; offset += SLICE_BYTES) {
+    hasher.update(new Uint8Array(await readSlice(file.slice(offset, offset + SLICE_BYTES))))
+  }
   return hasher.digest('hex')
 }
 
