@@ -61,7 +61,7 @@ export default tseslint.config(
   {
     // Production code never imports the test toolkit (testing/): tests may, nothing that ships may.
     files: ['server/**/*.ts', 'src/**/*.ts', 'src/**/*.vue'],
-    ignores: ['**/*.test.ts', '**/*.replicas.ts', 'src/test-setup.ts'],
+    ignores: ['**/*.test.ts', 'src/test-setup.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

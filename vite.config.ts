@@ -83,7 +83,7 @@ export default defineConfig({
           // npm run test:replicas: a real redis-server and nginx (Debian packages), never in npm test.
           name: 'replicas',
           environment: 'node',
-          include: ['server/**/*.replicas.ts'],
+          include: ['testing/drills/**/*.replicas.ts'],
           globalSetup: ['testing/drills/replicas-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance benchmark behind README "Measured". Phases (each prints progress):
+ * `npm run bench`: the performance benchmark behind bench/README.md#measured. Phases (each prints progress):
  *   startup — spawn `tsx server/main.ts` until /api/health answers 200
  *   calls   — DingTalk open-API calls per photo, batches of 1/10/50, both layouts
  *   stream  — 1 GiB through the upload route vs straight to storage; server RSS growth; server CPU

@@ -1,4 +1,4 @@
-// The first screen's weight (budget: JS + CSS ≤ 150 KiB gzip, README "Measured"), measured on the build the browser
+// The first screen's weight (budget: JS + CSS ≤ 150 KiB gzip, bench/README.md#measured), measured on the build the browser
 // tests run against: what index.html loads (its script, modulepreloads and stylesheets), gzip -9.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

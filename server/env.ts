@@ -1,5 +1,5 @@
 /**
- * The environment, parsed once at start (README.md "Configuration"). Every problem is collected and reported
+ * The environment, parsed once at start (docs/operations.md#configuration). Every problem is collected and reported
  * together so a misconfigured deployment fails on its first start with the full list.
  */
 import { randomBytes } from 'node:crypto'

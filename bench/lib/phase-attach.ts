@@ -2,7 +2,7 @@
  * `attach` and `startup.firstDocumentsMs`: the real H5 in headless Chromium on a throttled link
  * (CDP Network.emulateNetworkConditions: 10 Mbit/s up, 150 ms RTT), attaching 10 phone-sized
  * photos to a document — from choosing the files to the receipt with every item inserted — and
- * then the same originals POSTed one after another, unprepared, from the same page (README.md "Measured").
+ * then the same originals POSTed one after another, unprepared, from the same page (bench/README.md#measured).
  */
 import type { Page, Request } from 'playwright-core'
 import { launchChromium } from '../../e2e/browser'

@@ -1,6 +1,6 @@
 /**
  * `calls`: DingTalk open-API calls per attached photo, for batches of 1, 10 and 50 in both
- * layouts (README "Measured": at most 2 with "separate", ≈ 1 + 1/batch with "together"). Counted from
+ * layouts (bench/README.md#measured: at most 2 with "separate", ≈ 1 + 1/batch with "together"). Counted from
  * the emulator's call log: every /v1.0, /v2.0 and /topapi call made while the batch was uploaded
  * and inserted, except the app-token endpoint. The PUT of the bytes to the upload URL is storage,
  * not an open-API call, and is not counted. `runCallsByProfile` does the same against an emulator

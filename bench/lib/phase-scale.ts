@@ -1,6 +1,6 @@
 /**
- * `scale`: two replicas sharing one Redis behind nginx (the deployment README "Running several
- * replicas" describes), with enough people uploading at once that DingTalk's budget is the limit.
+ * `scale`: two replicas sharing one Redis behind nginx (the deployment that
+ * docs/operations.md#running-several-replicas describes), with enough people uploading at once that DingTalk's budget is the limit.
  * GetResourceUploadInfo is called once per photo; DingTalk allows 20 per second per app and API,
  * and the replicas share one bucket of 18/s, so the deployment must stay at or under 20 in every
  * second while using the budget (mean ≥ 0.85 × 18/s) — with no failures.

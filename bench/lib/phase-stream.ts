@@ -1,7 +1,7 @@
 /**
  * `stream`: 1 GiB in 5 generated files through POST /api/documents/:docId/resources with 4
  * concurrent clients, against the server in a child process (so its memory and CPU are its own),
- * compared with the same bytes PUT straight to the emulator's upload URLs (README.md "Measured"
+ * compared with the same bytes PUT straight to the emulator's upload URLs (bench/README.md#measured
  * "Server memory stays flat while streaming large files") and, for CPU, with a minimal Node relay
  * (bench/lib/baseline-relay.ts) doing the same PUTs in the same run.
  *

@@ -1,5 +1,5 @@
 /**
- * Rate limits kept in the shared store (README "Running several replicas": sign-in per address across the
+ * Rate limits kept in the shared store (docs/operations.md#running-several-replicas: sign-in per address across the
  * whole deployment, uploads and insertions per person), so N replicas do not allow N times as much.
  */
 import type { SharedStore } from '../store/types'

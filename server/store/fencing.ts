@@ -1,5 +1,5 @@
 /**
- * Fencing for the per-document lock (README "Running several replicas"): a holder that stalled past
+ * Fencing for the per-document lock (docs/operations.md#running-several-replicas): a holder that stalled past
  * its lease (a long GC pause, a frozen VM) must not write after another replica took over. So the
  * lease is checked again before every DingTalk write, and journal writes are refused unless the
  * lock is still this holder's (atomically in Redis, see RedisStore.fencedSet).

@@ -1,5 +1,5 @@
 /**
- * Shared state behind one interface (README "Running several replicas"): `local` keeps it in this
+ * Shared state behind one interface (docs/operations.md#running-several-replicas): `local` keeps it in this
  * process (one replica, today's behaviour), `redis` keeps it in Redis so every replica of one
  * deployment sees the same limits, revocations, locks, budget and token. Chosen by `REDIS_URL`.
  */

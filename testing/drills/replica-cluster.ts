@@ -1,8 +1,8 @@
 /**
  * Several replicas of our server (child processes) sharing one real Redis, behind Debian's nginx
- * with the shipped deploy/ config, against one emulator: the deployment README "Running several
- * replicas" describes, for the replica drills and the benchmark's scale phase. Anything that fails
- * to start stops everything already started and throws.
+ * with the shipped deploy/ config, against one emulator: the deployment that
+ * docs/operations.md#running-several-replicas describes, for the replica drills and the benchmark's
+ * scale phase. Anything that fails to start stops everything already started and throws.
  */
 import { startEmulator } from '../../server/emulator/index'
 import { startNginx, type NginxProcess } from './nginx-process'

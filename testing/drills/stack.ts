@@ -1,6 +1,6 @@
 /**
  * An emulator plus our server in this process, wired the way sandbox mode wires them when
- * EMULATOR_URL is set (README.md, configuration), for drills that need both listening on loopback.
+ * EMULATOR_URL is set (docs/operations.md#configuration), for drills that need both listening on loopback.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,5 +1,5 @@
 /**
- * The malformed-requests drill's vocabulary (server/drills/bad-input.test.ts): what one case is,
+ * The malformed-requests drill's vocabulary (testing/drills/bad-input.test.ts): what one case is,
  * the routes of docs/api.md it aims at, and the hostile values, ids, file names and broken JSON
  * bodies the case builders combine.
  */

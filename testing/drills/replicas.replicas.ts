@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HealthResponseSchema, IDEMPOTENCY_KEY_HEADER, InsertionResponseSchema, type ResourceResponse } from '../contract/api'
+import { HealthResponseSchema, IDEMPOTENCY_KEY_HEADER, InsertionResponseSchema, type ResourceResponse } from '@contract/api'
 import { ApiClient, H5_LIKE_RETRY, type RetryPolicy } from '@testing/drills/api-client'
 import { appendedSources, attachBatch, mapLimit } from '@testing/drills/batches'
 import { addFault, clearFaults, editablePairs, getRequests, getState, imageSources, type EditorAndDoc } from '@testing/emulator-control'

@@ -21,7 +21,7 @@ import {
 import { httpRequest } from '@testing/http'
 import { makePhotos } from '@testing/sample-files'
 import { startStack, type Stack } from '@testing/drills/stack'
-import { SNIFF_BYTES } from '../services/upload/sniff-type'
+import { SNIFF_BYTES } from '../../server/services/upload/sniff-type'
 
 /** Long enough for the drill to see GetResourceUploadInfo answered and move the clock first. */
 const PUT_DELAY_MS = 2000

@@ -12,14 +12,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PROFILES, startEmulator } from '../emulator/index'
+import { PROFILES, startEmulator } from '../../server/emulator/index'
 import { ApiClient, ApiError } from '@testing/drills/api-client'
 import { mapLimit } from '@testing/drills/batches'
 import { addFault, clearFaults, editablePairs, getState, imageSources, type EditorAndDoc } from '@testing/emulator-control'
 import { makePhotos } from '@testing/sample-files'
 import { startChildServer, type ChildServer } from '@testing/drills/processes'
 import { drillEnv, removeDataDir } from '@testing/drills/stack'
-import { ErrorBodySchema, IDEMPOTENCY_KEY_HEADER, InsertionUncertainDetailsSchema } from '../contract/api'
+import { ErrorBodySchema, IDEMPOTENCY_KEY_HEADER, InsertionUncertainDetailsSchema } from '@contract/api'
 
 const PHOTOS = 8
 /** Slows each block insert so the kill lands between inserts, not after the last one. */

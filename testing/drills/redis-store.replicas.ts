@@ -4,10 +4,10 @@
  * fencing of a stale holder, 503 while Redis is away and recovery by itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AppError } from '../errors'
+import { AppError } from '../../server/errors'
 import { startRedisProcess, type RedisProcess } from '@testing/drills/redis-process'
-import { createRedisStore, type RedisStore } from './redis'
-import { createRedisInsertionJournal } from './redis-journal'
+import { createRedisStore, type RedisStore } from '../../server/store/redis'
+import { createRedisInsertionJournal } from '../../server/store/redis-journal'
 import { describeSharedStore } from '@testing/store-contract'
 
 let redis: RedisProcess

@@ -8,7 +8,7 @@
  * puts the topic builders in their fixed order; wire.ts sends a case and judges its answer).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ResourceResponse } from '../contract/api'
+import type { ResourceResponse } from '@contract/api'
 import { ApiClient } from '@testing/drills/api-client'
 import { buildCases, MIN_CASES } from '@testing/drills/bad-input/battery'
 import { MAX_FILE_BYTES, MAX_IMAGE_BYTES } from '@testing/drills/bad-input/values'

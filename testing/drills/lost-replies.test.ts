@@ -6,8 +6,8 @@
  * the document exactly once, in picked order, as the emulator's own state shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Layout } from '../contract/api'
-import { PROFILES } from '../emulator/index'
+import type { Layout } from '@contract/api'
+import { PROFILES } from '../../server/emulator/index'
 import { ApiClient, H5_LIKE_RETRY } from '@testing/drills/api-client'
 import { attachBatch } from '@testing/drills/batches'
 import { addFault, editablePairs, getRequests, getState, imageSources, type EditorAndDoc } from '@testing/emulator-control'

@@ -1,5 +1,5 @@
 /**
- * Drill: DingTalk fails 20 % of the calls that matter (README "Measured": under 20 % injected DingTalk
+ * Drill: DingTalk fails 20 % of the calls that matter (bench/README.md#measured: under 20 % injected DingTalk
  * failures, every picked item ends in the document exactly once and in order). Batches of 10
  * photos go through our HTTP API with a client that retries like the H5; the emulator's document
  * must then hold exactly those images, once each, in picked order — whatever answer profile the
@@ -12,7 +12,7 @@ import { addFault, editablePairs, getRequests, getState, imageSources, type Edit
 import { makePhotos } from '@testing/sample-files'
 import { startStack, type Stack } from '@testing/drills/stack'
 import { createRng } from '@testing/prng'
-import { PROFILES } from '../emulator/index'
+import { PROFILES } from '../../server/emulator/index'
 
 /** Per profile; three profiles keep the whole drill near what one profile of 10 batches cost. */
 const BATCHES = 4

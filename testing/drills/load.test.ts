@@ -4,7 +4,7 @@
  * Latencies are printed (p50/p95/max), never asserted: this machine's speed is not the product's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator } from '../emulator/index'
+import { startEmulator } from '../../server/emulator/index'
 import { ApiClient } from '@testing/drills/api-client'
 import { attachBatch, type BatchResult } from '@testing/drills/batches'
 import { editablePairs, getState, imageSources } from '@testing/emulator-control'

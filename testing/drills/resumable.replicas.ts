@@ -1,6 +1,6 @@
 /**
  * Drill (npm run test:replicas): resumable uploads and duplicates with two replicas sharing one
- * Redis and one UPLOAD_STAGING_DIR behind Debian's nginx (README "Running several replicas"). A
+ * Redis and one UPLOAD_STAGING_DIR behind Debian's nginx (docs/operations.md#running-several-replicas). A
  * phone's connection dies mid-PATCH without the replica noticing (half-open); tus-js-client
  * resumes through nginx, so other replicas serve the rest while the stuck request still holds the
  * upload; the finished file reaches DingTalk once and every replica answers the poll; and content
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Upload } from 'tus-js-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONTENT_SHA256_HEADER, ResourceResponseSchema } from '../contract/api'
+import { CONTENT_SHA256_HEADER, ResourceResponseSchema } from '@contract/api'
 import { ApiClient } from '@testing/drills/api-client'
 import { startReplicaCluster, type ReplicaCluster } from '@testing/drills/replica-cluster'
 import { editablePairs, getState, type EditorAndDoc } from '@testing/emulator-control'
