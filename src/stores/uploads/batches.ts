@@ -8,7 +8,7 @@
  */
 import { computed, ref, shallowRef, toRaw, watch, type ComputedRef, type Ref } from 'vue'
 import { newId } from '@/lib/ids'
-import { emptyBatch, isOnItsWay, type Batch, type QueueItem, type TargetDocument } from './queue-item'
+import { emptyBatch, isOnItsWay, type Batch, type ItemStatus, type QueueItem, type TargetDocument } from './queue-item'
 import { createUploader } from './uploader'
 import { createInserter } from './inserter'
 import { createDecisions } from './decisions'
@@ -84,6 +84,8 @@ function createLane(shared: LaneShared, from?: SavedBatchInput | { document: Tar
 export function finishedCleanly(lane: Lane): boolean {
   return lane.batch.value.receipt !== null && lane.items.value.every((i) => i.status === 'inserted')
 }
+
+const STATUS_ORDER: readonly ItemStatus[] = ['preparing', 'ready', 'uploading', 'uploaded', 'inserting', 'inserted', 'failed']
 
 /** What a waiting batch shows (the composer shows the current one in full). */
 export interface WaitingBatch {
@@ -239,6 +241,10 @@ export function createBatchList(deps: BatchListDeps) {
     /** Anything left to upload or insert, in any batch. */
     unfinished: computed(() => lanes.value.some((l) => l.batch.value.receipt === null && l.items.value.some((i) => i.status !== 'failed'))),
     oldestWaiting: computed(() => oldestWaitingSince(lanes.value)),
+    /** Grows whenever the queue moves forward (an item's status or progress), in any batch. */
+    activity: computed(() =>
+      lanes.value.reduce((n, l) => l.items.value.reduce((m, i) => m + STATUS_ORDER.indexOf(i.status) + i.progress, n), 0),
+    ),
     /** The current batch's share uploaded, 0–1 (by bytes). */
     progress: computed(() => {
       const counted = current.value.items.value.filter((i) => i.status !== 'failed' && i.size > 0)

@@ -12,8 +12,7 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowReactive, watch } from 'vue'
-import type { Layout, Limits, Position } from '@contract/api'
-import { MAX_CAPTION_LENGTH } from '@contract/api'
+import type { Limits } from '@contract/api'
 import { getConfig } from '@/api/config'
 import type { PrepareDeps } from '@/media/prepare-file'
 import { photoEncoder } from '@/media/photo-encoder'
@@ -25,6 +24,8 @@ import { createOnlineGate } from './online-gate'
 import { createQueueStorage } from './persistence/queue-storage'
 import { CURRENT_VERSION, type SavedQueue } from './persistence/saved-queue'
 import { createCaptions } from './captions'
+import { createRoomCheck } from './storage-room'
+import { createEditing } from './editing'
 import { createBatchList, finishedCleanly } from './batches'
 
 /** A saved queue this build could not read: kept untouched in IndexedDB, and shown as such. */
@@ -47,6 +48,9 @@ export const useUploadsStore = defineStore('uploads', () => {
   let restored: Promise<void> | null = null
   /** The open() in progress; picks made meanwhile wait for it. */
   let opening: Promise<void> | null = null
+  /** Adds waiting for the storage check, in pick order. */
+  let adding: Promise<unknown> = Promise.resolve()
+  const room = createRoomCheck()
 
   const { online } = useOnline()
   const gate = createOnlineGate(online)
@@ -72,6 +76,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     set: (value) => (current.value.batch.value = value),
   })
   const busy = computed(() => current.value.busy.value)
+  const editing = createEditing({ items, batch, persist: () => persist() })
 
   /** Saves the current state; writes are serialised so an older snapshot never overwrites a newer one. */
   function persist(): Promise<void> {
@@ -216,6 +221,12 @@ export const useUploadsStore = defineStore('uploads', () => {
       void opening.then(() => addFiles(files))
       return
     }
+    const fits = room.check(files)
+    if (fits === true) addNow(files)
+    else adding = adding.then(() => fits).then((ok) => ok && addNow(files))
+  }
+
+  function addNow(files: File[]): void {
     if (batch.value.submitted) startBatch()
     if (!batch.value.document || batch.value.submitted) return
     const room = roomInBatch(items.value, limits.value)
@@ -230,28 +241,6 @@ export const useUploadsStore = defineStore('uploads', () => {
       preparation.keepSource(item.id, file)
       preparation.enqueue(item.id, file, item.original)
     })
-    void persist()
-  }
-
-  /** Caption shown under an image (or after a file) in the document; trimmed to the API's maximum. */
-  function setCaption(id: string, caption: string): void {
-    const item = items.value.find((i) => i.id === id)
-    if (!item || batch.value.insertion) return
-    item.caption = caption.slice(0, MAX_CAPTION_LENGTH)
-    void persist()
-  }
-
-  /** Moves an item up (-1) or down (+1); the document receives items in this order. */
-  function move(id: string, delta: -1 | 1): void {
-    if (batch.value.insertion) return
-    const from = items.value.findIndex((i) => i.id === id)
-    const to = from + delta
-    if (from < 0 || to < 0 || to >= items.value.length) return
-    const list = items.value.slice()
-    const [moved] = list.splice(from, 1)
-    if (!moved) return
-    list.splice(to, 0, moved)
-    items.value = list
     void persist()
   }
 
@@ -279,18 +268,6 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   function setOriginal(value: boolean): void {
     original.value = value
-    void persist()
-  }
-
-  function setPosition(position: Position): void {
-    if (batch.value.insertion) return
-    batch.value.position = position
-    void persist()
-  }
-
-  function setLayout(layout: Layout): void {
-    if (batch.value.insertion) return
-    batch.value.layout = layout
     void persist()
   }
 
@@ -354,6 +331,8 @@ export const useUploadsStore = defineStore('uploads', () => {
     done,
     totalProgress: list.progress,
     keptQueue,
+    /** Little room left on the device, or an add refused for want of it. */
+    storageNotice: room.notice,
     prepareDeps,
     /** Earlier batches, submitted and waiting (or finished with something to retry), oldest first. */
     waitingBatches: list.waiting,
@@ -361,6 +340,8 @@ export const useUploadsStore = defineStore('uploads', () => {
     unfinished: list.unfinished,
     /** When the oldest photo still waiting was picked (epoch ms), or null. */
     oldestWaiting: list.oldestWaiting,
+    /** Changes whenever the queue moves forward (the screen stays on while it does). */
+    activity: list.activity,
     /** Photos get the "Taken 2026-12-01 14:03" caption line (remembered on this device, off by default). */
     takenAtCaption: captions.takenAtOn,
     setTakenAtCaption: captions.setTakenAtOn,
@@ -375,13 +356,13 @@ export const useUploadsStore = defineStore('uploads', () => {
     targetsOther,
     startBatch,
     addFiles,
-    setCaption,
-    move,
+    setCaption: editing.setCaption,
+    move: editing.move,
     remove,
     retry,
     setOriginal,
-    setPosition,
-    setLayout,
+    setPosition: editing.setPosition,
+    setLayout: editing.setLayout,
     submit,
     retryFailed: () => current.value.inserter.retryFailed(),
     retryBatch: list.retry,
@@ -393,6 +374,6 @@ export const useUploadsStore = defineStore('uploads', () => {
     flush,
     resume,
     /** Resolves when the files added so far are prepared (tests and the UI's "preparing" spinner). */
-    prepared: () => preparation.settled(),
+    prepared: () => adding.then(() => preparation.settled()),
   }
 })
