@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadQueueState } from './persistence/idb'
 import { readSavedQueue } from './persistence/saved-queue'
-import { useQueueHarness, DOC, bodyOf, inserted, pdf, setOnline, tokensOf, uploaded } from '@testing/uploads-harness'
+import { useQueueHarness, DOC, bodyOf, hang, inserted, pdf, setOnline, tokensOf, uploaded } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
 const { newStore, openStoreWith, insertCalls, uploadCalls, until } = queue
@@ -116,5 +116,31 @@ describe('uploads store: several batches waiting', () => {
     expect(store.items.map((i) => i.status)).toEqual(['inserted'])
     await store.discardBatch(store.waitingBatches[0]!.id)
     expect(store.waitingBatches).toHaveLength(0)
+  })
+})
+
+describe('uploads store: a webview suspended mid-upload', () => {
+  it('on resume, uploads whose connections died are sent again (not counted as failures) and every batch goes in once', async () => {
+    serveBothDocuments()
+    let calls = 0
+    // The first two requests are on the wire when the webview is suspended: they never answer.
+    const upload = (request: Parameters<typeof uploaded>[0]) => (++calls <= 2 ? hang() : Promise.resolve(uploaded(request)))
+    queue.api.on(`POST /documents/${DOC.docId}/resources`, upload)
+    queue.api.on(`POST /documents/${DEFECTS.docId}/resources`, upload)
+    const store = await openStoreWith([pdf('a.pdf')])
+    store.submit()
+    await store.open(DEFECTS)
+    store.addFiles([pdf('b.pdf')])
+    await store.prepared()
+    store.submit()
+    await until(() => calls === 2, 'both uploads on the wire')
+
+    store.resume()
+    await until(() => store.done && store.waitingBatches.length === 0, 'every batch in')
+    expect(insertedInto()).toEqual([
+      ['docA1', ['a.pdf']],
+      ['docD9', ['b.pdf']],
+    ])
+    expect(store.items[0]?.attempts).toBe(1)
   })
 })
