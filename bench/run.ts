@@ -30,11 +30,12 @@ import { runResume, type ResumeResult } from './lib/phase-resume'
 import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
+import { runSiteVisit, type SiteVisitResult } from './lib/phase-site-visit'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'siteVisit'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -61,6 +62,7 @@ interface Results {
   callsByProfile: CallsByProfile | null
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
+  siteVisit: SiteVisitResult | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
 }
 
@@ -105,7 +107,7 @@ function roundAll<T extends object>(obj: T): T {
  * Chromium. Throws one clear line.
  */
 function checkPrerequisites(): void {
-  if (runs('attach')) chromiumPath()
+  if (runs('attach') || runs('siteVisit')) chromiumPath()
 }
 
 /** What the table shows for a phase without a result: it was not asked for, or it failed. */
@@ -135,7 +137,7 @@ async function main(): Promise<number> {
   const photos = runs('attach')
     ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
     : null
-  if (runs('attach')) await phase('build', errors, async () => ensureBuiltH5())
+  if (runs('attach') || runs('siteVisit')) await phase('build', errors, async () => ensureBuiltH5())
   const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
@@ -147,6 +149,7 @@ async function main(): Promise<number> {
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
+  let siteVisit: SiteVisitResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
     if (runs('calls')) callsByProfile = await phase('calls', errors, () => runCallsByProfile(SERVER_ENV))
@@ -156,6 +159,8 @@ async function main(): Promise<number> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
+    if (runs('siteVisit'))
+      siteVisit = await phase('siteVisit', errors, () => runSiteVisit(emulatorUrl, SERVER_ENV, join(ROOT, 'bench/fixtures/site-visit')))
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -170,6 +175,7 @@ async function main(): Promise<number> {
     callsByProfile,
     resume,
     takenAtCalls,
+    siteVisit,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
   })
   const resultsPath = join(ROOT, 'bench/results.json')
@@ -184,6 +190,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
+      siteVisit: runs('siteVisit') ? measured.siteVisit : (previous.siteVisit ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -238,6 +245,12 @@ async function main(): Promise<number> {
       ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
       : missing('resume'),
     'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
+    'siteVisit: photos, add s, longest task ms, peak heap MB, stored MB': results.siteVisit
+      ? `${results.siteVisit.photos}, ${round(results.siteVisit.addSeconds, 1)}, ${round(results.siteVisit.longestTaskMs, 0)}, ${round(results.siteVisit.peakHeapMB, 0)}, ${round(results.siteVisit.storedMB, 0)}`
+      : missing('siteVisit'),
+    'siteVisit: send s / prepared link s, failures, duplicates': results.siteVisit
+      ? `${round(results.siteVisit.sendSeconds, 1)} / ${round(results.siteVisit.preparedLinkSeconds, 1)}, ${results.siteVisit.failures}, ${results.siteVisit.duplicates}`
+      : missing('siteVisit'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
   })
@@ -274,6 +287,7 @@ async function main(): Promise<number> {
       ),
     ),
     target('resume.bytesSentRatio ≤ 1.1', resume?.bytesSentRatio ?? NaN, 'max', 1.1),
+    ...siteVisitTargets(results.siteVisit),
   ]
   console.log('\nTargets')
   // With phases named, only theirs are judged (the others were not measured).
@@ -282,6 +296,17 @@ async function main(): Promise<number> {
   }
   for (const e of errors) console.log(`  ERROR ${e}`)
   return errors.length > 0 || checks.some((c) => runs(phaseOfTarget(c.name)) && !c.pass) ? 1 : 0
+}
+
+/** issue 18's targets for the site visit (bench/README.md). */
+function siteVisitTargets(v: SiteVisitResult | null): TargetCheck[] {
+  return [
+    target('siteVisit.longestTaskMs ≤ 200', v?.longestTaskMs ?? NaN, 'max', 200),
+    target('siteVisit.peakHeapMB ≤ 300', v?.peakHeapMB ?? NaN, 'max', 300),
+    target('siteVisit.sendSeconds ≤ 1.25 × preparedLinkSeconds', v?.sendSeconds ?? NaN, 'max', v ? 1.25 * v.preparedLinkSeconds : NaN),
+    target('siteVisit.failures = 0', v?.failures ?? NaN, 'max', 0),
+    target('siteVisit.duplicates = 0', v?.duplicates ?? NaN, 'max', 0),
+  ]
 }
 
 /** The phase that measures a target, from the key it names (`callsByProfile.…` → calls). */
