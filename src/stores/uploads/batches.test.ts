@@ -12,6 +12,16 @@ function serveBothDocuments(): void {
   queue.api.on(`POST /documents/${DEFECTS.docId}/resources`, uploaded)
   queue.api.on(`POST /documents/${DEFECTS.docId}/insertions`, inserted)
 }
+/** a.pdf sent for DOC, then b.pdf sent for DEFECTS: two batches waiting. */
+async function twoBatches() {
+  const store = await openStoreWith([pdf('a.pdf')])
+  store.submit()
+  await store.open(DEFECTS)
+  store.addFiles([pdf('b.pdf')])
+  await store.prepared()
+  store.submit()
+  return store
+}
 const names = (store: ReturnType<typeof newStore>) => store.items.map((i) => i.pickedName)
 const insertedInto = () => insertCalls().map((c) => [c.path.split('/')[2], tokensOf(c).map((t) => t.split(':')[2])])
 
@@ -104,12 +114,7 @@ describe('uploads store: several batches waiting', () => {
       status: 403,
       body: { error: { code: 'forbidden', message: 'no', requestId: 'r' } },
     })
-    const store = await openStoreWith([pdf('a.pdf')])
-    store.submit()
-    await store.open(DEFECTS)
-    store.addFiles([pdf('b.pdf')])
-    await store.prepared()
-    store.submit()
+    const store = await twoBatches()
     await until(() => store.waitingBatches[0]?.batch.receipt !== null && store.done, 'both finished')
     // The first failed for good (kept, to retry or drop); the second went in after it had finished.
     expect(store.waitingBatches[0]?.items.map((i) => i.status)).toEqual(['failed'])
@@ -127,12 +132,7 @@ describe('uploads store: a webview suspended mid-upload', () => {
     const upload = (request: Parameters<typeof uploaded>[0]) => (++calls <= 2 ? hang() : Promise.resolve(uploaded(request)))
     queue.api.on(`POST /documents/${DOC.docId}/resources`, upload)
     queue.api.on(`POST /documents/${DEFECTS.docId}/resources`, upload)
-    const store = await openStoreWith([pdf('a.pdf')])
-    store.submit()
-    await store.open(DEFECTS)
-    store.addFiles([pdf('b.pdf')])
-    await store.prepared()
-    store.submit()
+    const store = await twoBatches()
     await until(() => calls === 2, 'both uploads on the wire')
 
     store.resume()
