@@ -17,12 +17,16 @@ import {
   pick,
   queueSnapshot,
   signInAsDemoUser,
+  submitDocumentLink,
   waitForReceipt,
 } from './flows'
 import { useE2E } from './harness'
+import { bridgeCalls } from './fake-dingtalk'
 
 const e2e = useE2E()
 const user = SEED.users.lina
+/** The emulator's organisation, as DingTalk fills in `$CORPID$` in the homepage URL. */
+const EMULATOR_CORP_ID = 'ding-emulator-corp'
 const diary = SEED.docs.sitePhotos
 const weekly = SEED.docs.weeklyReport
 
@@ -195,6 +199,21 @@ test('the screen is kept on while the queue works and let go once the receipt sh
   await send(page)
   await waitForReceipt(page, 2)
   await expect.poll(() => page.evaluate(() => (window as unknown as { __wakeLog: string[] }).__wakeLog)).toEqual(['request', 'release'])
+})
+
+test('inside DingTalk the screen is kept on through biz.util.setScreenKeepOn, and let go on the receipt', async () => {
+  const { page } = await e2e.phone({
+    dingtalk: { authCode: async () => e2e.emulator.authCode(SEED.users.zhangwei.userId) },
+  })
+  await page.goto(`${e2e.appUrl}/?corpId=${EMULATOR_CORP_ID}`)
+  await expect.poll(() => page.locator(byTestId('user-name')).textContent()).toContain(SEED.users.zhangwei.name)
+  await submitDocumentLink(page, weekly.url)
+  await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(weekly.name)
+  await pick(page, await photos('dingtalk-awake', 1), [])
+  await send(page)
+  await waitForReceipt(page, 1)
+  const keepOn = async () => (await bridgeCalls(page, 'biz.util.setScreenKeepOn')).map((c) => c.params.isKeep)
+  await expect.poll(keepOn).toEqual([true, false])
 })
 
 test('a 48 MP photo is prepared without any canvas over 16,777,216 pixels, on the page or in its workers', async () => {

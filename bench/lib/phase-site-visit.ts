@@ -28,7 +28,9 @@ const CPU_SLOWDOWN = 4
 const UPLINK_BITS_PER_SEC = 10e6
 const DOWNLINK_BITS_PER_SEC = 20e6
 const RTT_MS = 150
+/** One step (a sign-in, a batch prepared, everything sent) may take this long on a busy two-core machine. */
 const STEP_TIMEOUT_MS = 600_000
+const UI_TIMEOUT_MS = 60_000
 
 export interface SiteVisitResult {
   photos: number
@@ -102,12 +104,8 @@ export async function runSiteVisit(emulatorUrl: string, env: Record<string, stri
   await resetEmulator(emulatorUrl)
   const initial = await getState(emulatorUrl)
   const pairs = editablePairs(initial)
-  // One person who can edit two documents.
   const byUser = new Map<string, string[]>()
   for (const p of pairs) byUser.set(p.userId, [...(byUser.get(p.userId) ?? []), p.docId])
-  const [userId, docIds] = [...byUser].find(([, docs]) => docs.length >= 2) ?? []
-  if (!userId || !docIds) throw new Error('no person who can edit two documents')
-  const docs = docIds.slice(0, 2).map((id) => initial.documents.find((d) => d.docId === id)!)
   const before = new Set(initial.documents.flatMap((d) => d.blocks.map((b) => b.id)))
 
   const browser = await launchChromium()
@@ -124,23 +122,35 @@ export async function runSiteVisit(emulatorUrl: string, env: Record<string, stri
       }).observe({ type: 'longtask', buffered: false })
     })
     const page = await context.newPage()
-    page.setDefaultTimeout(STEP_TIMEOUT_MS)
+    page.setDefaultTimeout(UI_TIMEOUT_MS)
     const cdp = await context.newCDPSession(page)
     await cdp.send('Network.enable')
     await cdp.send('Performance.enable')
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN })
     await link(cdp, false)
 
-    // Online once: signed in, both documents opened (so both are recent), the service worker installed.
+    // Online once: signed in as someone with a demo button who can edit two documents, both documents
+    // opened (so both are recent), the service worker installed.
     await page.goto(server.url)
+    await page.locator('[data-testid^="signin-user-"]').first().waitFor()
+    const buttons = await page.locator('[data-testid^="signin-user-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))
+    const [userId, docIds] = [...byUser].find(([user, ids]) => ids.length >= 2 && buttons.includes(`signin-user-${user}`)) ?? []
+    if (!userId || !docIds) throw new Error(`no person with a demo button who can edit two documents; buttons: ${buttons.join(', ')}`)
+    const docs = docIds.slice(0, 2).map((id) => initial.documents.find((d) => d.docId === id)!)
+    progress('siteVisit', `signing in as ${userId}`)
     await page.getByTestId(`signin-user-${userId}`).click()
     for (const doc of [docs[1]!, docs[0]!]) {
       if (await page.getByTestId('change-doc').isVisible()) await page.getByTestId('change-doc').click()
       await page.getByTestId('doc-link-input').fill(doc.url)
       await page.getByTestId('doc-link-submit').click()
       await page.getByTestId('selected-doc').filter({ hasText: doc.name }).waitFor()
+      progress('siteVisit', `opened ${doc.docId}`)
     }
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+    // The app reopened offline needs the service worker; adding offline does not (the page stays open).
+    const installed = await page.evaluate(() =>
+      Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]),
+    )
+    progress('siteVisit', installed ? 'service worker installed' : 'service worker not ready after 30 s; going on')
 
     progress('siteVisit', `offline: ${PHOTOS} photos in batches of ${BATCH} for ${docs.map((d) => d.docId).join(' and ')}`)
     await context.setOffline(true)
@@ -163,7 +173,7 @@ export async function runSiteVisit(emulatorUrl: string, env: Record<string, stri
           return items.length === n && items.every((i) => i.getAttribute('data-status') !== 'preparing')
         },
         expected,
-        { polling: 500 },
+        { polling: 500, timeout: STEP_TIMEOUT_MS },
       )
       await page.getByTestId('send-button').click()
       progress('siteVisit', `batch ${b + 1}/${batches} prepared and sent (${((performance.now() - addStarted) / 1000).toFixed(0)} s)`)
@@ -183,7 +193,7 @@ export async function runSiteVisit(emulatorUrl: string, env: Record<string, stri
     await page.waitForFunction(
       () => document.querySelector('[data-testid="receipt"]') !== null && document.querySelector('[data-testid="waiting-batch"]') === null,
       undefined,
-      { polling: 500 },
+      { polling: 500, timeout: STEP_TIMEOUT_MS },
     )
     const sendSeconds = (performance.now() - sendStarted) / 1000
     const peakHeapMB = await heap.stop()
