@@ -8,6 +8,7 @@
  *   takenAt — calls per photo with the taken-at caption line on every photo (batches of 10)
  *   resume  — a 60 MB resumable (tus) upload on that link, cut at 30 % and 70 %: bytes sent, time
  *   scale   — 2 replicas on Redis behind nginx, DingTalk's shared budget the limit: failures, calls/s
+ *   markup  — 20 marks drawn into a 2560 px photo (CPU 4× throttled); tap → markup editor ready (150 ms link)
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
  * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
  * results.json is then left alone, unless `--merge` is given: then the phases run replace their
@@ -31,11 +32,12 @@ import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
 import { runSiteVisit, type SiteVisitResult } from './lib/phase-site-visit'
+import { runMarkup, type MarkupResult } from './lib/phase-markup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'siteVisit'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup', 'siteVisit'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -64,6 +66,7 @@ interface Results {
   takenAtCalls: TakenAtCallsResult | null
   siteVisit: SiteVisitResult | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
+  markup?: MarkupResult | null
 }
 
 /** Newest modification time under `dir` (files only). */
@@ -137,7 +140,7 @@ async function main(): Promise<number> {
   const photos = runs('attach')
     ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
     : null
-  if (runs('attach') || runs('siteVisit')) await phase('build', errors, async () => ensureBuiltH5())
+  if (runs('attach') || runs('markup') || runs('siteVisit')) await phase('build', errors, async () => ensureBuiltH5())
   const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
@@ -150,6 +153,7 @@ async function main(): Promise<number> {
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
   let siteVisit: SiteVisitResult | null = null
+  let markup: MarkupResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
     if (runs('calls')) callsByProfile = await phase('calls', errors, () => runCallsByProfile(SERVER_ENV))
@@ -161,6 +165,7 @@ async function main(): Promise<number> {
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
     if (runs('siteVisit'))
       siteVisit = await phase('siteVisit', errors, () => runSiteVisit(emulatorUrl, SERVER_ENV, join(ROOT, 'bench/fixtures/site-visit')))
+    if (runs('markup')) markup = await phase('markup', errors, () => runMarkup(emulatorUrl, SERVER_ENV))
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -177,6 +182,7 @@ async function main(): Promise<number> {
     takenAtCalls,
     siteVisit,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
+    markup,
   })
   const resultsPath = join(ROOT, 'bench/results.json')
   let results = measured
@@ -191,6 +197,7 @@ async function main(): Promise<number> {
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
       siteVisit: runs('siteVisit') ? measured.siteVisit : (previous.siteVisit ?? null),
+      markup: runs('markup') ? measured.markup : (previous.markup ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -251,6 +258,10 @@ async function main(): Promise<number> {
     'siteVisit: send s / prepared link s, failures, duplicates': results.siteVisit
       ? `${round(results.siteVisit.sendSeconds, 1)} / ${round(results.siteVisit.preparedLinkSeconds, 1)}, ${results.siteVisit.failures}, ${results.siteVisit.duplicates}`
       : missing('siteVisit'),
+    'markup: 20 marks into 2560 px, CPU 4× (ms) draw | compose': results.markup
+      ? `${round(results.markup.renderMs, 0)} | ${round(results.markup.composeMs, 0)}`
+      : missing('markup'),
+    'markup: tap → editor ready, 150 ms link (ms)': results.markup ? round(results.markup.firstOpenMs, 0) : missing('markup'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
   })
@@ -288,6 +299,8 @@ async function main(): Promise<number> {
     ),
     target('resume.bytesSentRatio ≤ 1.1', resume?.bytesSentRatio ?? NaN, 'max', 1.1),
     ...siteVisitTargets(results.siteVisit),
+    target('markup.renderMs ≤ 300', results.markup?.renderMs ?? NaN, 'max', 300),
+    target('markup.firstOpenMs ≤ 1000', results.markup?.firstOpenMs ?? NaN, 'max', 1000),
   ]
   console.log('\nTargets')
   // With phases named, only theirs are judged (the others were not measured).

@@ -45,6 +45,7 @@ export const browserPlatform: Platform = {
     if (wakeLock && !wakeLock.released) return
     if (!('wakeLock' in navigator)) throw new PlatformError('failed', 'Screen Wake Lock API not available')
     try {
+      // eslint-disable-next-line compat/compat -- checked above; without it (iOS 14, Chrome 69) the screen may sleep
       wakeLock = await navigator.wakeLock.request('screen')
     } catch (error) {
       throw new PlatformError('failed', error instanceof Error ? error.message : 'Screen Wake Lock refused')

@@ -29,6 +29,10 @@ interface LaneShared {
   waitsForEarlier(laneId: string): boolean
   /** Something settled in some lane: start what can start, in every lane, in order. */
   kick(): void
+  /** The item's upload waits (its markup editor is open). */
+  uploadHeld(id: string): boolean
+  /** Insertions wait (a markup editor is open). */
+  insertHeld(): boolean
 }
 
 export interface Lane {
@@ -52,7 +56,7 @@ function createLane(shared: LaneShared, from?: SavedBatchInput | { document: Tar
   const batch = ref<Batch>(from && 'batch' in from ? from.batch : { ...emptyBatch(), document: from?.document ?? null })
   const busy = computed(() => items.value.some(isOnItsWay))
   const decisions = createDecisions({ items, find: shared.find, persist: shared.persist, onDecided: shared.kick })
-  const held = computed(() => decisions.pending.value || shared.waitsForEarlier(id))
+  const held = computed(() => decisions.pending.value || shared.insertHeld() || shared.waitsForEarlier(id))
   const uploader = createUploader({
     items,
     find: shared.find,
@@ -63,6 +67,7 @@ function createLane(shared: LaneShared, from?: SavedBatchInput | { document: Tar
     persist: shared.persist,
     onSettled: shared.kick,
     slots: shared.slots,
+    held: shared.uploadHeld,
   })
   const inserter = createInserter({
     items,
@@ -121,6 +126,8 @@ export interface BatchListDeps {
   captionOf(item: QueueItem): string
   /** Forgets the saved bytes of these items (IndexedDB), after pending writes. */
   forgetSaved(ids: string[]): Promise<void>
+  uploadHeld(id: string): boolean
+  insertHeld(): boolean
 }
 
 /** The lanes in the order submitted, and what works across them. */
@@ -253,6 +260,8 @@ export function createBatchList(deps: BatchListDeps) {
       const sent = counted.reduce((n, i) => n + (i.progress >= 1 ? i.size : (current.value.uploader.bytesSent(i.id) ?? 0)), 0)
       return Math.min(1, sent / total)
     }),
+    /** Stops the item's upload on the wire, whichever batch it is in. */
+    cancelUpload: (id: string) => lanes.value.forEach((l) => l.uploader.cancel(id)),
     abortRequests: () => lanes.value.forEach((l) => l.uploader.abortRequests()),
     uplinkHasWork: () => lanes.value.some((l) => l.uploader.hasWork()),
   }

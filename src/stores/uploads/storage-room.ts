@@ -16,9 +16,10 @@ const PERSIST_ASKED_KEY = 'doc-attach:storage-persist-asked'
 export type StorageNotice = { kind: 'low'; left: number } | { kind: 'full'; left: number; needed: number }
 
 function storageManager(): StorageManager | null {
-  return typeof navigator !== 'undefined' && navigator.storage && typeof navigator.storage.estimate === 'function'
-    ? navigator.storage
-    : null
+  if (typeof navigator === 'undefined' || !('storage' in navigator)) return null
+  // eslint-disable-next-line compat/compat -- checked just above: engines without it (iOS 14) add without the check
+  const storage = navigator.storage
+  return typeof storage.estimate === 'function' ? storage : null
 }
 
 /** Asks for persistent storage, once per device (the answer is the browser's; asking again changes nothing). */

@@ -27,6 +27,8 @@ import { createCaptions } from './captions'
 import { createRoomCheck } from './storage-room'
 import { createEditing } from './editing'
 import { createBatchList, finishedCleanly } from './batches'
+import { createComposing } from './composing'
+import { createMarkupActions } from './markup-actions'
 
 /** A saved queue this build could not read: kept untouched in IndexedDB, and shown as such. */
 export interface KeptQueue {
@@ -65,8 +67,19 @@ export const useUploadsStore = defineStore('uploads', () => {
       await storage.flushed()
       await storage.forget(ids)
     },
+    uploadHeld: (id) => composing.isHeld(id),
+    insertHeld: () => composing.anyHeld.value,
   })
   const { current, find, kick } = list
+  const composing = createComposing({
+    find,
+    blobs,
+    storage,
+    prepareDeps,
+    persist,
+    cancelUpload: list.cancelUpload,
+    onReleased: kick,
+  })
   const items = computed<QueueItem[]>({
     get: () => current.value.items.value,
     set: (value) => (current.value.items.value = value),
@@ -76,6 +89,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     set: (value) => (current.value.batch.value = value),
   })
   const busy = computed(() => current.value.busy.value)
+  const markup = createMarkupActions({ find, batch, blobs, composing })
   const editing = createEditing({ items, batch, persist: () => persist() })
 
   /** Saves the current state; writes are serialised so an older snapshot never overwrites a newer one. */
@@ -95,7 +109,13 @@ export const useUploadsStore = defineStore('uploads', () => {
     persist,
     uplinkHasWork: list.uplinkHasWork,
     onReady: kick,
+    compose: composing.composed,
   })
+  // An inserted photo's marks can no longer change: its unmarked copy is not needed any more.
+  watch(
+    () => list.lanes.value.flatMap((l) => l.items.value.filter((i) => i.status === 'inserted' && i.marks).map((i) => i.id)),
+    (ids) => ids.forEach(composing.forget),
+  )
   watch(online, (isOnline) => {
     if (!isOnline) {
       // Pause: requests on a dead network would only hang until a timeout. They are aborted and
@@ -253,6 +273,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     blobs.delete(id)
     void storage.deleteBlob(id).catch(() => undefined)
     void preparation.forgetSource(id)
+    composing.forget(id)
     void persist()
     current.value.inserter.maybeInsert()
   }
@@ -320,6 +341,11 @@ export const useUploadsStore = defineStore('uploads', () => {
     kick()
   }
 
+  /** The prepared bytes of an item (for thumbnails), when present. */
+  function blobOf(id: string): Blob | undefined {
+    return blobs.get(id)
+  }
+
   return {
     items,
     batch,
@@ -369,8 +395,12 @@ export const useUploadsStore = defineStore('uploads', () => {
     acknowledge,
     discard,
     discardBatch: list.discard,
-    /** The prepared bytes of an item (for thumbnails), when present. */
-    blobOf: (id: string): Blob | undefined => blobs.get(id),
+    blobOf,
+    canMarkUp: markup.canMarkUp,
+    openMarkup: markup.openMarkup,
+    closeMarkup: markup.closeMarkup,
+    /** The prepared, unmarked photo the editor draws on. */
+    unmarkedOf: composing.preparedOf,
     flush,
     resume,
     /** Resolves when the files added so far are prepared (tests and the UI's "preparing" spinner). */

@@ -35,6 +35,8 @@ export interface UploaderDeps {
   onSettled(): void
   /** Uploads running, shared by the uploaders of every waiting batch: together they stay within the bound. */
   slots?: { inFlight: number }
+  /** The item's upload waits (its markup editor is open). */
+  held?(id: string): boolean
 }
 
 /**
@@ -70,7 +72,7 @@ export function createUploader(deps: UploaderDeps) {
     if (!deps.online.value) return
     for (const item of deps.items.value) {
       if (slots.inFlight >= QUEUE_SETTINGS.concurrency) return
-      if (item.status === 'ready' && !controllers.has(item.id)) void upload(item.id)
+      if (item.status === 'ready' && !controllers.has(item.id) && !deps.held?.(item.id)) void upload(item.id)
     }
   }
 

@@ -7,12 +7,15 @@
  */
 import {
   deleteBlob,
+  deletePrepared,
   deleteQueueState,
   deleteSource,
   loadBlob,
+  loadPrepared,
   loadQueueState,
   loadSource,
   saveBlob,
+  savePrepared,
   saveQueueState,
   saveSource,
   stateKey,
@@ -30,7 +33,7 @@ export interface QueueStorage {
   save(snapshot: SavedQueue): Promise<void>
   /** Resolves once every save asked for so far is done. */
   flushed(): Promise<void>
-  /** Forgets the saved bytes (prepared and as picked) of these items; never rejects. */
+  /** Forgets the saved bytes (prepared, unmarked and as picked) of these items; never rejects. */
   forget(ids: readonly string[]): Promise<void>
   saveBlob(id: string, blob: Blob): Promise<void>
   loadBlob(id: string): Promise<Blob | null>
@@ -38,6 +41,10 @@ export interface QueueStorage {
   saveSource(id: string, file: Blob): Promise<void>
   loadSource(id: string): Promise<Blob | null>
   deleteSource(id: string): Promise<void>
+  /** The prepared, unmarked photo of an item with layers (compose stage). */
+  savePrepared(id: string, blob: Blob): Promise<void>
+  loadPrepared(id: string): Promise<Blob | null>
+  deletePrepared(id: string): Promise<void>
 }
 
 export function createQueueStorage(): QueueStorage {
@@ -82,6 +89,7 @@ export function createQueueStorage(): QueueStorage {
       for (const id of ids) {
         await deleteBlob(id).catch(() => undefined)
         await deleteSource(id).catch(() => undefined)
+        await deletePrepared(id).catch(() => undefined)
       }
     }),
     saveBlob: unlessKeeping(saveBlob),
@@ -90,5 +98,8 @@ export function createQueueStorage(): QueueStorage {
     saveSource: unlessKeeping(saveSource),
     loadSource,
     deleteSource: unlessKeeping(deleteSource),
+    savePrepared: unlessKeeping(savePrepared),
+    loadPrepared,
+    deletePrepared: unlessKeeping(deletePrepared),
   }
 }
