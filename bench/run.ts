@@ -32,12 +32,13 @@ import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
 import { runSiteVisit, type SiteVisitResult } from './lib/phase-site-visit'
+import { runEvidenceLookup, type EvidenceLookupResult } from './lib/phase-evidence-lookup'
 import { runMarkup, type MarkupResult } from './lib/phase-markup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup', 'siteVisit'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup', 'evidence', 'siteVisit'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -65,6 +66,8 @@ interface Results {
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
   siteVisit: SiteVisitResult | null
+  /** `evidence.*` keys of every evidence phase file, merged into one object (DESIGN §8). */
+  evidence: (Partial<EvidenceLookupResult> & Record<string, number>) | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
   markup?: MarkupResult | null
 }
@@ -153,6 +156,7 @@ async function main(): Promise<number> {
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
   let siteVisit: SiteVisitResult | null = null
+  let evidenceLookup: EvidenceLookupResult | null = null
   let markup: MarkupResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
@@ -165,6 +169,7 @@ async function main(): Promise<number> {
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
     if (runs('siteVisit'))
       siteVisit = await phase('siteVisit', errors, () => runSiteVisit(emulatorUrl, SERVER_ENV, join(ROOT, 'bench/fixtures/site-visit')))
+    if (runs('evidence')) evidenceLookup = await phase('evidence', errors, () => runEvidenceLookup(emulatorUrl, SERVER_ENV))
     if (runs('markup')) markup = await phase('markup', errors, () => runMarkup(emulatorUrl, SERVER_ENV))
   } finally {
     await emulator.stop()
@@ -181,6 +186,7 @@ async function main(): Promise<number> {
     resume,
     takenAtCalls,
     siteVisit,
+    evidence: evidenceLookup ? { ...evidenceLookup } : null,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
     markup,
   })
@@ -197,6 +203,7 @@ async function main(): Promise<number> {
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
       siteVisit: runs('siteVisit') ? measured.siteVisit : (previous.siteVisit ?? null),
+      evidence: runs('evidence') ? measured.evidence : (previous.evidence ?? null),
       markup: runs('markup') ? measured.markup : (previous.markup ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
@@ -258,6 +265,9 @@ async function main(): Promise<number> {
     'siteVisit: send s / prepared link s, failures, duplicates': results.siteVisit
       ? `${round(results.siteVisit.sendSeconds, 1)} / ${round(results.siteVisit.preparedLinkSeconds, 1)}, ${results.siteVisit.failures}, ${results.siteVisit.duplicates}`
       : missing('siteVisit'),
+    'evidence: lookup p95 anonymous | signed in (ms)': results.evidence
+      ? `${round(results.evidence.lookupMsAnonymous ?? NaN, 1)} | ${round(results.evidence.lookupMsSignedIn ?? NaN, 1)}`
+      : missing('evidence'),
     'markup: 20 marks into 2560 px, CPU 4× (ms) draw | compose': results.markup
       ? `${round(results.markup.renderMs, 0)} | ${round(results.markup.composeMs, 0)}`
       : missing('markup'),
