@@ -2,6 +2,7 @@ import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 import vueI18n from '@intlify/unplugin-vue-i18n/vite'
+import { VitePWA } from 'vite-plugin-pwa'
 import { verifyPageScript } from './scripts/verify-page-script'
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url))
@@ -16,6 +17,27 @@ export default defineConfig({
       compositionOnly: true,
       fullInstall: false,
       dropMessageCompiler: true,
+    }),
+    // The app without signal (docs/architecture.md#offline-start): a Workbox service worker answers
+    // navigations to `/` with the precached shell, and precaches everything needed to pick,
+    // prepare, mark and queue (lazy chunks, workers, WASM). It never answers `/api/*`, the
+    // verification pages `/v/*` or the emulator. src/lib/service-worker.ts registers it after load.
+    VitePWA({
+      strategies: 'generateSW',
+      injectRegister: false,
+      registerType: 'autoUpdate',
+      manifest: false,
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,wasm,svg,png,ico,woff2}'],
+        // The HEIC decoder's WASM is a few MB; a photo picked offline still needs it.
+        maximumFileSizeToCacheInBytes: 24 * 1024 * 1024,
+        navigateFallback: '/index.html',
+        navigateFallbackAllowlist: [/^\/(index\.html)?(\?.*)?$/],
+        navigateFallbackDenylist: [/^\/api\//, /^\/v\//, /^\/__emulator\//],
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: true,
+      },
     }),
     verifyPageScript(),
   ],

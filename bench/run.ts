@@ -33,13 +33,14 @@ import { runResume, type ResumeResult } from './lib/phase-resume'
 import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
+import { runSiteVisit, type SiteVisitResult } from './lib/phase-site-visit'
 import { runEvidenceLookup, type EvidenceLookupResult } from './lib/phase-evidence-lookup'
 import { runMarkup, type MarkupResult } from './lib/phase-markup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup', 'evidence'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup', 'evidence', 'siteVisit'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -66,6 +67,7 @@ interface Results {
   callsByProfile: CallsByProfile | null
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
+  siteVisit: SiteVisitResult | null
   /** `evidence.*` keys of every evidence phase file (lookups, the H5's stamp), merged into one object (DESIGN §8). */
   evidence: (Partial<EvidenceLookupResult> & Partial<EvidenceClientResult> & Record<string, number>) | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
@@ -113,7 +115,7 @@ function roundAll<T extends object>(obj: T): T {
  * Chromium. Throws one clear line.
  */
 function checkPrerequisites(): void {
-  if (runs('attach') || runs('evidence')) chromiumPath()
+  if (runs('attach') || runs('evidence') || runs('siteVisit')) chromiumPath()
 }
 
 /** What the table shows for a phase without a result: it was not asked for, or it failed. */
@@ -144,7 +146,7 @@ async function main(): Promise<number> {
     runs('attach') || runs('evidence')
       ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
       : null
-  if (runs('attach') || runs('evidence') || runs('markup')) await phase('build', errors, async () => ensureBuiltH5())
+  if (runs('attach') || runs('evidence') || runs('markup') || runs('siteVisit')) await phase('build', errors, async () => ensureBuiltH5())
   const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
@@ -156,6 +158,7 @@ async function main(): Promise<number> {
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
+  let siteVisit: SiteVisitResult | null = null
   let evidenceLookup: EvidenceLookupResult | null = null
   let evidenceClient: EvidenceClientResult | null = null
   let markup: MarkupResult | null = null
@@ -168,6 +171,8 @@ async function main(): Promise<number> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
+    if (runs('siteVisit'))
+      siteVisit = await phase('siteVisit', errors, () => runSiteVisit(emulatorUrl, SERVER_ENV, join(ROOT, 'bench/fixtures/site-visit')))
     if (runs('evidence')) evidenceLookup = await phase('evidence', errors, () => runEvidenceLookup(emulatorUrl, SERVER_ENV))
     if (runs('evidence') && photos)
       evidenceClient = await phase('evidence', errors, () => runEvidenceClient(emulatorUrl, SERVER_ENV, photos))
@@ -186,6 +191,7 @@ async function main(): Promise<number> {
     callsByProfile,
     resume,
     takenAtCalls,
+    siteVisit,
     evidence: evidenceLookup || evidenceClient ? { ...evidenceLookup, ...evidenceClient } : null,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
     markup,
@@ -202,6 +208,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
+      siteVisit: runs('siteVisit') ? measured.siteVisit : (previous.siteVisit ?? null),
       evidence: runs('evidence') ? { ...previous.evidence, ...measured.evidence } : (previous.evidence ?? null),
       markup: runs('markup') ? measured.markup : (previous.markup ?? null),
       startup: {
@@ -258,6 +265,12 @@ async function main(): Promise<number> {
       ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
       : missing('resume'),
     'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
+    'siteVisit: photos, add s, longest task ms, peak heap MB, stored MB': results.siteVisit
+      ? `${results.siteVisit.photos}, ${round(results.siteVisit.addSeconds, 1)}, ${round(results.siteVisit.longestTaskMs, 0)}, ${round(results.siteVisit.peakHeapMB, 0)}, ${round(results.siteVisit.storedMB, 0)}`
+      : missing('siteVisit'),
+    'siteVisit: send s / prepared link s, failures, duplicates': results.siteVisit
+      ? `${round(results.siteVisit.sendSeconds, 1)} / ${round(results.siteVisit.preparedLinkSeconds, 1)}, ${results.siteVisit.failures}, ${results.siteVisit.duplicates}`
+      : missing('siteVisit'),
     'evidence: lookup p95 anonymous | signed in (ms)': results.evidence
       ? `${round(results.evidence.lookupMsAnonymous ?? NaN, 1)} | ${round(results.evidence.lookupMsSignedIn ?? NaN, 1)}`
       : missing('evidence'),
@@ -312,6 +325,7 @@ async function main(): Promise<number> {
       'max',
       1.1 * (results.evidence?.attachSecondsWithout ?? NaN),
     ),
+    ...siteVisitTargets(results.siteVisit),
     target('markup.renderMs ≤ 300', results.markup?.renderMs ?? NaN, 'max', 300),
     target('markup.firstOpenMs ≤ 1000', results.markup?.firstOpenMs ?? NaN, 'max', 1000),
   ]
@@ -322,6 +336,17 @@ async function main(): Promise<number> {
   }
   for (const e of errors) console.log(`  ERROR ${e}`)
   return errors.length > 0 || checks.some((c) => runs(phaseOfTarget(c.name)) && !c.pass) ? 1 : 0
+}
+
+/** issue 18's targets for the site visit (bench/README.md). */
+function siteVisitTargets(v: SiteVisitResult | null): TargetCheck[] {
+  return [
+    target('siteVisit.longestTaskMs ≤ 200', v?.longestTaskMs ?? NaN, 'max', 200),
+    target('siteVisit.peakHeapMB ≤ 300', v?.peakHeapMB ?? NaN, 'max', 300),
+    target('siteVisit.sendSeconds ≤ 1.25 × preparedLinkSeconds', v?.sendSeconds ?? NaN, 'max', v ? 1.25 * v.preparedLinkSeconds : NaN),
+    target('siteVisit.failures = 0', v?.failures ?? NaN, 'max', 0),
+    target('siteVisit.duplicates = 0', v?.duplicates ?? NaN, 'max', 0),
+  ]
 }
 
 /** The phase that measures a target, from the key it names (`callsByProfile.…` → calls). */

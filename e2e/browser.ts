@@ -88,6 +88,8 @@ export interface PhoneOptions {
   viewport?: ViewportName
   /** The device's colour scheme (`prefers-color-scheme`), default light. */
   colorScheme?: 'light' | 'dark'
+  /** `block` keeps the app's service worker out (its requests would bypass the context's routes). Default allow. */
+  serviceWorkers?: 'allow' | 'block'
 }
 
 /** A phone-sized browser context and its page, with every console error and page error collected. */
@@ -127,6 +129,7 @@ export async function openPhone(browser: Browser, options: PhoneOptions = {}): P
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     colorScheme: options.colorScheme ?? 'light',
+    serviceWorkers: options.serviceWorkers ?? 'allow',
     userAgent: options.dingtalk ? DINGTALK_USER_AGENTS[client] : mobile ? MOBILE_CHROME_UA : DESKTOP_CHROME_UA,
   })
   if (options.dingtalk) {

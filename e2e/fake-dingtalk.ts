@@ -159,6 +159,7 @@ export function fakeDingTalkClient(client: DingTalkClient): void {
         return
       case 'biz.navigation.setTitle':
       case 'biz.navigation.setRight':
+      case 'biz.util.setScreenKeepOn':
       case 'device.notification.toast':
       case 'ui.webViewBounce.disable':
         return respond(true, {})

@@ -13,6 +13,7 @@ import './styles/base.css'
 import { createAppRouter } from './router'
 import { createAppI18n, pickLocale } from './i18n'
 import { useSessionStore } from './stores/session'
+import { registerServiceWorker } from './lib/service-worker'
 
 /** The corpId query parameter; an unsubstituted `$CORPID$` placeholder counts as absent. */
 function readCorpId(search: string): string | null {
@@ -30,3 +31,4 @@ document.title = i18n.global.t('app.title')
 app.use(createAppRouter())
 void useSessionStore(pinia).boot(corpIdFromUrl)
 app.mount('#app')
+registerServiceWorker()

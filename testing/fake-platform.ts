@@ -19,6 +19,7 @@ export function fakePlatform(overrides: Partial<Platform> = {}): Platform {
     requestAuthCode: () => Promise.reject(new Error('requestAuthCode not faked')),
     openLink: () => Promise.resolve(),
     setTitle: () => Promise.resolve(),
+    keepScreenOn: () => Promise.resolve(),
     onBack: () => () => undefined,
     onResume: () => () => undefined,
     onPause: () => () => undefined,

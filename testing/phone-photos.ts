@@ -150,3 +150,16 @@ export async function makeFixtures(variant = 0): Promise<Fixtures> {
     },
   }
 }
+
+/**
+ * A photo as a phone camera writes it: `megapixels` 12 (4000×3000) or 48 (8000×6000), 4:3, with
+ * camera EXIF; each `variant` is other content. Photo-like pixels, so it weighs what a real one does.
+ */
+export async function phonePhoto(megapixels: 12 | 48, variant: number): Promise<FixtureFile> {
+  const [width, height] = megapixels === 48 ? [8000, 6000] : [4000, 3000]
+  const buffer = await rawPhoto(width, height, 40 + megapixels, variant)
+    .jpeg({ quality: 88 })
+    .withExif({ IFD0: { Make: 'E2E Phone', Model: `Camera ${megapixels}MP` } })
+    .toBuffer()
+  return { name: `IMG_${megapixels}MP_${String(variant).padStart(4, '0')}.jpg`, mimeType: 'image/jpeg', buffer }
+}

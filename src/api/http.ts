@@ -57,7 +57,29 @@ export function currentCsrfToken(): string | null {
   return csrfToken
 }
 
-http.interceptors.request.use((config) => {
+let writesHeld: Promise<void> | null = null
+
+/**
+ * Until `until` settles, state-changing calls wait (the app started offline from the last known
+ * session: the server confirms it first, and that answer brings the CSRF token they must carry).
+ */
+export function holdWritesUntil(until: Promise<unknown>): void {
+  const held: Promise<void> = until
+    .catch(() => undefined)
+    .then(() => {
+      if (writesHeld === held) writesHeld = null
+    })
+  writesHeld = held
+}
+
+/** Resolves when state-changing calls may go out (at once, unless held by holdWritesUntil). */
+export function writesAllowed(): Promise<void> {
+  return writesHeld ?? Promise.resolve()
+}
+
+http.interceptors.request.use(async (config) => {
+  const isWrite = (config.method ?? 'get').toLowerCase() !== 'get' && !(config.url ?? '').startsWith('/session')
+  if (isWrite && writesHeld) await writesHeld
   if (csrfToken !== null) config.headers.set(CSRF_HEADER, csrfToken)
   return config
 })

@@ -14,7 +14,7 @@ import {
   type EvidenceClaim,
   type ResourceResponse,
 } from '@contract/api'
-import { ApiError, currentCsrfToken, http, isRetryable, toApiError } from './http'
+import { ApiError, currentCsrfToken, http, isRetryable, toApiError, writesAllowed } from './http'
 
 /** Files above this size go through tus; smaller ones keep the single request. */
 export const RESUMABLE_THRESHOLD_BYTES = 8 * 1024 * 1024
@@ -67,6 +67,8 @@ export async function uploadResumable(
   mediaType: string,
   options: ResumableUploadOptions,
 ): Promise<ResourceResponse> {
+  // tus requests are made outside axios: they wait here for a session started offline to be confirmed.
+  await writesAllowed()
   const uploadUrl = await sendWithTus(docId, blob, name, mediaType, options)
   const uploadId = uploadUrl.split('/').pop() ?? ''
   return pollResource(docId, uploadId, options.signal)

@@ -117,17 +117,49 @@ export async function prepareFile(
   if (type === 'image/heic' || type === 'image/heif')
     return { ...(await prepareHeic(file, type, options, encoder, deps.convertHeic ?? heic2anyConverter)), takenAt }
 
-  const bytes = new Uint8Array(await file.arrayBuffer())
-  // The encoder gets the picked File itself (a slice only relabels it): no 5 MB copy on the main thread.
-  return { ...(await prepareDecodable(bytes, file.slice(0, file.size, type), file.name, type, file.size, options, encoder)), takenAt }
+  // Only the header is read on the main thread (size, orientation, alpha); the whole file only when it
+  // is sent without re-encoding. 200 photos read whole would be 800 MB of garbage for the page's GC.
+  const source = file.slice(0, file.size, type)
+  const bytes = await readHead(source)
+  return { ...(await prepareDecodable(bytes, source, file.name, type, file.size, options, encoder)), takenAt }
+}
+
+/** Bytes of a JPEG's header read for its metadata; a header longer than this is read whole. */
+const METADATA_BYTES = 256 * 1024
+
+/** The file's first bytes, and a way to all of them (read once, when needed). */
+interface ImageBytes {
+  head: Uint8Array
+  all(): Promise<Uint8Array>
+}
+
+async function readHead(source: Blob): Promise<ImageBytes> {
+  const head = new Uint8Array(await source.slice(0, METADATA_BYTES).arrayBuffer())
+  let all: Promise<Uint8Array> | null = null
+  return {
+    head,
+    all: () => (all ??= head.length === source.size ? Promise.resolve(head) : source.arrayBuffer().then((b) => new Uint8Array(b))),
+  }
+}
+
+/** The JPEG's metadata from its header, or from the whole file when the header runs past the first bytes read. */
+async function jpegMetadata(bytes: ImageBytes): Promise<ReturnType<typeof readJpegMetadata>> {
+  try {
+    return readJpegMetadata(bytes.head)
+  } catch (err) {
+    if (!(err instanceof JpegFormatError)) throw err
+    const all = await bytes.all()
+    if (all === bytes.head) throw err
+    return readJpegMetadata(all)
+  }
 }
 
 /**
- * @param bytes the image's bytes, for metadata and for stripping when it is sent without re-encoding.
+ * @param bytes the image's header (metadata) and, on demand, all of it (stripping when it is sent without re-encoding).
  * @param source the same bytes as a Blob, handed to the encoder (a worker receives it without copying).
  */
 async function prepareDecodable(
-  bytes: Uint8Array,
+  bytes: ImageBytes,
   source: Blob,
   name: string,
   type: ImageType,
@@ -140,30 +172,34 @@ async function prepareDecodable(
   let sourceHeight: number | undefined
   if (type === 'image/jpeg') {
     try {
-      const meta = readJpegMetadata(bytes)
+      const meta = await jpegMetadata(bytes)
       orientation = meta.orientation
       sourceWidth = meta.width
       sourceHeight = meta.height
     } catch (err) {
       if (!(err instanceof JpegFormatError)) throw err
       // A damaged JPEG: let the server judge the bytes as they are.
-      return asImage(bytesToBlob(bytes, type), name, type, originalSize, null)
+      return asImage(bytesToBlob(await bytes.all(), type), name, type, originalSize, null)
     }
   }
 
-  const strippedOriginal = (notice: PrepareNotice | null): PreparedFile => {
+  const strippedOriginal = async (notice: PrepareNotice | null): Promise<PreparedFile> => {
+    const all = await bytes.all()
     let stripped: Uint8Array | null = null
     try {
-      stripped = stripLocationMetadata(bytes, type, orientation)
+      stripped = stripLocationMetadata(all, type, orientation)
     } catch (err) {
       if (!(err instanceof JpegFormatError)) throw err
     }
-    return asImage(bytesToBlob(stripped ?? bytes, type), name, type, originalSize, notice)
+    return asImage(bytesToBlob(stripped ?? all, type), name, type, originalSize, notice)
   }
 
   if (options.original) return strippedOriginal(null)
 
-  const outputType: EncodeOutputType = mayHaveAlpha(bytes, type) ? 'image/png' : 'image/jpeg'
+  // A PNG's transparency may be declared in any chunk before its pixels: read it whole (PNGs are rare here).
+  const outputType: EncodeOutputType = mayHaveAlpha(type === 'image/png' ? await bytes.all() : bytes.head, type)
+    ? 'image/png'
+    : 'image/jpeg'
   try {
     const encoded = await encoder.encode({
       blob: source,
@@ -210,6 +246,6 @@ async function prepareHeic(
   } finally {
     clearTimeout(timer)
   }
-  const converted = new Uint8Array(await jpeg.arrayBuffer())
-  return prepareDecodable(converted, jpeg.slice(0, jpeg.size, 'image/jpeg'), file.name, 'image/jpeg', file.size, options, encoder)
+  const converted = jpeg.slice(0, jpeg.size, 'image/jpeg')
+  return prepareDecodable(await readHead(converted), converted, file.name, 'image/jpeg', file.size, options, encoder)
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { readJpegMetadata } from './jpeg-metadata'
-import { fitLongEdge, targetSizeFromHeader, uprightSize } from './target-size'
+import { fitLongEdge, MAX_CANVAS_AREA, targetSizeFromHeader, uprightSize } from './target-size'
 
 /** A real camera-sized JPEG as sharp writes it (baseline or progressive), with an EXIF orientation. */
 async function jpeg(width: number, height: number, orientation: number, progressive = false): Promise<Uint8Array> {
@@ -52,5 +52,18 @@ describe('uprightSize and fitLongEdge', () => {
   it('keeps the size with an unlimited edge and never rounds a side to 0', () => {
     expect(fitLongEdge({ width: 4000, height: 3000 }, Infinity)).toEqual({ width: 4000, height: 3000, resized: false })
     expect(fitLongEdge({ width: 10000, height: 1 }, 2560)).toEqual({ width: 2560, height: 1, resized: true })
+  })
+})
+
+describe('the canvas area limit (iOS WebKit: 16,777,216 pixels)', () => {
+  it('scales a 48 MP photo kept at full size down to fit, and leaves 12 MP and the default output alone', () => {
+    const full48 = fitLongEdge({ width: 8000, height: 6000 }, Infinity)
+    expect(full48.width * full48.height).toBeLessThanOrEqual(MAX_CANVAS_AREA)
+    expect(full48.width / full48.height).toBeCloseTo(4 / 3, 2)
+    expect(full48.resized).toBe(true)
+    expect(fitLongEdge({ width: 4000, height: 3000 }, Infinity)).toEqual({ width: 4000, height: 3000, resized: false })
+    expect(fitLongEdge({ width: 8000, height: 6000 }, 2560)).toEqual({ width: 2560, height: 1920, resized: true })
+    const panorama = fitLongEdge({ width: 30000, height: 4000 }, Infinity)
+    expect(panorama.width * panorama.height).toBeLessThanOrEqual(MAX_CANVAS_AREA)
   })
 })

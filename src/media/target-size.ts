@@ -24,14 +24,25 @@ export function uprightSize(stored: PixelSize, orientation: number): PixelSize {
 }
 
 /**
- * Scales an upright size so its long edge is at most `maxEdge` (never enlarges), keeping the aspect
- * ratio; each side is rounded to whole pixels and at least 1. `maxEdge` Infinity keeps the size.
+ * The largest canvas (width × height) iOS WebKit draws: beyond 16,777,216 pixels it yields a blank
+ * or failing canvas, so no canvas is ever made larger, whatever the engine (a 48 MP photo in
+ * "original" mode is scaled to fit; the default 2560 px long edge is far below).
+ */
+export const MAX_CANVAS_AREA = 16_777_216
+
+/**
+ * Scales an upright size so its long edge is at most `maxEdge` (never enlarges) and its area at
+ * most MAX_CANVAS_AREA, keeping the aspect ratio; each side is rounded to whole pixels and at
+ * least 1. `maxEdge` Infinity keeps the size, up to that area.
  */
 export function fitLongEdge(upright: PixelSize, maxEdge: number): TargetSize {
-  const scale = Math.min(1, maxEdge / Math.max(upright.width, upright.height))
+  const areaScale = Math.sqrt(MAX_CANVAS_AREA / (upright.width * upright.height))
+  const scale = Math.min(1, maxEdge / Math.max(upright.width, upright.height), areaScale)
+  // Rounded down when the area is the limit, so rounding cannot step over it.
+  const round = scale === areaScale ? Math.floor : Math.round
   return {
-    width: Math.max(1, Math.round(upright.width * scale)),
-    height: Math.max(1, Math.round(upright.height * scale)),
+    width: Math.max(1, round(upright.width * scale)),
+    height: Math.max(1, round(upright.height * scale)),
     resized: scale < 1,
   }
 }

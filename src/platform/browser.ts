@@ -11,6 +11,9 @@ function onVisibility(state: DocumentVisibilityState, handler: () => void): () =
   return () => document.removeEventListener('visibilitychange', listener)
 }
 
+/** The Screen Wake Lock held now (the browser releases it by itself when the page is hidden). */
+let wakeLock: WakeLockSentinel | null = null
+
 /**
  * Outside DingTalk: no login bridge (sandbox sign-in or "open from the workbench" instead); links
  * open in a new tab; the title is the tab's; back stays the browser's own; a hidden tab stands in
@@ -32,6 +35,22 @@ export const browserPlatform: Platform = {
   },
   onBack() {
     return () => undefined
+  },
+  async keepScreenOn(on: boolean) {
+    if (!on) {
+      const held = wakeLock
+      wakeLock = null
+      await held?.release()
+      return
+    }
+    if (wakeLock && !wakeLock.released) return
+    if (!('wakeLock' in navigator)) throw new PlatformError('failed', 'Screen Wake Lock API not available')
+    try {
+      // eslint-disable-next-line compat/compat -- checked above; without it (iOS 14, Chrome 69) the screen may sleep
+      wakeLock = await navigator.wakeLock.request('screen')
+    } catch (error) {
+      throw new PlatformError('failed', error instanceof Error ? error.message : 'Screen Wake Lock refused')
+    }
   },
   onResume(handler) {
     return onVisibility('visible', handler)

@@ -15,6 +15,7 @@ export { DEFAULT_BRIDGE_TIMEOUT_MS, toPlatformError } from './bridge-call'
 type AuthCodeFn = (params: { corpId: string }) => Promise<{ code: string }>
 type AuthCodeV2Fn = (params: { corpId: string; clientId: string }) => Promise<{ code: string }>
 type OpenLinkFn = (params: { url: string }) => Promise<unknown>
+type KeepOnFn = (params: { isKeep: boolean }) => Promise<unknown>
 
 /** What dingtalk-jsapi found out about its container at import (`dd.env`). */
 export interface DingTalkEnv {
@@ -97,6 +98,13 @@ function loadCurrentAuthCode(): Promise<AuthCodeV2Fn> {
   return currentAuthCodePromise
 }
 
+/** biz.util.setScreenKeepOn, loaded when the queue first needs the screen kept on. */
+function loadKeepOn(): Promise<KeepOnFn> {
+  return loadBridge()
+    .then(() => import('dingtalk-jsapi/api/biz/util/setScreenKeepOn'))
+    .then((mod) => pickFunction<KeepOnFn>(mod, 'setScreenKeepOn$'))
+}
+
 function codeOf(result: { code?: unknown } | undefined): string {
   if (typeof result?.code !== 'string' || result.code === '') throw new PlatformError('failed', 'requestAuthCode returned no code')
   return result.code
@@ -147,6 +155,13 @@ export function createDingTalkPlatform(options: { timeoutMs?: number; env?: Ding
         loadBridge().then((bridge) => bridge.openLink({ url })),
         timeoutMs,
         'biz.util.openLink',
+      )
+    },
+    async keepScreenOn(on: boolean) {
+      await withTimeout(
+        loadKeepOn().then((setScreenKeepOn) => setScreenKeepOn({ isKeep: on })),
+        timeoutMs,
+        'biz.util.setScreenKeepOn',
       )
     },
   }

@@ -23,6 +23,13 @@ export interface Platform {
   onResume(handler: () => void): () => void
   /** The app went to the background (DingTalk `pause`; a browser tab hidden): it may be killed next. */
   onPause(handler: () => void): () => void
+  /**
+   * Keeps the screen on (`true`) or lets it sleep again (`false`) while uploads run
+   * (docs/dingtalk.md#screen): DingTalk's biz.util.setScreenKeepOn, else the Screen Wake Lock API
+   * (which the browser drops when the page is hidden; asking again after it is visible re-takes it).
+   * Rejects with PlatformError when the container cannot (no such API, denied, timeout).
+   */
+  keepScreenOn(on: boolean): Promise<void>
   /** Closes the app (biz.navigation.close); a browser tab is left open. */
   close(): Promise<void>
   /** A short message that goes away by itself: DingTalk's own toast, else Vant's. Never rejects. */

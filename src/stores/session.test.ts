@@ -259,3 +259,61 @@ describe('live mode outside DingTalk', () => {
     expect(api.count('GET /sandbox/users')).toBe(0)
   })
 })
+
+describe('starting without signal', () => {
+  const setOnline = (value: boolean) => {
+    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => value })
+    window.dispatchEvent(new Event(value ? 'online' : 'offline'))
+  }
+  afterEach(() => setOnline(true))
+
+  async function signInOnlineThenGoOffline(): Promise<void> {
+    api.on('GET /config', CONFIG('sandbox'))
+    api.on('GET /session', SESSION('lina', '李娜'))
+    localStorage.setItem(HINT_KEY, '1')
+    await useSessionStore().boot(null)
+    expect(useSessionStore().user?.userId).toBe('lina')
+    setActivePinia(createPinia())
+    setOnline(false)
+    api.on('GET /config', { fail: 'network' })
+    api.on('GET /session', { fail: 'network' })
+  }
+
+  it('starts as the person signed in last, with the last config, and confirms the session once online', async () => {
+    await signInOnlineThenGoOffline()
+    const session = useSessionStore()
+    await session.boot(null)
+    expect([session.status, session.user?.userId, session.unverified, session.mode]).toEqual(['signed-in', 'lina', true, 'sandbox'])
+
+    // A state-changing call waits for the confirmation (it needs the session's CSRF token).
+    api.on('POST /evidence/codes', (req) => ({ status: 200, body: { csrf: req.headers['x-csrf-token'] ?? null } }))
+    const write = http.post('/evidence/codes', { count: 1 })
+    api.on('GET /session', SESSION('lina', '李娜'))
+    setOnline(true)
+    expect((await write).data).toEqual({ csrf: 'csrf-lina' })
+    expect(session.unverified).toBe(false)
+  })
+
+  it('a session that ended while offline sends the person to sign in once the network is back', async () => {
+    await signInOnlineThenGoOffline()
+    const session = useSessionStore()
+    await session.boot(null)
+    expect(session.signedIn).toBe(true)
+    api.on('GET /session', errorReply(401, 'unauthenticated'))
+    api.on('GET /config', CONFIG('sandbox'))
+    api.on('GET /sandbox/users', { status: 200, body: { items: [] } })
+    setOnline(true)
+    await vi.waitFor(() => expect(session.status).toBe('choose-user'))
+    expect(session.user).toBeNull()
+  })
+
+  it('without a person signed in before on this device, offline start fails as before (nothing to show)', async () => {
+    setOnline(false)
+    api.on('GET /config', { fail: 'network' })
+    api.on('GET /session', { fail: 'network' })
+    localStorage.setItem(HINT_KEY, '1')
+    const session = useSessionStore()
+    await session.boot(null)
+    expect(session.status).toBe('failed')
+  })
+})

@@ -5,13 +5,15 @@
  * `status: 'failed'` with an error and a retry, never a blank screen.
  */
 import { defineStore } from 'pinia'
-import { computed, onScopeDispose, ref, shallowRef } from 'vue'
+import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue'
 import type { Mode, User } from '@contract/api'
-import { ApiError, onUnauthenticated, setCsrfToken } from '@/api/http'
+import { ApiError, holdWritesUntil, onUnauthenticated, setCsrfToken } from '@/api/http'
 import { getConfig } from '@/api/config'
 import { settle } from '@/lib/settle'
 import { createSandboxAuthCode, createSession, deleteSession, getSession, listSandboxUsers } from '@/api/session'
 import { getPlatform, type Platform } from '@/platform'
+import { lastUser, rememberUser } from '@/lib/offline-start'
+import { useOnline } from '@/composables/useOnline'
 
 export type SessionStatus =
   | 'idle'
@@ -73,6 +75,19 @@ export const useSessionStore = defineStore('session', () => {
   /** The user whose demo sign-in is in flight (to show progress on that button). */
   const pendingUserId = ref<string | null>(null)
   const error = shallowRef<unknown>(null)
+  /**
+   * Started without signal from the last person signed in on this device: their waiting queue
+   * shows and they can keep adding; the server has not confirmed the session yet (it is asked as
+   * soon as the network is back).
+   */
+  const unverified = ref(false)
+  /** Lets held state-changing calls go (the offline start was confirmed or ended). */
+  let releaseWrites: (() => void) | null = null
+  function setUnverified(value: boolean): void {
+    unverified.value = value
+    if (value) holdWritesUntil(new Promise<void>((resolve) => (releaseWrites = resolve)))
+    else releaseWrites?.()
+  }
   /** What `retry()` repeats: the step that failed. */
   let lastAttempt: (() => Promise<void>) | null = null
   let platform: Platform | null = null
@@ -88,7 +103,9 @@ export const useSessionStore = defineStore('session', () => {
   function accept(session: { user: User; csrfToken: string }) {
     setCsrfToken(session.csrfToken)
     setSessionHint(true)
+    rememberUser(session.user)
     user.value = session.user
+    setUnverified(false)
     error.value = null
     status.value = 'signed-in'
   }
@@ -168,6 +185,14 @@ export const useSessionStore = defineStore('session', () => {
     }
     if (sessionResult.status === 'rejected') {
       const sessionError: unknown = sessionResult.reason
+      const known = lastUser()
+      if (sessionError instanceof ApiError && sessionError.status === 0 && known) {
+        // No signal: start as the person signed in last on this device; verified once online.
+        user.value = known
+        setUnverified(true)
+        status.value = 'signed-in'
+        return
+      }
       if (!(sessionError instanceof ApiError && sessionError.status === 401)) {
         return fail(sessionError, () => boot(corpIdFromUrl))
       }
@@ -197,6 +222,7 @@ export const useSessionStore = defineStore('session', () => {
     }
     setCsrfToken(null)
     setSessionHint(false)
+    rememberUser(null)
     user.value = null
     await startSignIn()
   }
@@ -206,7 +232,9 @@ export const useSessionStore = defineStore('session', () => {
     if (status.value !== 'signed-in') return
     setCsrfToken(null)
     setSessionHint(false)
+    rememberUser(null)
     user.value = null
+    setUnverified(false)
     void startSignIn()
   }
 
@@ -227,6 +255,11 @@ export const useSessionStore = defineStore('session', () => {
 
   // Unsubscribes when the store is disposed (a fresh pinia per test must not leak listeners).
   onScopeDispose(onUnauthenticated(expire))
+  // Started offline: the session is confirmed (or ended) as soon as the network is back.
+  const { online } = useOnline()
+  watch(online, (isOnline) => {
+    if (isOnline && unverified.value) void recheck()
+  })
 
   return {
     status,
@@ -237,6 +270,7 @@ export const useSessionStore = defineStore('session', () => {
     pendingUserId,
     error,
     signedIn,
+    unverified,
     isSandbox,
     boot,
     signInAs,

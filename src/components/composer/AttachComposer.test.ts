@@ -245,3 +245,35 @@ it('says so when this device holds a queue saved by a newer version, and still l
   await pickFiles(wrapper, 'file-input', [pdf('a.pdf')])
   await until(wrapper, () => wrapper.find('[data-testid="queue-item"][data-status="uploaded"]').exists())
 })
+
+it('offline: picking after send starts a new batch, the sent one is listed as waiting, and a long wait is said', async () => {
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  setPlatform(fakePlatform())
+  Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false })
+  window.dispatchEvent(new Event('offline'))
+  try {
+    const wrapper = mountComposer(pinia)
+    await flushPromises()
+    await pickFiles(wrapper, 'file-input', [pdf('first.pdf')])
+    await until(wrapper, () => wrapper.find('[data-testid="queue-item"][data-status="ready"]').exists())
+    await wrapper.get('[data-testid="send-button"]').trigger('click')
+    await pickFiles(wrapper, 'file-input', [pdf('second.pdf')])
+    await until(wrapper, () => wrapper.findAll('[data-testid="queue-item"]').length === 2)
+
+    const waiting = wrapper.findAll('[data-testid="waiting-batch"]')
+    expect(waiting).toHaveLength(1)
+    expect(waiting[0]!.find('[data-testid="queue-item"]').attributes('data-name')).toBe('first.pdf')
+    expect(wrapper.find('[data-testid="oldest-waiting"]').exists()).toBe(false)
+
+    // The first batch was started two and a half hours ago.
+    const uploads = useUploadsStore(pinia)
+    const first = uploads.waitingBatches[0]!
+    first.batch.startedAt = Date.now() - 2.5 * 3_600_000
+    await flushPromises()
+    expect(wrapper.get('[data-testid="oldest-waiting"]').text()).toBe(zh('upload.batches.waitingFor', { hours: 2 }))
+  } finally {
+    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => true })
+    window.dispatchEvent(new Event('online'))
+  }
+})

@@ -25,7 +25,8 @@ export interface EvidenceStageDeps {
   find(id: string): QueueItem | undefined
   pool: CodePool
   persist(): Promise<void>
-  context(): StampContext
+  /** What the stamp says of where the item goes: its own batch's document (batches wait side by side). */
+  context(id: string): StampContext
   words(): StampWords
 }
 
@@ -34,7 +35,7 @@ export function createEvidenceStage(deps: EvidenceStageDeps) {
   function claim(id: string, code: string): void {
     const item = deps.find(id)
     if (!item?.evidence) throw new Error(`evidence: ${id} is gone or not stamped`)
-    const context = deps.context()
+    const context = deps.context(id)
     item.evidence.claim = evidenceClaim(deps.words(), {
       time: stampTime(item.takenAt, item.evidence.pickedAt),
       place: item.evidence.place,

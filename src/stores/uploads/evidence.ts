@@ -16,7 +16,8 @@ import type { ItemEvidence, QueueItem, TargetDocument } from './queue-item'
 
 export interface EvidenceDeps {
   find(id: string): QueueItem | undefined
-  document: () => TargetDocument | null
+  /** The document of the batch this item is in. */
+  documentOf: (id: string) => TargetDocument | null
   online: Readonly<Ref<boolean>>
   persist(): Promise<void>
   /** Draws the item's layers again from its kept prepared photo (composing.ts). */
@@ -45,8 +46,8 @@ export function createEvidence(deps: EvidenceDeps) {
     find: deps.find,
     pool,
     persist: deps.persist,
-    context: () => ({
-      documentName: deps.document()?.name ?? '',
+    context: (id) => ({
+      documentName: deps.documentOf(id)?.name ?? '',
       personName: useSessionStore().user?.name ?? '',
       origin: location.origin,
     }),

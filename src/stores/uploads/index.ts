@@ -5,6 +5,7 @@
  */
 export { useUploadsStore, type KeptQueue } from './store'
 export type { Batch, ItemError, ItemStatus, PendingInsertion, QueueItem, TargetDocument } from './queue-item'
+export type { WaitingBatch } from './batches'
 export { DEFAULT_LIMITS } from './restrictions'
 export { QUEUE_SETTINGS } from './settings'
 export { backoffDelay } from './uploader'

@@ -47,7 +47,7 @@ describe('inserter: when the insertion starts', () => {
     const key = insertCalls()[0]!.headers['idempotency-key']
     // Also saved: that this key went out, so any later send of it says it is a retry.
     expect(savedAtRequest).toMatchObject({
-      batch: { insertion: { idempotencyKey: key, body: bodyOf(insertCalls()[0]!), sentOnce: true } },
+      batches: [{ batch: { insertion: { idempotencyKey: key, body: bodyOf(insertCalls()[0]!), sentOnce: true } } }],
     })
     expect(insertCalls()[0]!.headers['idempotency-retry']).toBeUndefined()
   })

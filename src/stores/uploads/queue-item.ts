@@ -107,6 +107,8 @@ export interface Batch {
   receipt: { documentUrl: string } | null
   /** Stale resource tokens were already replaced once by uploading again (never loops). */
   tokensRenewed: boolean
+  /** When the first item was picked (epoch ms); null while empty or when unknown (saved by an older version). */
+  startedAt: number | null
 }
 
 export function emptyBatch(): Batch {
@@ -118,6 +120,7 @@ export function emptyBatch(): Batch {
     insertion: null,
     receipt: null,
     tokensRenewed: false,
+    startedAt: null,
   }
 }
 

@@ -1,7 +1,7 @@
 /** The store as the page uses it: the whole flow, switching documents, owners, and forgetting a batch. */
 import { describe, expect, it } from 'vitest'
 import exifr from 'exifr'
-import { loadQueueState } from './persistence/idb'
+import { loadQueueState, stateKey } from './persistence/idb'
 import { useQueueHarness, DOC, bodyOf, hang, photo, pdf, statuses } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
@@ -88,13 +88,19 @@ describe('uploads store: who the queue belongs to, and forgetting it', () => {
     await lina.open(DOC, 'zhang')
     expect(lina.items).toHaveLength(0)
 
-    // After a reload too: the saved queue of another person is deleted unseen.
+    // After a reload too: each person's queue is saved as theirs, and never shown to another.
     lina.addFiles([pdf('zhang.pdf')])
     await lina.prepared()
+    await lina.flush()
     const other = newStore()
     await other.open(DOC, 'wang')
     expect(other.items).toHaveLength(0)
-    expect(await loadQueueState()).toMatchObject({ owner: 'wang', items: [] })
+    await other.flush()
+    expect(await loadQueueState(stateKey('wang'))).toMatchObject({ owner: 'wang', batches: [{ items: [] }] })
+    expect(await loadQueueState(stateKey('zhang'))).toMatchObject({ owner: 'zhang', batches: [{ items: [{ pickedName: 'zhang.pdf' }] }] })
+    const zhangAgain = newStore()
+    await zhangAgain.open(DOC, 'zhang')
+    expect(zhangAgain.items.map((i) => i.pickedName)).toEqual(['zhang.pdf'])
   })
 
   it('"attach more" forgets the finished batch, also in IndexedDB', async () => {
@@ -105,7 +111,7 @@ describe('uploads store: who the queue belongs to, and forgetting it', () => {
     await store.acknowledge()
     expect(store.items).toHaveLength(0)
     expect(store.done).toBe(false)
-    expect(await loadQueueState()).toMatchObject({ items: [], batch: { receipt: null, insertion: null, document: DOC } })
+    expect(await loadQueueState()).toMatchObject({ batches: [{ items: [], batch: { receipt: null, insertion: null, document: DOC } }] })
     const fresh = newStore()
     await fresh.restore()
     expect(fresh.items).toHaveLength(0)

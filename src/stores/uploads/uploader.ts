@@ -36,6 +36,8 @@ export interface UploaderDeps {
   onSettled(): void
   /** Replaces a refused evidence code: new code, new stamp, new bytes and hash (evidence-stage.ts). */
   restamp?(id: string): Promise<void>
+  /** Uploads running, shared by the uploaders of every waiting batch: together they stay within the bound. */
+  slots?: { inFlight: number }
   /** The item's upload waits (its markup editor is open). */
   held?(id: string): boolean
 }
@@ -75,13 +77,13 @@ export function createUploader(deps: UploaderDeps) {
   const requestControllers = new Set<AbortController>()
   /** Per-item bytes sent (reactive for the total progress bar). */
   const sent = reactive(new Map<string, number>())
-  let inFlight = 0
+  const slots = deps.slots ?? { inFlight: 0 }
 
   /** Starts uploads for ready items, in queue order, up to the concurrency bound, while online. */
   function pump(): void {
     if (!deps.online.value) return
     for (const item of deps.items.value) {
-      if (inFlight >= QUEUE_SETTINGS.concurrency) return
+      if (slots.inFlight >= QUEUE_SETTINGS.concurrency) return
       if (item.status === 'ready' && !controllers.has(item.id) && !deps.held?.(item.id)) void upload(item.id)
     }
   }
@@ -93,7 +95,7 @@ export function createUploader(deps: UploaderDeps) {
     let restamps = 0
     const controller = new AbortController()
     controllers.set(id, controller)
-    inFlight++
+    slots.inFlight++
     setStatus(item, 'uploading', { error: null })
     try {
       for (;;) {
@@ -159,7 +161,7 @@ export function createUploader(deps: UploaderDeps) {
     } finally {
       controllers.delete(id)
       sent.delete(id)
-      inFlight--
+      slots.inFlight--
     }
     if (!deps.find(id)) return
     await deps.persist()
@@ -178,7 +180,7 @@ export function createUploader(deps: UploaderDeps) {
       for (const request of requestControllers) request.abort()
     },
     /** An upload is running or an item waits for one. */
-    hasWork: () => inFlight > 0 || deps.items.value.some((i) => i.status === 'ready'),
+    hasWork: () => slots.inFlight > 0 || deps.items.value.some((i) => i.status === 'ready'),
     /** Bytes of the item sent so far in the running attempt. */
     bytesSent: (id: string) => sent.get(id),
   }

@@ -6,6 +6,7 @@
  */
 import { createStore, del, delMany, get, keys, set, type UseStore } from 'idb-keyval'
 
+/** The queue saved before queues were kept per person (and the queue of a person not known yet). */
 const STATE_KEY = 'state'
 const BLOB_PREFIX = 'blob:'
 const SOURCE_PREFIX = 'source:'
@@ -22,18 +23,31 @@ interface StoredBlob {
   bytes: ArrayBuffer
 }
 
-/** Loads the saved queue state, or null when there is none (or IndexedDB is unavailable). */
-export async function loadQueueState<T>(): Promise<T | null> {
+/**
+ * Where a person's queue is saved: one record per person, so a shared phone never hands one
+ * person's waiting photos to another, and signing in as someone else does not delete them.
+ */
+export function stateKey(owner: string | null): string {
+  return owner === null ? STATE_KEY : `${STATE_KEY}:${owner}`
+}
+
+/** Loads a saved queue state (the unkeyed one by default), or null when there is none (or IndexedDB is unavailable). */
+export async function loadQueueState<T>(key: string = STATE_KEY): Promise<T | null> {
   try {
-    return ((await get<T>(STATE_KEY, store())) ?? null) as T | null
+    return ((await get<T>(key, store())) ?? null) as T | null
   } catch {
     return null
   }
 }
 
 /** Saves the queue state (plain objects only). Every function here rejects, never throws, when IndexedDB is missing. */
-export async function saveQueueState<T>(state: T): Promise<void> {
-  await set(STATE_KEY, state, store())
+export async function saveQueueState<T>(state: T, key: string = STATE_KEY): Promise<void> {
+  await set(key, state, store())
+}
+
+/** Forgets one saved queue state (not the blobs). */
+export async function deleteQueueState(key: string): Promise<void> {
+  await del(key, store())
 }
 
 /** Above this size a prepared blob is first stored as a Blob (no copy in memory); below, as bytes. */

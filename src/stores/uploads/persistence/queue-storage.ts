@@ -1,14 +1,14 @@
 /**
- * Where the queue is saved between page loads: its state (in the current saved format) and each
- * item's bytes. Writes are serialised so an older snapshot never overwrites a newer one. When the
- * saved queue could not be read (see saved-queue.ts), nothing is written or deleted for the rest
- * of the page: the record stays as it was, and the queue works from memory, as it does when
- * IndexedDB is unavailable.
+ * Where the queue is saved between page loads: its state (in the current saved format, one record
+ * per person) and each item's bytes. Writes are serialised so an older snapshot never overwrites a
+ * newer one. When the saved queue could not be read (see saved-queue.ts), nothing is written or
+ * deleted for the rest of the page: the record stays as it was, and the queue works from memory,
+ * as it does when IndexedDB is unavailable.
  */
 import {
-  clearQueue,
   deleteBlob,
   deletePrepared,
+  deleteQueueState,
   deleteSource,
   loadBlob,
   loadPrepared,
@@ -18,18 +18,23 @@ import {
   savePrepared,
   saveQueueState,
   saveSource,
+  stateKey,
 } from './idb'
 import { readSavedQueue, type SavedQueue, type SavedQueueReading } from './saved-queue'
 
 export interface QueueStorage {
-  /** Reads and parses the saved queue (migrating an older format). */
-  load(): Promise<SavedQueueReading>
-  /** Saves a snapshot after those saved before it; never rejects (a failed write only costs resumability). */
+  /**
+   * Reads and parses `owner`'s saved queue (migrating an older format). A queue saved before
+   * queues were kept per person is taken over when it was that person's (or nobody's); someone
+   * else's is left where it is, unseen.
+   */
+  load(owner: string | null): Promise<SavedQueueReading>
+  /** Saves a snapshot (under its owner) after those saved before it; never rejects (a failed write only costs resumability). */
   save(snapshot: SavedQueue): Promise<void>
   /** Resolves once every save asked for so far is done. */
   flushed(): Promise<void>
-  /** Forgets the saved queue and every saved file; never rejects. */
-  clear(): Promise<void>
+  /** Forgets the saved bytes (prepared, unmarked and as picked) of these items; never rejects. */
+  forget(ids: readonly string[]): Promise<void>
   saveBlob(id: string, blob: Blob): Promise<void>
   loadBlob(id: string): Promise<Blob | null>
   deleteBlob(id: string): Promise<void>
@@ -46,23 +51,47 @@ export function createQueueStorage(): QueueStorage {
   let chain: Promise<void> = Promise.resolve()
   /** A saved queue this build cannot read is kept: nothing may write over or delete it. */
   let keepingUnreadable = false
+  /** The unkeyed record was taken over by this person: it goes once their own record is written. */
+  let legacyTakenBy: string | null = null
   const unlessKeeping =
     <A extends unknown[]>(write: (...args: A) => Promise<void>) =>
     (...args: A): Promise<void> =>
       keepingUnreadable ? Promise.resolve() : write(...args)
 
+  async function write(snapshot: SavedQueue): Promise<void> {
+    if (keepingUnreadable) return
+    await saveQueueState(snapshot, stateKey(snapshot.owner))
+    if (snapshot.owner !== null && legacyTakenBy === snapshot.owner) {
+      legacyTakenBy = null
+      await deleteQueueState(stateKey(null))
+    }
+  }
+
   return {
-    async load() {
-      const reading = readSavedQueue(await loadQueueState<unknown>())
+    async load(owner) {
+      let reading = readSavedQueue(await loadQueueState<unknown>(stateKey(owner)))
+      if (reading.kind === 'empty' && owner !== null) {
+        const legacy = readSavedQueue(await loadQueueState<unknown>(stateKey(null)))
+        if (legacy.kind === 'restored' && (legacy.queue.owner === null || legacy.queue.owner === owner)) {
+          legacyTakenBy = owner
+          reading = { ...legacy, queue: { ...legacy.queue, owner } }
+        }
+      }
       if (reading.kind === 'kept') keepingUnreadable = true
       return reading
     },
     save(snapshot) {
-      chain = chain.then(() => (keepingUnreadable ? undefined : saveQueueState(snapshot))).catch(() => undefined)
+      chain = chain.then(() => write(snapshot)).catch(() => undefined)
       return chain
     },
     flushed: () => chain,
-    clear: unlessKeeping(() => clearQueue().catch(() => undefined)),
+    forget: unlessKeeping(async (ids) => {
+      for (const id of ids) {
+        await deleteBlob(id).catch(() => undefined)
+        await deleteSource(id).catch(() => undefined)
+        await deletePrepared(id).catch(() => undefined)
+      }
+    }),
     saveBlob: unlessKeeping(saveBlob),
     loadBlob,
     deleteBlob: unlessKeeping(deleteBlob),

@@ -5,7 +5,7 @@
  * bytes were never saved is reported as interrupted (never silently left out).
  */
 import { setStatus, type QueueItem } from '../queue-item'
-import type { SavedQueue } from './saved-queue'
+import type { SavedBatch } from './saved-queue'
 import type { QueueStorage } from './queue-storage'
 
 export interface ResumedItems {
@@ -17,7 +17,7 @@ export interface ResumedItems {
 }
 
 export async function resumeItems(
-  saved: SavedQueue['items'],
+  saved: SavedBatch['items'],
   storage: Pick<QueueStorage, 'loadBlob' | 'loadSource'>,
 ): Promise<ResumedItems> {
   const items: QueueItem[] = []

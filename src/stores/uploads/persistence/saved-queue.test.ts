@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { EncodeUnavailableError } from '@/media/canvas-encode'
 import { CURRENT_VERSION, readSavedQueue } from './saved-queue'
-import { loadBlob, loadQueueState, saveBlob, saveQueueState, saveSource } from './idb'
+import { loadBlob, loadQueueState, saveBlob, saveQueueState, saveSource, stateKey } from './idb'
 import { useQueueHarness, DOC, bodyOf, photo, pdf } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
@@ -84,11 +84,15 @@ describe('saved queue format', () => {
     const reading = readSavedQueue({ ...record, batch: { ...record.batch, insertion } })
     expect(reading).toMatchObject({ kind: 'restored', fromVersion: 1, queue: { version: CURRENT_VERSION, owner: 'lina' } })
     if (reading.kind !== 'restored') return
-    expect(reading.queue.batch.insertion).toEqual({ ...insertion, sentOnce: true })
-    expect(reading.queue.items.map((i) => i.status)).toEqual(['uploaded', 'uploading', 'ready', 'preparing', 'failed'])
+    // Its one batch is the first of the waiting batches (version 3), with its start unknown.
+    expect(reading.queue.batches).toHaveLength(1)
+    const [only] = reading.queue.batches
+    expect(only?.batch.insertion).toEqual({ ...insertion, sentOnce: true })
+    expect(only?.batch.startedAt).toBeNull()
+    expect(only?.items.map((i) => i.status)).toEqual(['uploaded', 'uploading', 'ready', 'preparing', 'failed'])
 
     const neverSent = readSavedQueue({ ...record, batch: { ...record.batch, insertion: { ...insertion, sentOnce: false } } })
-    expect(neverSent.kind === 'restored' && neverSent.queue.batch.insertion?.sentOnce).toBe(false)
+    expect(neverSent.kind === 'restored' && neverSent.queue.batches[0]?.batch.insertion?.sentOnce).toBe(false)
   })
 
   it('reads a record of an unknown newer version, or one it cannot parse, as kept (never as empty)', () => {
@@ -134,8 +138,9 @@ describe('a queue saved by version 1, opened by this version', () => {
     const body = bodyOf(insertCalls()[0]!)
     expect(body.items[0]).toEqual({ resourceToken: RESOURCE.resourceToken, caption: 'north wall' })
     expect(body.items.map((i) => i.resourceToken)).toEqual(store.items.slice(0, 4).map((i) => i.resource?.resourceToken))
-    // Saved again in the current format.
-    expect(await loadQueueState()).toMatchObject({ version: CURRENT_VERSION, owner: 'lina' })
+    // Saved again in the current format, as lina's own record (the unkeyed one is gone).
+    expect(await loadQueueState(stateKey('lina'))).toMatchObject({ version: CURRENT_VERSION, owner: 'lina' })
+    expect(await loadQueueState()).toBeNull()
   })
 
   it('an insertion saved by version 1 mid-request is sent again with its key, marked Idempotency-Retry: true', async () => {

@@ -15,7 +15,7 @@ import { EvidenceClaimSchema, InsertionRequestSchema, LayoutSchema, PositionSche
 import { MarkSchema } from '@/media/marks'
 import type { Batch, QueueItem } from '../queue-item'
 
-export const CURRENT_VERSION = 2
+export const CURRENT_VERSION = 3
 
 /**
  * Values for an error message ({ max: '20 MB' }). Checked by hand: z.record would pull ~1 KB (gzip)
@@ -110,17 +110,39 @@ export type SavedQueueV1 = z.infer<typeof SavedQueueV1Schema>
  * Version 2: `sentOnce` is always recorded, so "was this key ever sent?" has one answer, written
  * down, instead of an absent field that meant "yes".
  */
+const InsertionV2Schema = InsertionV1Schema.extend({ sentOnce: z.boolean() })
+
 export const SavedQueueV2Schema = SavedQueueV1Schema.extend({
   version: z.literal(2),
-  batch: batchSchema(InsertionV1Schema.extend({ sentOnce: z.boolean() })),
+  batch: batchSchema(InsertionV2Schema),
 })
 export type SavedQueueV2 = z.infer<typeof SavedQueueV2Schema>
 
+/**
+ * Version 3: several batches wait at once, in the order they were submitted, each with its own
+ * document, position, layout, items and captions. `startedAt` (epoch ms of the batch's first
+ * pick) lets the queue say how long its oldest photo has been waiting.
+ */
+export const SavedQueueV3Schema = z.object({
+  version: z.literal(3),
+  owner: z.string().nullable(),
+  original: z.boolean(),
+  batches: z.array(
+    z.object({
+      id: z.string(),
+      items: z.array(SavedItemSchema),
+      batch: batchSchema(InsertionV2Schema).extend({ startedAt: z.number().nullable() }),
+    }),
+  ),
+})
+export type SavedQueueV3 = z.infer<typeof SavedQueueV3Schema>
+
 /** The current format, as the store saves it. */
-export type SavedQueue = SavedQueueV2
+export type SavedQueue = SavedQueueV3
+export type SavedBatch = SavedQueue['batches'][number]
 
 // The parsed record must be usable as the store's state without casts.
-const fitsTheStore: (q: SavedQueue) => { items: QueueItem[]; batch: Batch } = (q) => q
+const fitsTheStore: (b: SavedBatch) => { items: QueueItem[]; batch: Batch } = (b) => b
 void fitsTheStore
 
 /** A v1 insertion without `sentOnce` may have left before the page died: it counts as sent. */
@@ -130,6 +152,17 @@ export function v1ToV2(v1: SavedQueueV1): SavedQueueV2 {
     ...v1,
     version: 2,
     batch: { ...v1.batch, insertion: insertion ? { ...insertion, sentOnce: insertion.sentOnce ?? true } : null },
+  }
+}
+
+/** The one batch of a v2 queue becomes the first (and only) waiting batch; its start is unknown. */
+export function v2ToV3(v2: SavedQueueV2): SavedQueueV3 {
+  const empty = v2.items.length === 0 && !v2.batch.submitted
+  return {
+    version: 3,
+    owner: v2.owner,
+    original: v2.original,
+    batches: empty && !v2.batch.document ? [] : [{ id: 'saved-v2', items: v2.items, batch: { ...v2.batch, startedAt: null } }],
   }
 }
 
@@ -151,11 +184,15 @@ export function readSavedQueue(raw: unknown): SavedQueueReading {
   switch (version) {
     case 1: {
       const parsed = SavedQueueV1Schema.safeParse(raw)
-      return parsed.success ? { kind: 'restored', queue: v1ToV2(parsed.data), fromVersion: 1 } : kept('unreadable')
+      return parsed.success ? { kind: 'restored', queue: v2ToV3(v1ToV2(parsed.data)), fromVersion: 1 } : kept('unreadable')
     }
     case 2: {
       const parsed = SavedQueueV2Schema.safeParse(raw)
-      return parsed.success ? { kind: 'restored', queue: parsed.data, fromVersion: 2 } : kept('unreadable')
+      return parsed.success ? { kind: 'restored', queue: v2ToV3(parsed.data), fromVersion: 2 } : kept('unreadable')
+    }
+    case 3: {
+      const parsed = SavedQueueV3Schema.safeParse(raw)
+      return parsed.success ? { kind: 'restored', queue: parsed.data, fromVersion: 3 } : kept('unreadable')
     }
     default:
       return typeof version === 'number' && version > CURRENT_VERSION ? kept('newer_version') : kept('unreadable')
