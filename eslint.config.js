@@ -76,6 +76,30 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Components and pages never call our API themselves (docs/architecture.md#layers-and-who-may-call-whom):
+    // a store action does, and owns its loading and error state. This entry replaces the one above
+    // for these files (ESLint does not merge a rule's options), so it repeats the testing/ pattern.
+    files: ['src/components/**/*.{ts,vue}', 'src/pages/**/*.{ts,vue}'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@testing(/.*)?|(\\.\\./)+testing(/.*)?)$',
+              message: 'testing/ is the test toolkit; production code must not import it.',
+            },
+            {
+              regex: '^(@/api(/.*)?|(\\.\\./)+api(/.*)?)$',
+              message: 'Components and pages do not import src/api/: call a store action, which owns loading and error.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Last: turns off every stylistic rule the formatter (Prettier, `npm run format:check`) owns.
   prettier,
 )

@@ -9,8 +9,6 @@ import { DetailedError, Upload, type HttpStack, type UrlStorage } from 'tus-js-c
 import { CSRF_HEADER, ErrorBodySchema, ResourceResponseSchema, type ResourceResponse } from '@contract/api'
 import { ApiError, currentCsrfToken, http, isRetryable, toApiError } from './http'
 
-/** Files above this size go through tus; smaller ones keep the single request. */
-export const RESUMABLE_THRESHOLD_BYTES = 8 * 1024 * 1024
 /** One PATCH carries at most this much: a proxy body limit is never hit, a cut loses little. */
 const CHUNK_BYTES = 16 * 1024 * 1024
 /** Waits before each new attempt after an answer `isRetryableStatus` accepts (tus-js-client retries with these). */

@@ -7,7 +7,7 @@
 import { reactive, type Ref } from 'vue'
 import { ApiError, isRetryable } from '@/api/http'
 import { uploadResource } from '@/api/resources'
-import { RESUMABLE_THRESHOLD_BYTES, uploadResumable } from '@/api/resumable-uploads'
+import { uploadResumable } from '@/api/resumable-uploads'
 import { contentHash } from '@/media/content-hash'
 import { createResumableUrlStorage } from './persistence/resumable-url-storage'
 import { Cancelled, sleep } from '@/lib/sleep'
@@ -36,7 +36,7 @@ export interface UploaderDeps {
 }
 
 /**
- * Sends one prepared file: above RESUMABLE_THRESHOLD_BYTES through tus (continues after a dropped
+ * Sends one prepared file: above QUEUE_SETTINGS.resumableAboveBytes through tus (continues after a dropped
  * connection or a reload from the last byte the server has), else in one request. Both carry the
  * SHA-256 of the bytes, so the server refuses anything that changed on the way.
  */
@@ -46,7 +46,7 @@ function send(
   item: QueueItem,
   options: { sha256: string | null; signal: AbortSignal; onProgress: (loaded: number, total: number) => void },
 ) {
-  if (blob.size > RESUMABLE_THRESHOLD_BYTES && options.sha256) {
+  if (blob.size > QUEUE_SETTINGS.resumableAboveBytes && options.sha256) {
     return uploadResumable(docId, blob, item.name, item.mediaType, { ...options, sha256: options.sha256, urlStorage: resumeUrls })
   }
   return uploadResource(docId, blob, item.name, item.mediaType, { ...options, sha256: options.sha256 ?? undefined })
