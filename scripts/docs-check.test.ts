@@ -35,6 +35,8 @@ function problems(extra: Record<string, string>, ignored?: string[], packageFile
 describe('docs:check anchors', () => {
   it('slugs headings as GitHub does: code, punctuation and CJK punctuation go, CJK letters stay', () => {
     expect(githubSlug('`POST /api/documents/:docId/insertions`')).toBe('post-apidocumentsdocidinsertions')
+    expect(githubSlug('`POST /api/documents/:docId/resources?name=<file name>`')).toBe('post-apidocumentsdocidresourcesnamefile-name')
+    expect(githubSlug('Sign in <em>first</em>')).toBe('sign-in-first')
     expect(githubSlug('Stream CPU and scale (2026-12-02)')).toBe('stream-cpu-and-scale-2026-12-02')
     expect(githubSlug('证据码：拍摄「时间」与地点？')).toBe('证据码拍摄时间与地点')
     expect(githubSlug('Files *and* [links](x.md) in `snake_case`')).toBe('files-and-links-in-snake_case')
@@ -137,6 +139,19 @@ describe('docs:check in code comments', () => {
   it('takes an example value in a comment for what it is when nothing it names could exist', () => {
     const comment = '// `../../etc/x` becomes `x`; `../../etc/x.ts` would be a file\n'
     expect(problems({ 'server/services/upload/file-name.ts': comment })).toEqual(['server/services/upload/file-name.ts:1 ../../etc/x.ts'])
+  })
+})
+
+describe('docs:check quoted sections', () => {
+  it('needs the named markdown file to hold the quoted section or phrase; a bare README is the nearest one up', () => {
+    const source = [
+      '// docs/api.md "Conventions" and docs/api.md "Retry list"',
+      '// README "Errors" (server/dingtalk/README.md) and README "Faults"',
+    ].join('\n')
+    expect(checkRepository(repo({ 'server/dingtalk/endpoints/auth.ts': source })).map((p) => `${p.line} ${p.target}`)).toEqual([
+      '1 docs/api.md "Retry list"',
+      '2 README "Faults"',
+    ])
   })
 })
 

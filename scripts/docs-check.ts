@@ -1,8 +1,8 @@
 /**
  * `npm run docs:check`: fails, listing each problem, when a repository path, file name or `#anchor`
- * named in a markdown file or a code comment does not resolve, when one cites a file outside the
- * repository, or when a runtime dependency has no row in docs/dependencies.md. The rules are in
- * scripts/docs-check/check.ts.
+ * named in a markdown file or a code comment does not resolve, when a quoted section of a markdown
+ * file is not in it, when one cites a file outside the repository, or when a runtime dependency has
+ * no row in docs/dependencies.md. The rules are in scripts/docs-check/check.ts.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'

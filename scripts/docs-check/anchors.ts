@@ -14,15 +14,21 @@ export function githubSlug(heading: string): string {
   return renderedText(heading).toLowerCase().replace(NOT_KEPT, '').replace(/ /g, '-')
 }
 
-/** The heading's text as GitHub renders it: what the slug is made from. */
+/** The heading's text as GitHub renders it: what the slug is made from. Code spans stay literal. */
 function renderedText(heading: string): string {
   return heading
+    .split(/(`[^`]*`)/)
+    .map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 1 ? part.slice(1, -1) : renderedProse(part)))
+    .join('')
+    .trim()
+}
+
+function renderedProse(text: string): string {
+  return text
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1') // links and images keep their text
     .replace(/<[^>]+>/g, '') // inline HTML
-    .replace(/`/g, '')
     .replace(/(\*\*|__|\*|~~)/g, '')
     .replace(/(^|\s)_(\S[^_]*\S|\S)_(?=\s|$)/g, '$1$2') // _emphasis_, but not snake_case
-    .trim()
 }
 
 /** Every anchor a markdown document offers. */

@@ -8,6 +8,8 @@
  *   `./` or `../`, or its first folder is a top-level folder of the repository or a folder beside the
  *   file, or it ends in a source file extension (then it must be the end of some file's path). A word
  *   without `/` is a file name when it ends in a source file extension; it must exist somewhere.
+ * - A markdown file named with a quoted section or phrase (`README "Faults"`, in a comment) must
+ *   contain that text (formatting aside, any case); a bare `README` is the nearest one up the tree.
  * - Not paths: URLs (`https:`, `node:`), package names and aliases (`@scope/x`), `node_modules`,
  *   globs and placeholders (`*`, `<docId>`, `{id}`, `$VAR`, `…`), absolute system paths
  *   (`/usr/bin/chromium`), what git ignores (build output such as `dist/`), and files of installed
@@ -53,6 +55,11 @@ export function checkRepository(repo: Repository): Problem[] {
   const problems: Problem[] = []
   for (const file of repo.files) {
     for (const ref of referencesOf(file, repo)) {
+      if (ref.kind === 'section') {
+        const reason = checkSection(file, ref.target, ref.quote ?? '', index, repo)
+        if (reason !== null) problems.push({ file, line: ref.line, target: `${ref.target} "${ref.quote}"`, reason })
+        continue
+      }
       const verdict = ref.kind === 'link' ? resolveLink(file, ref.target, index, repo) : resolveMention(file, ref.target, index, repo)
       if (verdict === null) continue
       if ('reason' in verdict) {
@@ -176,6 +183,28 @@ function exists(path: string, index: FileIndex): boolean {
 /** A path that is not in the repository: fine when generated (git ignores it) or a package's file. */
 function missing(path: string, reason: string, repo: Repository): Verdict {
   return repo.isIgnored(path) || repo.isIgnored(`${path}/`) || repo.isPackageFile(path) ? null : { reason }
+}
+
+/** Why a quoted section or phrase does not resolve, or null when its file contains it. */
+function checkSection(file: string, named: string, quote: string, index: FileIndex, repo: Repository): string | null {
+  let target: string | null = null
+  if (named === 'README') {
+    for (let dir = dirOf(file); target === null; dir = dirOf(dir)) {
+      if (index.files.has(join(dir, 'README.md'))) target = join(dir, 'README.md')
+      else if (dir === '') break
+    }
+  } else {
+    const verdict = resolveMention(file, named, index, repo)
+    if (verdict !== null && !('reason' in verdict)) target = verdict.file
+    else if (verdict !== null) return verdict.reason
+  }
+  if (target === null || !target.endsWith('.md') || !index.files.has(target)) return null
+  return plainText(repo.read(target)).includes(plainText(quote)) ? null : `${target} has no section or text "${quote}"`
+}
+
+/** Markdown reduced to comparable text: no code or emphasis marks, one space, lower case. */
+function plainText(markdown: string): string {
+  return markdown.replace(/[`*]/g, '').replace(/\s+/g, ' ').toLowerCase()
 }
 
 /** Whether a markdown file has the anchor (used to pick among files of the same name). */

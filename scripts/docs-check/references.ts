@@ -8,10 +8,18 @@ import type { TextLine } from './comments'
 
 export interface Reference {
   line: number
-  /** `link`: a markdown link target, resolved like GitHub does; `mention`: a word of the text. */
-  kind: 'link' | 'mention'
+  /**
+   * `link`: a markdown link target, resolved like GitHub does; `mention`: a word of the text;
+   * `section`: a markdown file named with a quoted section or phrase (`docs/api.md "Conventions"`).
+   */
+  kind: 'link' | 'mention' | 'section'
   target: string
+  /** For `section`: the quoted text, which the file must contain. */
+  quote?: string
 }
+
+/** `README "Faults"`, `docs/api.md "Resumable uploads"`: a quote closed on the same line. */
+const SECTION = /((?:[\w.@-]+\/)*(?:README(?:\.md)?|[\w.-]+\.md)),? "([^"]{2,80})"/g
 
 const LINK = /!?\[((?:[^[\]]|\[[^\]]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g
 const REFERENCE_DEFINITION = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/
@@ -55,9 +63,10 @@ export function markdownReferences(markdown: string): Reference[] {
   return out
 }
 
-/** The words of a line that could name a file: trimmed of wrapping punctuation, at least `x.y` or `x/y`. */
+/** The words of a line that could name a file (trimmed of wrapping punctuation, at least `x.y` or `x/y`), and quoted sections. */
 export function mentions({ line, text }: TextLine): Reference[] {
   const out: Reference[] = []
+  for (const match of text.matchAll(SECTION)) out.push({ line, kind: 'section', target: match[1]!, quote: match[2]! })
   for (const raw of text.split(/[\s\u3000-\u303f\uff08\uff09\uff0c\uff1a\uff1b]+|\)\(|\]\(/)) {
     // A call such as `response.json()` names a method, not a file.
     if (/^[\w.]+\.\w+\(/.test(raw.replace(WRAPPING, ''))) continue
