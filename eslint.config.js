@@ -3,6 +3,7 @@ import tseslint from 'typescript-eslint'
 import pluginVue from 'eslint-plugin-vue'
 import globals from 'globals'
 import prettier from 'eslint-config-prettier'
+import compat from 'eslint-plugin-compat'
 
 /** Production code never imports the test toolkit (testing/): tests may, nothing that ships may. */
 const TESTING_IMPORTS = {
@@ -42,6 +43,24 @@ export default tseslint.config(
         ...['Buffer', 'process', 'global', 'require', '__dirname', '__filename', 'setImmediate', 'clearImmediate'].map((name) => ({
           name,
           message: `${name} is Node's: the H5 runs in a phone's browser (tsconfig.app.json).`,
+        })),
+      ],
+    },
+  },
+  {
+    // The oldest engines the H5 supports (package.json "browserslist", docs/dingtalk.md#supported-engines):
+    // eslint-plugin-compat flags browser APIs and static built-ins they lack. It cannot see instance
+    // methods (it has no types), so the ones beyond those engines are named here.
+    ...compat.configs['flat/recommended'],
+    files: ['src/**/*.{ts,vue}'],
+    ignores: ['**/*.test.ts', 'src/test-setup.ts'],
+    rules: {
+      'compat/compat': 'error',
+      'no-restricted-syntax': [
+        'error',
+        ...['at', 'findLast', 'findLastIndex', 'replaceAll', 'matchAll', 'toSorted', 'toReversed', 'toSpliced'].map((name) => ({
+          selector: `CallExpression[callee.property.name='${name}']`,
+          message: `.${name}() is missing in DingTalk's Android kernel (Chrome 69) or iOS 14 (docs/dingtalk.md#supported-engines).`,
         })),
       ],
     },

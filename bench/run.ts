@@ -8,6 +8,7 @@
  *   takenAt — calls per photo with the taken-at caption line on every photo (batches of 10)
  *   resume  — a 60 MB resumable (tus) upload on that link, cut at 30 % and 70 %: bytes sent, time
  *   scale   — 2 replicas on Redis behind nginx, DingTalk's shared budget the limit: failures, calls/s
+ *   markup  — 20 marks drawn into a 2560 px photo (CPU 4× throttled); tap → markup editor ready (150 ms link)
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
  * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
  * results.json is then left alone, unless `--merge` is given: then the phases run replace their
@@ -30,11 +31,12 @@ import { runResume, type ResumeResult } from './lib/phase-resume'
 import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
+import { runMarkup, type MarkupResult } from './lib/phase-markup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -62,6 +64,7 @@ interface Results {
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
+  markup?: MarkupResult | null
 }
 
 /** Newest modification time under `dir` (files only). */
@@ -135,7 +138,7 @@ async function main(): Promise<number> {
   const photos = runs('attach')
     ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
     : null
-  if (runs('attach')) await phase('build', errors, async () => ensureBuiltH5())
+  if (runs('attach') || runs('markup')) await phase('build', errors, async () => ensureBuiltH5())
   const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
@@ -147,6 +150,7 @@ async function main(): Promise<number> {
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
+  let markup: MarkupResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
     if (runs('calls')) callsByProfile = await phase('calls', errors, () => runCallsByProfile(SERVER_ENV))
@@ -156,6 +160,7 @@ async function main(): Promise<number> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
+    if (runs('markup')) markup = await phase('markup', errors, () => runMarkup(emulatorUrl, SERVER_ENV))
   } finally {
     await emulator.stop()
     rmSync(SERVER_ENV['DATA_DIR'] ?? '', { recursive: true, force: true })
@@ -171,6 +176,7 @@ async function main(): Promise<number> {
     resume,
     takenAtCalls,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
+    markup,
   })
   const resultsPath = join(ROOT, 'bench/results.json')
   let results = measured
@@ -184,6 +190,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
+      markup: runs('markup') ? measured.markup : (previous.markup ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
         firstDocumentsMs: runs('attach') ? measured.startup.firstDocumentsMs : previous.startup.firstDocumentsMs,
@@ -238,6 +245,10 @@ async function main(): Promise<number> {
       ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
       : missing('resume'),
     'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
+    'markup: 20 marks into 2560 px, CPU 4× (ms) draw | compose': results.markup
+      ? `${round(results.markup.renderMs, 0)} | ${round(results.markup.composeMs, 0)}`
+      : missing('markup'),
+    'markup: tap → editor ready, 150 ms link (ms)': results.markup ? round(results.markup.firstOpenMs, 0) : missing('markup'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
   })
@@ -274,6 +285,8 @@ async function main(): Promise<number> {
       ),
     ),
     target('resume.bytesSentRatio ≤ 1.1', resume?.bytesSentRatio ?? NaN, 'max', 1.1),
+    target('markup.renderMs ≤ 300', results.markup?.renderMs ?? NaN, 'max', 300),
+    target('markup.firstOpenMs ≤ 1000', results.markup?.firstOpenMs ?? NaN, 'max', 1000),
   ]
   console.log('\nTargets')
   // With phases named, only theirs are judged (the others were not measured).

@@ -34,9 +34,8 @@ function checkChromiumRuns(): void {
   }
 }
 
-/** Vitest globalSetup: checks Chromium, then runs `vite build` if dist/index.html is stale. */
-export default function setup(): void {
-  checkChromiumRuns()
+/** Runs `vite build` when dist/index.html is missing or older than its sources (the WebKit suite's setup too). */
+export function buildWhenStale(): void {
   const built = join(root, 'dist', 'index.html')
   const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'server/contract'].map((p) => join(root, p))
   const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0
@@ -49,4 +48,10 @@ export default function setup(): void {
     timeout: BUILD_TIMEOUT_MS,
     killSignal: 'SIGKILL',
   })
+}
+
+/** Vitest globalSetup: checks Chromium, then runs `vite build` if dist/index.html is stale. */
+export default function setup(): void {
+  checkChromiumRuns()
+  buildWhenStale()
 }

@@ -34,6 +34,44 @@ export interface E2E {
   phone(options?: PhoneOptions): Promise<Phone>
 }
 
+/** The real server in sandbox mode with its in-process emulator, for one e2e file. */
+export interface SandboxServer {
+  /** Base URL of the app (server serving dist/ and /api). */
+  url: string
+  emulator: EmulatorControl
+  close(): Promise<void>
+}
+
+/** Starts the real server in sandbox mode on a free port, its files in a throwaway folder. */
+export async function startSandboxServer(profile: Profile, oapiToken: string | undefined): Promise<SandboxServer> {
+  // The server's own files (insertion journal) go to a throwaway folder, never the checkout's .data/.
+  const dataDir = await mkdtemp(join(tmpdir(), 'doc-attach-e2e-'))
+  const server = await startServer({
+    PORT: '0',
+    EMULATOR_PORT: '0',
+    HOST: '127.0.0.1',
+    SESSION_SECRET,
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    // The in-process emulator's answers (server.ts hands these to startEmulator).
+    EMULATOR_PROFILE: profile,
+    EMULATOR_OAPI_TOKEN: oapiToken,
+    // Sandbox mode whatever the developer's shell exports.
+    DINGTALK_APP_KEY: '',
+    DINGTALK_APP_SECRET: '',
+    DINGTALK_CORP_ID: '',
+  })
+  if (!server.emulatorUrl) throw new Error('startServer did not start the sandbox emulator (emulatorUrl is null)')
+  return {
+    url: server.url,
+    emulator: new EmulatorControl(server.emulatorUrl),
+    async close() {
+      await server.close()
+      await rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
 /**
  * Registers the hooks of one e2e file (or of the `describe` block it is called in): server + browser
  * for the file, a reset emulator and fresh phone contexts for each test, a screenshot in e2e/artifacts/
@@ -43,39 +81,20 @@ export function useE2E(options: E2EOptions = {}): E2E {
   // Read once, at registration: a bad EMULATOR_PROFILE / EMULATOR_OAPI_TOKEN fails the file at once.
   const fromEnv = emulatorOptionsFromEnv(process.env)
   const profile = options.profile ?? fromEnv.profile
-  let server: Awaited<ReturnType<typeof startServer>> | undefined
+  let sandbox: SandboxServer | undefined
   let browser: Browser | undefined
   let emulator: EmulatorControl | undefined
   let phones: Phone[] = []
-  let dataDir: string | undefined
 
   beforeAll(async () => {
-    // The server's own files (insertion journal) go to a throwaway folder, never the checkout's .data/.
-    dataDir = await mkdtemp(join(tmpdir(), 'doc-attach-e2e-'))
-    server = await startServer({
-      PORT: '0',
-      EMULATOR_PORT: '0',
-      HOST: '127.0.0.1',
-      SESSION_SECRET,
-      LOG_LEVEL: 'warn',
-      DATA_DIR: dataDir,
-      // The in-process emulator's answers (server.ts hands these to startEmulator).
-      EMULATOR_PROFILE: profile,
-      EMULATOR_OAPI_TOKEN: fromEnv.oapiToken,
-      // Sandbox mode whatever the developer's shell exports.
-      DINGTALK_APP_KEY: '',
-      DINGTALK_APP_SECRET: '',
-      DINGTALK_CORP_ID: '',
-    })
-    if (!server.emulatorUrl) throw new Error('startServer did not start the sandbox emulator (emulatorUrl is null)')
-    emulator = new EmulatorControl(server.emulatorUrl)
-    browser = await launchChromium({ secureOrigins: [pcAppUrl(server.url)] })
+    sandbox = await startSandboxServer(profile, fromEnv.oapiToken)
+    emulator = sandbox.emulator
+    browser = await launchChromium({ secureOrigins: [pcAppUrl(sandbox.url)] })
   })
 
   afterAll(async () => {
     await browser?.close()
-    await server?.close()
-    if (dataDir) await rm(dataDir, { recursive: true, force: true })
+    await sandbox?.close()
   })
 
   beforeEach(async () => {
@@ -104,7 +123,7 @@ export function useE2E(options: E2EOptions = {}): E2E {
   return {
     profile,
     get appUrl() {
-      return server!.url
+      return sandbox!.url
     },
     get emulator() {
       return emulator!

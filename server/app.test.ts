@@ -1,5 +1,5 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -203,6 +203,36 @@ describe('security headers', () => {
     expect(csp).toContain("object-src 'none'")
     expect(csp).not.toContain('upgrade-insecure-requests')
     expect(r.headers['x-content-type-options']).toBe('nosniff')
+  })
+
+  it('sends HSTS only when the request came over https, directly or per a trusted proxy', async () => {
+    t = await createTestApp({ trustProxy: true })
+    const plain = await t.inject({ method: 'GET', url: '/api/health' })
+    expect(plain.headers['strict-transport-security']).toBeUndefined()
+    const proxied = await t.inject({ method: 'GET', url: '/api/health', headers: { 'x-forwarded-proto': 'https' } })
+    expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains')
+    const proxiedPlain = await t.inject({ method: 'GET', url: '/api/health', headers: { 'x-forwarded-proto': 'http' } })
+    expect(proxiedPlain.headers['strict-transport-security']).toBeUndefined()
+  })
+
+  it('ignores X-Forwarded-Proto from a client that is not a trusted proxy, and sends HSTS on a TLS connection', async () => {
+    t = await createTestApp()
+    const r = await t.inject({ method: 'GET', url: '/api/health', headers: { 'x-forwarded-proto': 'https' } })
+    expect(r.headers['strict-transport-security']).toBeUndefined()
+    // A TLS socket (node:tls TLSSocket) says `encrypted`; that is what Fastify reads for https.
+    const app = t.app
+    const server = createServer((req, res) => {
+      Object.defineProperty(req.socket, 'encrypted', { value: true, configurable: true })
+      app.routing(req, res)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const direct = await fetch(`http://127.0.0.1:${port}/api/health`)
+      expect(direct.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains')
+    } finally {
+      server.close()
+    }
   })
 
   it('upgrades insecure requests in live mode', async () => {

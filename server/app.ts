@@ -25,7 +25,7 @@ import { sandboxRoutes } from './routes/sandbox'
 import { sessionRoutes } from './routes/session'
 import type { InsertionJournal } from './services/insertion/insertion-journal'
 import type { SandboxControl } from './services/sandbox/sandbox-control'
-import { uploadRoutes } from './routes/uploads'
+import { uploadRoutes, type UploadRouteOptions } from './routes/uploads'
 import type { Locker } from '@tus/server'
 import type { UploadCompletionState } from './services/upload/completion-state'
 import { createMemoryDuplicateIndex, type DuplicateIndex } from './services/upload/duplicate-index'
@@ -54,8 +54,11 @@ export interface BuildAppDeps {
   insertionJournal?: InsertionJournal
   /** What went into each document, by content, for `duplicateOf`; default in memory (this process). */
   duplicateIndex?: DuplicateIndex
-  /** Resumable uploads: the per-upload lock and the finished uploads' outcomes; default in this process. */
-  resumable?: { locker?: Locker; completions?: UploadCompletionState }
+  /**
+   * Resumable uploads: the per-upload lock and the finished uploads' outcomes (default in this
+   * process), and how the staging directory's free space is read (default `fs.statfs`).
+   */
+  resumable?: { locker?: Locker; completions?: UploadCompletionState; statfs?: UploadRouteOptions['statfs'] }
   /** Shared state: limits, revocations, locks (server.ts: Redis with REDIS_URL); default this process's memory. */
   store?: SharedStore
   /** Readiness: `draining` turns `/api/health/ready` to 503 while the process shuts down. */
@@ -75,6 +78,8 @@ const DEFAULT_STATIC_ROOT = fileURLToPath(new URL('../dist', import.meta.url))
 /** JSON bodies of our API are small; uploads stream through their own parser with their own limit. */
 const JSON_BODY_LIMIT = 1024 * 1024
 const ONE_YEAR_S = 365 * 24 * 60 * 60
+/** Helmet's own default value, sent only where it applies (see the onRequest hook). */
+const HSTS = `max-age=${ONE_YEAR_S}; includeSubDomains`
 
 /** Query parameters whose values never reach the logs (upload URL signatures, codes, tokens). */
 const SECRET_QUERY_PARAMS = /([?&](?:signature|access_token|code|authcode|token)=)[^&#]*/gi
@@ -126,11 +131,18 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
     })
     // Our answers are per person and per moment: no browser or proxy may keep them.
     if (request.url.startsWith('/api/') || request.url === '/api') reply.header('cache-control', 'no-store')
+    // HSTS over https only (directly, or per a trusted proxy's X-Forwarded-Proto): on plain http it
+    // means nothing, and a sandbox on a LAN address must stay reachable over http.
+    if (request.protocol === 'https') reply.header('strict-transport-security', HSTS)
     watchBodyIdle(request, reply, bodyIdleMs)
   })
   observeRequests(app)
 
-  await app.register(helmet, { contentSecurityPolicy: { directives: cspDirectives(config) }, xFrameOptions: false })
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: cspDirectives(config) },
+    xFrameOptions: false,
+    strictTransportSecurity: false,
+  })
   // Limits are per route (`config.rateLimit`); nothing is limited by default. Counted in the shared
   // store (every replica sees the same counts); checked after the session hook (onRequest), so
   // routes can count per person.

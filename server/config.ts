@@ -29,6 +29,10 @@ export interface AppConfig {
     expiryMs: number
     /** An insertion of the same content counts as a duplicate for this long (DUPLICATE_WINDOW_DAYS). */
     duplicateWindowMs: number
+    /** Bytes one person may keep staged in unfinished uploads, across replicas (MAX_STAGED_BYTES_PER_PERSON). */
+    maxStagedBytesPerPerson: number
+    /** New uploads answer 503 below this much free space in the staging directory (MIN_STAGING_FREE_BYTES). */
+    minStagingFreeBytes: number
   }
   /** Where a person can open a document: the emulator's HTML view in sandbox, alidocs in live mode. */
   documentUrl(docId: string): string

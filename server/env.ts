@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { z } from 'zod'
 import type { AppConfig } from './config'
-import { OAPI_TOKEN_MODES, PROFILES } from './emulator/profiles'
+import { OAPI_TOKEN_MODES, parseAllowedHosts, PROFILES } from './emulator/profiles'
+import { parseTrustProxy, trustProxyProblem, type TrustProxy } from './trust-proxy'
 
 /** Credentials of the built-in emulator's app (server/emulator/README.md). */
 export const EMULATOR_CREDENTIALS = {
@@ -16,6 +17,7 @@ export const EMULATOR_CREDENTIALS = {
 } as const
 
 const MiB = 1024 * 1024
+const GiB = 1024 * MiB
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Empty strings count as unset: `.env` files and CI often export `VAR=`. */
@@ -51,17 +53,28 @@ const EnvSchema = z.object({
   // reported with every other problem. server/emulator/README.md "Answer profiles".
   EMULATOR_PROFILE: optionalString.pipe(z.enum(PROFILES, { error: `must be one of ${PROFILES.join(', ')}` }).optional()),
   EMULATOR_OAPI_TOKEN: optionalString.pipe(z.enum(OAPI_TOKEN_MODES, { error: `must be one of ${OAPI_TOKEN_MODES.join(', ')}` }).optional()),
+  EMULATOR_ALLOWED_HOSTS: optionalString.pipe(
+    z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseAllowedHosts(value)
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a comma list of host names or addresses (optionally with :port)' })
+        }
+      })
+      .optional(),
+  ),
   DINGTALK_API_BASE: httpUrl('e.g. https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: httpUrl('e.g. https://oapi.dingtalk.com'),
   PUBLIC_ORIGIN: httpUrl('the origin people open, e.g. https://attach.example.com'),
   TRUST_PROXY: optionalString.pipe(
     z
       .string()
-      .refine(
-        (s) => s.trim() !== 'true',
-        'never "true" (any client could claim any address): give the number of proxy hops or the proxies\' addresses',
-      )
-      .refine(isTrustProxyValue, 'must be false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs')
+      .superRefine((value, ctx) => {
+        const problem = trustProxyProblem(value)
+        if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      })
       .optional(),
   ),
   MAX_IMAGE_BYTES: positiveInt(20 * MiB),
@@ -92,16 +105,11 @@ const EnvSchema = z.object({
   UPLOAD_STAGING_DIR: optionalString,
   UPLOAD_EXPIRY_SECONDS: intInRange(1, 30 * 24 * 60 * 60, 24 * 60 * 60),
   DUPLICATE_WINDOW_DAYS: intInRange(0, 3650, 30),
+  // What one person may keep staged in unfinished resumable uploads, all replicas together.
+  MAX_STAGED_BYTES_PER_PERSON: positiveInt(2 * GiB),
+  // Below this much free space in UPLOAD_STAGING_DIR, new resumable uploads answer 503.
+  MIN_STAGING_FREE_BYTES: intInRange(0, Number.MAX_SAFE_INTEGER, GiB),
 })
-
-/** A hop count, or addresses/CIDRs of the proxies in front (what proxy-addr accepts). */
-function isTrustProxyValue(value: string): boolean {
-  const v = value.trim()
-  if (v === 'false' || /^\d{1,2}$/.test(v)) return true
-  return v
-    .split(',')
-    .every((part) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(part.trim()) || /^(loopback|linklocal|uniquelocal)$/.test(part.trim()))
-}
 
 /** Every variable the app reads (documented one by one in .env.example). */
 export const ENV_VARS: readonly string[] = Object.keys(EnvSchema.shape)
@@ -114,7 +122,7 @@ export interface Env {
   port: number
   host: string
   /** Reverse-proxy trust for `X-Forwarded-*` (Fastify `trustProxy`): off, a hop count, or proxy addresses. */
-  trustProxy: false | number | string[]
+  trustProxy: TrustProxy
   /** Shared store for several replicas; null = this process's memory and DATA_DIR. */
   redisUrl: string | null
   /** Where `/metrics` listens; null = nowhere. */
@@ -190,6 +198,8 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       stagingDir: e.UPLOAD_STAGING_DIR ? resolve(e.UPLOAD_STAGING_DIR) : join(dataDir, 'uploads'),
       expiryMs: e.UPLOAD_EXPIRY_SECONDS * 1000,
       duplicateWindowMs: e.DUPLICATE_WINDOW_DAYS * 24 * 60 * 60 * 1000,
+      maxStagedBytesPerPerson: e.MAX_STAGED_BYTES_PER_PERSON,
+      minStagingFreeBytes: e.MIN_STAGING_FREE_BYTES,
     },
     // Replaced by server.ts in sandbox mode, where documents are viewed on the emulator.
     documentUrl: (docId) => `${alidocsOrigin}/i/nodes/${encodeURIComponent(docId)}`,
@@ -199,7 +209,7 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
     config,
     port: e.PORT,
     host: e.HOST ?? (live ? '0.0.0.0' : '127.0.0.1'),
-    trustProxy: trustProxyOf(e.TRUST_PROXY),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     redisUrl: e.REDIS_URL ?? null,
     metrics: e.METRICS_PORT === undefined ? null : { port: e.METRICS_PORT, host: e.METRICS_HOST ?? '127.0.0.1' },
     logLevel: e.LOG_LEVEL ?? 'info',
@@ -209,11 +219,4 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
     emulator: live ? null : { url: e.EMULATOR_URL ?? null, port: e.EMULATOR_PORT },
     dataDir,
   }
-}
-
-function trustProxyOf(value: string | undefined): false | number | string[] {
-  const v = value?.trim()
-  if (v === undefined || v === 'false') return false
-  if (/^\d{1,2}$/.test(v)) return Number(v)
-  return v.split(',').map((part) => part.trim())
 }

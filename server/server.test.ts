@@ -79,6 +79,29 @@ describe('startServer', () => {
     expect(((await session.json()) as { user: { userId: string } }).user.userId).toBe(SEED.users.lina.userId)
   })
 
+  it('keeps a signed-out session signed out after a restart on the same DATA_DIR (no Redis)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'doc-attach-signout-'))
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
+    const env = { DATA_DIR: dataDir, SESSION_SECRET: 's'.repeat(40) }
+    const first = await start(env)
+    const me = await signIn(first, SEED.users.lina.userId)
+    const copy = await signIn(first, SEED.users.zhangwei.userId)
+    const signedOut = await fetch(`${first.url}/api/session`, {
+      method: 'DELETE',
+      headers: { cookie: me.cookie, 'x-csrf-token': me.csrfToken, origin: first.url },
+    })
+    expect(signedOut.status).toBe(204)
+    expect((await fetch(`${first.url}/api/session`, { headers: { cookie: me.cookie } })).status).toBe(401)
+    await first.close()
+
+    const second = await start(env)
+    const old = await fetch(`${second.url}/api/session`, { headers: { cookie: me.cookie } })
+    expect(old.status).toBe(401)
+    expect(((await old.json()) as { error: { code: string } }).error.code).toBe('unauthenticated')
+    // Sessions that were not signed out carry on.
+    expect((await fetch(`${second.url}/api/session`, { headers: { cookie: copy.cookie } })).status).toBe(200)
+  })
+
   it('remembers across a restart what went into a document, so the same content is still flagged (DATA_DIR)', async () => {
     const emulator = await startEmulator({ port: 0 })
     cleanups.push(() => emulator.close())
@@ -152,4 +175,21 @@ describe('startServer', () => {
   it('refuses to start with an invalid environment, listing the problems', async () => {
     await expect(startServer({ DINGTALK_APP_KEY: 'only-one', PORT: 'x' })).rejects.toBeInstanceOf(EnvError)
   })
+
+  it.each(['99', '0.0.0.0/1,128.0.0.0/1', '0.0.0.0/0', '::/0', 'true', 'anyone'])(
+    'refuses to start with TRUST_PROXY=%s, in one line naming TRUST_PROXY',
+    async (value) => {
+      const failed = await startServer({ PORT: '0', EMULATOR_PORT: '0', TRUST_PROXY: value }, { logger: false, staticRoot: null }).then(
+        async (server) => {
+          await server.close()
+          throw new Error(`started with TRUST_PROXY=${value}`)
+        },
+        (err: unknown) => err,
+      )
+      if (!(failed instanceof EnvError)) throw failed
+      expect(failed.problems).toHaveLength(1)
+      expect(failed.problems[0]).toMatch(/^TRUST_PROXY: .*\S$/)
+      expect(failed.problems[0]).not.toContain('\n')
+    },
+  )
 })

@@ -15,6 +15,7 @@ import { startMetricsListener, type MetricsListener } from './metrics/listener'
 import { openFileInsertionJournal } from './services/insertion/insertion-journal'
 import { createSandboxControl } from './services/sandbox/sandbox-control'
 import { openFileDuplicateIndex } from './store/local-duplicate-index'
+import { openFileRevocations } from './store/local-revocations'
 import { openStore } from './store/open-store'
 
 export interface RunningServer {
@@ -73,9 +74,12 @@ export async function startServer(env: Record<string, string | undefined>, opts:
   let metrics: MetricsListener | null = null
   // Insertion attempts survive a restart in DATA_DIR; with Redis, every replica shares them there.
   const localJournal = await openFileInsertionJournal(parsed.dataDir, { logger: log })
+  // Sign-outs outlive a restart too (with Redis they live there, imported from here once).
+  const localRevocations = parsed.redisUrl ? undefined : await openFileRevocations(parsed.dataDir, { logger: log })
   const shared = openStore({
     redisUrl: parsed.redisUrl,
     localJournal,
+    localRevocations,
     dataDir: parsed.dataDir,
     duplicateWindowMs: parsed.config.uploads.duplicateWindowMs,
     logger: log,

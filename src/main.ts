@@ -2,6 +2,8 @@
 // location.search before the (hash) router exists, so nothing can rewrite it first.
 const corpIdFromUrl = readCorpId(window.location.search)
 
+// First: what the oldest supported engines lack (imports run in order, before this module's body).
+import './lib/polyfills'
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'

@@ -31,6 +31,24 @@ export function describeSharedStore(name: string, open: () => SharedStore | Prom
       expect(await store.acquireSlot(key, 2, 60_000)).not.toBeNull()
     })
 
+    it('holds amounts under a quota, counts a holder once, and frees them on release or expiry', async () => {
+      const store = await open()
+      const key = unique()
+      const later = 60_000
+      expect(await store.holdQuota(key, 'a', 600, 1000, later)).toBe(true)
+      expect(await store.holdQuota(key, 'b', 500, 1000, later)).toBe(false)
+      expect(await store.holdQuota(key, 'b', 400, 1000, later)).toBe(true)
+      // The same holder again replaces its own holding rather than adding to it.
+      expect(await store.holdQuota(key, 'a', 600, 1000, later)).toBe(true)
+      await store.releaseQuota(key, 'a')
+      expect(await store.holdQuota(key, 'c', 600, 1000, later)).toBe(true)
+      // A holding past its time no longer counts.
+      const other = unique()
+      expect(await store.holdQuota(other, 'old', 1000, 1000, 1)).toBe(true)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(await store.holdQuota(other, 'new', 1000, 1000, later)).toBe(true)
+    })
+
     it('remembers revocations', async () => {
       const store = await open()
       const id = unique()

@@ -74,6 +74,8 @@ export async function createTestApp(
     emulator?: Pick<StartEmulatorOptions, 'profile' | 'oapiToken'>
     /** Resumable uploads' lock and outcomes (default: the app's in-process ones). */
     resumable?: BuildAppDeps['resumable']
+    /** Shared state (default: the app's own in-process store); two apps given one act as replicas. */
+    store?: BuildAppDeps['store']
   } = {},
 ): Promise<TestApp> {
   const emulator = await startEmulator({ ...opts.emulator, port: 0, host: '127.0.0.1' })
@@ -102,6 +104,7 @@ export async function createTestApp(
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
     ...(opts.resumable ? { resumable: opts.resumable } : {}),
+    ...(opts.store ? { store: opts.store } : {}),
   })
 
   const inject = (o: InjectOptions) => app.inject(o)

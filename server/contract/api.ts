@@ -310,3 +310,20 @@ export const CSRF_HEADER = 'x-csrf-token'
 export const InsertionHeadersSchema = z
   .object({ [IDEMPOTENCY_KEY_HEADER]: z.string().optional(), [IDEMPOTENCY_RETRY_HEADER]: z.string().optional() })
   .loose()
+
+// ---- resumable uploads (tus 1.0, docs/api.md "Resumable uploads") -------------------------
+
+/** `…/uploads/:uploadId`: `uploadId` is the last segment of the creation's `Location`. */
+export const UploadParamsSchema = DocParamsSchema.extend({ uploadId: z.string().max(128) })
+
+/**
+ * The headers of a tus creation we judge ourselves: a known length (DingTalk needs the size up
+ * front, so no `Upload-Defer-Length`); `Tus-Resumable` and the metadata's form are tus's to judge.
+ */
+export const UploadCreationHeadersSchema = z
+  .object({
+    'upload-length': z.string({ error: 'send Upload-Length' }).regex(/^\d{1,16}$/, 'must be a whole number of bytes'),
+    'upload-defer-length': z.undefined({ error: 'uploads of unknown length are not accepted; send Upload-Length' }).optional(),
+    'upload-metadata': z.string().optional(),
+  })
+  .loose()

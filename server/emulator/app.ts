@@ -41,6 +41,8 @@ export interface BuildEmulatorOptions {
   profile?: Profile
   /** `legacy`: oapi accepts only tokens from `/gettoken`; `any` (default): any app token. */
   oapiToken?: OapiTokenMode
+  /** Hosts besides loopback names and addresses whose control requests are answered (lower-case; `name` or `name:port`). */
+  allowedHosts?: readonly string[]
 }
 
 export interface Emulator {
@@ -85,6 +87,7 @@ export function buildEmulator(opts: BuildEmulatorOptions = {}): Emulator {
     uploadUrlTtlSeconds: opts.uploadUrlTtlSeconds ?? 900,
     profile: opts.profile ?? 'rich',
     oapiToken: opts.oapiToken ?? 'any',
+    allowedHosts: opts.allowedHosts ?? [],
   }
   const state = new EmulatorState(clock)
   const origin = opts.publicOrigin

@@ -17,6 +17,8 @@ export interface EmulatorConfig {
   profile: Profile
   /** `legacy`: oapi accepts only `/gettoken` tokens (README "Legacy oapi tokens"). */
   oapiToken: OapiTokenMode
+  /** Hosts besides loopback the control API answers (EMULATOR_ALLOWED_HOSTS; README "Control API"). */
+  allowedHosts: readonly string[]
 }
 
 export interface EmulatorContext {

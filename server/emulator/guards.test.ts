@@ -1,14 +1,25 @@
 /**
  * Who may call what: oapi tokens in `legacy` mode (README "Legacy oapi tokens"), the control API's
- * refusal of cross-site and non-JSON requests (README "Control API"), and the environment that
- * chooses profile and token mode.
+ * refusal of cross-site, rebound-host and non-JSON requests (README "Control API"), and the
+ * environment that chooses profile, token mode and allowed hosts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildEmulator, emulatorOptionsFromEnv, startEmulator, type RunningEmulator } from './index'
 import { SEED } from './seed'
 import { getJson, postJson } from '@testing/emulator-sdk'
+import { httpRequest } from '@testing/http'
 
 const CREDENTIALS = { appKey: 'ding-emulator-app', appSecret: 'emulator-secret' }
+
+/** A request with exactly these headers (fetch would not let us choose `Host`). */
+async function rawRequest(base: string, method: string, path: string, headers: Record<string, string>, body?: string) {
+  const res = await httpRequest(`${base}${path}`, {
+    method,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body }),
+  })
+  return { status: res.status, body: res.body.toString('utf8') }
+}
 
 describe('oapi token mode', () => {
   async function tokens(oapiToken: 'any' | 'legacy') {
@@ -73,6 +84,35 @@ describe('control API protections', () => {
     expect(read.status).toBe(403)
   })
 
+  it('refuses a rebinding page: a Host that is not loopback gets 403, even with the matching Origin', async () => {
+    const port = new URL(emu.url).port
+    const rebound = { host: `rebind.example:${port}`, origin: `http://rebind.example:${port}` }
+    const code = await rawRequest(emu.url, 'POST', '/__emulator/auth-codes', rebound, JSON.stringify({ userId: 'zhangwei' }))
+    expect(code.status).toBe(403)
+    expect(JSON.parse(code.body)).toMatchObject({ code: 'forbidden.hostNotAllowed', requestid: expect.any(String) })
+    const state = await rawRequest(emu.url, 'GET', '/__emulator/state', rebound)
+    expect(state.status).toBe(403)
+    expect(JSON.parse(state.body)).toMatchObject({ code: 'forbidden.hostNotAllowed' })
+    expect(state.body).not.toContain('zhangwei')
+    for (const host of [`localhost:${port}`, `127.0.0.2:${port}`, `[::1]:${port}`]) {
+      expect((await rawRequest(emu.url, 'GET', '/__emulator/state', { host })).status, host).toBe(200)
+    }
+    for (const host of [`127.0.0.1.rebind.example:${port}`, `localhost.rebind.example:${port}`, `0.0.0.0:${port}`]) {
+      expect((await rawRequest(emu.url, 'GET', '/__emulator/state', { host })).status, host).toBe(403)
+    }
+  })
+
+  it('answers the hosts listed in EMULATOR_ALLOWED_HOSTS', async () => {
+    const listed = await startEmulator(emulatorOptionsFromEnv({ EMULATOR_ALLOWED_HOSTS: 'emulator.internal' }))
+    try {
+      const port = new URL(listed.url).port
+      expect((await rawRequest(listed.url, 'GET', '/__emulator/state', { host: `emulator.internal:${port}` })).status).toBe(200)
+      expect((await rawRequest(listed.url, 'GET', '/__emulator/state', { host: `rebind.example:${port}` })).status).toBe(403)
+    } finally {
+      await listed.close()
+    }
+  })
+
   it('takes calls from its own origin and from tools that send no Origin', async () => {
     const own = await postJson(`${emu.url}/__emulator/faults`, { path: '/v1.0/', status: 500 }, { origin: emu.url })
     expect(own.status).toBe(200)
@@ -116,17 +156,27 @@ describe('control API protections', () => {
 
 describe('emulatorOptionsFromEnv', () => {
   it('reads EMULATOR_PROFILE and EMULATOR_OAPI_TOKEN, defaulting to rich and any', () => {
-    expect(emulatorOptionsFromEnv({})).toEqual({ profile: 'rich', oapiToken: 'any' })
-    expect(emulatorOptionsFromEnv({ EMULATOR_PROFILE: '', EMULATOR_OAPI_TOKEN: '' })).toEqual({ profile: 'rich', oapiToken: 'any' })
+    const defaults = { profile: 'rich', oapiToken: 'any', allowedHosts: [] }
+    expect(emulatorOptionsFromEnv({})).toEqual(defaults)
+    expect(emulatorOptionsFromEnv({ EMULATOR_PROFILE: '', EMULATOR_OAPI_TOKEN: '', EMULATOR_ALLOWED_HOSTS: '' })).toEqual(defaults)
     expect(emulatorOptionsFromEnv({ EMULATOR_PROFILE: 'minimal', EMULATOR_OAPI_TOKEN: 'legacy' })).toEqual({
       profile: 'minimal',
       oapiToken: 'legacy',
+      allowedHosts: [],
     })
+    expect(emulatorOptionsFromEnv({ EMULATOR_ALLOWED_HOSTS: ' Emulator , 192.168.1.20:3001,[fd00::1] ' }).allowedHosts).toEqual([
+      'emulator',
+      '192.168.1.20:3001',
+      '[fd00::1]',
+    ])
   })
 
   it('names every bad value', () => {
     expect(() => emulatorOptionsFromEnv({ EMULATOR_PROFILE: 'generous', EMULATOR_OAPI_TOKEN: 'old' })).toThrow(
       /EMULATOR_PROFILE must be one of rich, documented, minimal, got "generous".*EMULATOR_OAPI_TOKEN must be one of any, legacy, got "old"/,
+    )
+    expect(() => emulatorOptionsFromEnv({ EMULATOR_ALLOWED_HOSTS: 'ok.example,http://x/,a b' })).toThrow(
+      /EMULATOR_ALLOWED_HOSTS must be a comma list of host names, got "http:\/\/x\/", "a b"/,
     )
   })
 })

@@ -3,7 +3,7 @@
  * port). The emulated app's credentials can be changed with EMULATOR_APP_KEY / EMULATOR_APP_SECRET /
  * EMULATOR_CORP_ID (defaults: ding-emulator-app / emulator-secret / ding-emulator-corp);
  * EMULATOR_PROFILE (rich | documented | minimal) and EMULATOR_OAPI_TOKEN (any | legacy) choose how
- * it answers (README).
+ * it answers, EMULATOR_ALLOWED_HOSTS which hosts besides loopback its control API answers (README).
  */
 import { emulatorOptionsFromEnv, startEmulator } from './index'
 

@@ -70,8 +70,26 @@ export function listField<T>(profile: Profile, key: string, items: T[]): Record<
   return profile !== 'rich' && items.length === 0 ? {} : { [key]: items }
 }
 
-/** Parses `EMULATOR_PROFILE` / `EMULATOR_OAPI_TOKEN`; unset or empty means the default. */
-export function emulatorOptionsFromEnv(env: Record<string, string | undefined>): { profile: Profile; oapiToken: OapiTokenMode } {
+/** One EMULATOR_ALLOWED_HOSTS entry: a host name or IPv4 address, or a bracketed IPv6 one, optionally with a port. */
+const ALLOWED_HOST = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/
+
+/** EMULATOR_ALLOWED_HOSTS as a list (lower-case, empty entries dropped); throws naming the entries that are not hosts. */
+export function parseAllowedHosts(raw: string | undefined): string[] {
+  const hosts = (raw ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '')
+  const bad = hosts.filter((h) => !ALLOWED_HOST.test(h))
+  if (bad.length) throw new Error(`EMULATOR_ALLOWED_HOSTS must be a comma list of host names, got ${bad.map((b) => `"${b}"`).join(', ')}`)
+  return hosts
+}
+
+/** Parses `EMULATOR_PROFILE` / `EMULATOR_OAPI_TOKEN` / `EMULATOR_ALLOWED_HOSTS`; unset or empty means the default. */
+export function emulatorOptionsFromEnv(env: Record<string, string | undefined>): {
+  profile: Profile
+  oapiToken: OapiTokenMode
+  allowedHosts: string[]
+} {
   const rawProfile = env['EMULATOR_PROFILE'] || 'rich'
   const rawToken = env['EMULATOR_OAPI_TOKEN'] || 'any'
   const profile = PROFILES.find((p) => p === rawProfile)
@@ -79,6 +97,12 @@ export function emulatorOptionsFromEnv(env: Record<string, string | undefined>):
   const problems: string[] = []
   if (!profile) problems.push(`EMULATOR_PROFILE must be one of ${PROFILES.join(', ')}, got "${rawProfile}"`)
   if (!oapiToken) problems.push(`EMULATOR_OAPI_TOKEN must be one of ${OAPI_TOKEN_MODES.join(', ')}, got "${rawToken}"`)
-  if (!profile || !oapiToken) throw new Error(problems.join('; '))
-  return { profile, oapiToken }
+  let allowedHosts: string[] = []
+  try {
+    allowedHosts = parseAllowedHosts(env['EMULATOR_ALLOWED_HOSTS'])
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err))
+  }
+  if (!profile || !oapiToken || problems.length) throw new Error(problems.join('; '))
+  return { profile, oapiToken, allowedHosts }
 }

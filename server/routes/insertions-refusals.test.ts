@@ -1,7 +1,7 @@
 /**
  * POST /api/documents/:docId/insertions in every emulator answer profile: what the route refuses
  * before writing anything: a missing or malformed Idempotency-Key, a bad body, no session or CSRF
- * header, forged or foreign resource tokens, an unknown document, a reader. Shared setup:
+ * header, forged or foreign resource tokens, one upload twice, an unknown document, a reader. Shared setup:
  * testing/insertions-harness.ts.
  */
 import { describe, expect, it } from 'vitest'
@@ -33,6 +33,20 @@ describe.each(PROFILES)('POST /api/documents/:docId/insertions, refused requests
     const res = await insert(h.owner, { items: tooMany })
     expect(res.statusCode).toBe(400)
     expect(errorOf(res.body).code).toBe('invalid_request')
+  })
+
+  it('refuses one upload twice in a batch (400 invalid_request), inserting nothing', async () => {
+    const [p, q] = await photos(2)
+    const mark = await h.callMark()
+    for (const items of [
+      [{ resourceToken: p!.resourceToken }, { resourceToken: p!.resourceToken }, { resourceToken: p!.resourceToken }],
+      [{ resourceToken: p!.resourceToken }, { resourceToken: q!.resourceToken }, { resourceToken: p!.resourceToken, caption: 'again' }],
+    ]) {
+      const res = await insert(h.owner, { items })
+      expect(res.statusCode).toBe(400)
+      expect(errorOf(res.body).code).toBe('invalid_request')
+    }
+    expect(await h.callsSince(mark)).toEqual([])
   })
 
   it('needs a session and the CSRF header', async () => {

@@ -1,14 +1,13 @@
 /**
- * `POST /api/documents/:docId/insertions` (docs/api.md): verifies every resource token, then
- * inserts once per Idempotency-Key. In this process the idempotency store replays results, runs
- * concurrent duplicates once and refuses a reused key with another body; the insertion journal
- * (durable with a file journal) holds each batch's progress step by step, so a resend finishes
- * exactly what is missing (services/insertion/insertion.ts), and which block each resource went
+ * `POST /api/documents/:docId/insertions` (docs/api.md): parses the request and hands it to the
+ * insertion service (services/insertion/insert-batch.ts), which checks every resource token and
+ * inserts once per Idempotency-Key: the idempotency store replays results, runs concurrent
+ * duplicates once and refuses a reused key with another body; the insertion journal holds each
+ * batch's progress so a resend finishes exactly what is missing, and which block each resource went
  * into, so a token goes into its document once (`409 resource_used` under another key). A client's
  * `Idempotency-Retry: true` (it sent this key before) makes the server check the document first
  * when its journal is younger than the batch (ephemeral DATA_DIR, another instance).
  */
-import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import {
@@ -18,17 +17,11 @@ import {
   InsertionHeadersSchema,
   InsertionRequestSchema,
   InsertionResponseSchema,
-  type InsertionResponse,
-  type Position,
 } from '@contract/api'
 import { AppError } from '../errors'
 import { requireUser } from '../auth/guard'
-import { IDEMPOTENCY_TTL_MS, IdempotencyStore } from '../services/insertion/idempotency-store'
-import { insertItems, type DingTalkTraits, type InsertionItem } from '../services/insertion/insertion'
-import { batchScope, createMemoryInsertionJournal, journalId, type InsertionJournal } from '../services/insertion/insertion-journal'
-import { verifyResourceToken } from '../services/upload/resource-token'
-import { recordInsertedContent } from '../services/upload/duplicate-index'
-import { fencedDingTalk, fencedJournal } from '../store/fencing'
+import { createInsertBatch } from '../services/insertion/insert-batch'
+import type { InsertionJournal } from '../services/insertion/insertion-journal'
 import type { RouteDeps } from './deps'
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/
@@ -42,35 +35,12 @@ export interface InsertionRouteOptions extends RouteDeps {
   insertionJournal?: InsertionJournal
 }
 
-/** 409 resource_used when a resource of the batch already went into the document under another key. */
-async function refuseUsedTokens(journal: InsertionJournal, docId: string, batch: string, items: InsertionItem[]): Promise<void> {
-  const used: Array<{ resourceId: string; blockId: string; insertedAt: string }> = []
-  for (const item of items) {
-    const use = await journal.getTokenUse(docId, item.resource.resourceId)
-    if (use && use.batch !== batch) {
-      used.push({ resourceId: item.resource.resourceId, blockId: use.blockId, insertedAt: new Date(use.insertedAt).toISOString() })
-    }
-  }
-  const first = used[0]
-  if (!first) return
-  throw new AppError('resource_used', {
-    status: 409,
-    message: 'This file is already in the document (inserted by an earlier batch); it is not inserted again.',
-    details: { ...first, items: used },
-  })
-}
-
-/** Registers the insertion route with its own idempotency store and per-document lock. */
+/** Registers the insertion route with its own insertion service (idempotency store, DingTalk traits). */
 export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = async (app, opts) => {
-  const { config, dingtalk: unfencedDingTalk, store: shared } = opts
-  const now = opts.now ?? Date.now
-  const store = new IdempotencyStore<InsertionResponse>({ now })
-  const sharedJournal = opts.insertionJournal ?? createMemoryInsertionJournal({ now })
+  const insertBatch = createInsertBatch(opts)
   // INSERT_RATE_PER_MINUTE per person, counted in the shared store (every replica sees the count).
   const perPerson = (request: FastifyRequest) => request.user?.unionId ?? request.ip
-  const rateLimit = { max: config.limits.insertionsPerMinutePerUser, timeWindow: 60_000, keyGenerator: perPerson }
-  /** Learned from DingTalk's answers (does it echo our content?), for this process. */
-  const traits: DingTalkTraits = { showsContent: undefined }
+  const rateLimit = { max: opts.config.limits.insertionsPerMinutePerUser, timeWindow: 60_000, keyGenerator: perPerson }
 
   app.post(
     '/api/documents/:docId/insertions',
@@ -89,81 +59,15 @@ export const insertionRoutes: FastifyPluginAsyncZod<InsertionRouteOptions> = asy
       },
     },
     async (request, reply) => {
-      const user = requireUser(request)
-      const docId = request.params.docId
-      const key = requireIdempotencyKey(request)
-      const body = request.body
-      if (body.items.length > config.limits.maxFilesPerBatch) {
-        throw new AppError('invalid_request', {
-          status: 400,
-          message: `At most ${config.limits.maxFilesPerBatch} items can be inserted at once.`,
-        })
-      }
-      // Only the exact value counts: anything else is a first attempt as far as the client knows.
-      const clientRetry = request.headers[IDEMPOTENCY_RETRY_HEADER] === 'true'
-      const position: Position = body.position ?? { where: 'end' }
-      const layout = body.layout ?? 'separate'
-
-      // Every token is checked before anything reaches DingTalk (400 resource_invalid).
-      const at = now()
-      const items = body.items.map((item) => ({
-        resource: verifyResourceToken(config.sessionSecret, item.resourceToken, { docId, unionId: user.unionId, now: at }),
-        caption: item.caption,
-      }))
-
-      const fingerprint = createHash('sha256')
-        .update(JSON.stringify([body.items.map((i) => [i.resourceToken, i.caption ?? null]), position, layout]))
-        .digest('hex')
-      const scope = { unionId: user.unionId, docId, key }
-      // The key's first body wins on every replica (the in-process store below only sees this one).
-      const claimed = await shared.claim(`idempotency:${batchScope(scope)}`, fingerprint, IDEMPOTENCY_TTL_MS)
-      if (claimed !== null && claimed !== fingerprint) {
-        throw new AppError('invalid_request', {
-          status: 400,
-          message: 'This Idempotency-Key was already used for a different request; use a new key for new content.',
-        })
-      }
-      const { result } = await store.run(scope, fingerprint, () =>
-        // One insertion per document at a time across replicas; the lease fences every write.
-        shared.withLock(`doc:${docId}`, async (lease): Promise<InsertionResponse> => {
-          const journal = fencedJournal(sharedJournal, lease)
-          const dingtalk = fencedDingTalk(unfencedDingTalk, lease)
-          const id = journalId(scope, fingerprint)
-          const record = await journal.get(id)
-          // The link is configuration, not history: give today's (the sandbox emulator may have moved).
-          if (record?.state === 'done' && record.result) return { ...record.result, documentUrl: config.documentUrl(docId) }
-          const batch = batchScope(scope)
-          await refuseUsedTokens(journal, docId, batch, items)
-          // No record: a first attempt — unless the client sent this key before and the journal is
-          // younger than the batch's tokens (it may have lost the record with the disk).
-          const oldestToken = Math.min(...items.map((i) => i.resource.issuedAt))
-          const mayHaveStarted = !record && clientRetry && journal.since > oldestToken
-          const ctx = {
-            dingtalk,
-            docId,
-            unionId: user.unionId,
-            journal,
-            journalId: id,
-            batch,
-            fingerprint,
-            record,
-            mayHaveStarted,
-            traits,
-            now,
-            sleep: opts.sleep,
-          }
-          const blocks = await insertItems(ctx, items, position, layout)
-          await recordInsertedContent(opts.duplicateIndex, { docId, items, blocks, log: request.log, now: now() })
-          const response = { blocks, documentUrl: config.documentUrl(docId) }
-          try {
-            await journal.put(id, { fingerprint, state: 'done', at: now(), result: response })
-          } catch (err) {
-            // The blocks are in and their ids recorded step by step, so a retry still inserts nothing.
-            request.log.warn({ err }, 'insertion journal: could not record the result')
-          }
-          return response
-        }),
-      )
+      const result = await insertBatch({
+        unionId: requireUser(request).unionId,
+        docId: request.params.docId,
+        key: requireIdempotencyKey(request),
+        // Only the exact value counts: anything else is a first attempt as far as the client knows.
+        clientRetry: request.headers[IDEMPOTENCY_RETRY_HEADER] === 'true',
+        body: request.body,
+        log: request.log,
+      })
       return reply.code(201).send(result)
     },
   )

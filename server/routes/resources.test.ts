@@ -5,6 +5,7 @@ import { SEED } from '../emulator/seed'
 import { createTestApp, type SignedIn, type TestApp } from '@testing/test-app'
 import { addFault, getRequests, getState } from '@testing/emulator-control'
 import { makePdf, makePng } from '@testing/sample-files'
+import { makeIsoBmff, makeMp3, makeWav } from '@testing/sample-media'
 
 const DOC = SEED.docs.sitePhotos.docId
 const MAX_IMAGE = 64 * 1024
@@ -131,6 +132,29 @@ describe('POST /api/documents/:docId/resources', () => {
     expect(res.statusCode).toBe(415)
     expect(errorCode(res.body)).toBe('unsupported_type')
     expect((await getRequests(t.emulatorUrl)).slice(before)).toEqual([])
+  })
+
+  it.each([
+    ['an MP3 frame sync', Buffer.from([0xff, 0xfb])],
+    ['a RIFF/WAVE header', Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x40, 0, 0, 0]), Buffer.from('WAVE')])],
+    ['an ftyp box', Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom\0\0\0\0isommp41')])],
+  ])('answers 415 for a web page behind %s, before any DingTalk call', async (_label, magic) => {
+    const before = (await getRequests(t.emulatorUrl)).length
+    const polyglot = Buffer.concat([magic, Buffer.from('<html><body><script>alert(document.cookie)</script></body></html>')])
+    const res = await post(owner, polyglot, { name: 'clip.mp4', type: 'video/mp4' })
+    expect(res.statusCode).toBe(415)
+    expect(errorCode(res.body)).toBe('unsupported_type')
+    expect((await getRequests(t.emulatorUrl)).slice(before)).toEqual([])
+  })
+
+  it.each([
+    ['audio/mpeg', makeMp3()],
+    ['audio/wav', makeWav()],
+    ['video/mp4', makeIsoBmff('isom')],
+  ])('still takes a real %s', async (mediaType, bytes) => {
+    const res = await post(owner, bytes, { name: 'recording', type: 'application/octet-stream' })
+    expect(res.statusCode, res.body).toBe(201)
+    expect(ResourceResponseSchema.parse(res.json()).mediaType).toBe(mediaType)
   })
 
   it('answers 400 size_mismatch when the body is shorter or longer than Content-Length, and nothing is stored', async () => {

@@ -6,8 +6,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { CONTENT_SHA256_HEADER, DocParamsSchema, ResourceHeadersSchema, ResourceQuerySchema, ResourceResponseSchema } from '@contract/api'
 import { requireUser } from '../auth/guard'
-import { createUploadRateLimiter } from '../limits/rate-limit-store'
-import { withUploadSlot } from '../limits/upload-slots'
+import { createUploadAllowance } from '../services/upload/allowance'
 import { requestBodyStream, uploadResource } from '../services/upload/stream-upload'
 import type { RouteDeps } from './deps'
 
@@ -20,7 +19,7 @@ export interface ResourceRouteOptions extends RouteDeps {
 export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async (app, opts) => {
   const { config, dingtalk, store } = opts
   const now = opts.now ?? Date.now
-  const rateLimiter = createUploadRateLimiter(store, config.limits.uploadsPerMinutePerUser)
+  const allowance = createUploadAllowance({ store, config })
 
   // Every Content-Type (JSON included, since the declared type is only a hint) reaches the handler
   // as the untouched request stream; nothing is buffered.
@@ -41,21 +40,20 @@ export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async
     },
     async (request, reply) => {
       const unionId = requireUser(request).unionId
-      // At most MAX_CONCURRENT_UPLOADS_PER_PERSON at once (429 with Retry-After beyond).
-      const resource = await withUploadSlot(store, unionId, config.limits.concurrentUploadsPerUser, () =>
-        uploadResource(
-          { dingtalk, config, rateLimiter, now, duplicates: opts.duplicateIndex },
-          {
-            docId: request.params.docId,
-            unionId,
-            // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
-            contentLength: request.headers['content-length'],
-            declaredType: request.headers['content-type'],
-            name: request.query.name,
-            body: requestBodyStream(request.body, request.raw),
-            sha256: request.headers[CONTENT_SHA256_HEADER],
-          },
-        ),
+      // Size first (411/413/415), then one of MAX_CONCURRENT_UPLOADS_PER_PERSON slots and the
+      // per-minute count (429 with Retry-After beyond): services/upload/allowance.ts.
+      const resource = await uploadResource(
+        { dingtalk, config, allowance, now, duplicates: opts.duplicateIndex },
+        {
+          docId: request.params.docId,
+          unionId,
+          // Chunked uploads have no Content-Length and get 411 (we must know the size up front).
+          contentLength: request.headers['content-length'],
+          declaredType: request.headers['content-type'],
+          name: request.query.name,
+          body: requestBodyStream(request.body, request.raw),
+          sha256: request.headers[CONTENT_SHA256_HEADER],
+        },
       )
       return reply.code(201).send(resource)
     },

@@ -5,13 +5,10 @@
  * window are skipped, and the file is rewritten without them once it has grown to twice what is
  * live. Appends are not fsynced: a line lost in a crash only means one later duplicate goes unflagged.
  */
-import { createReadStream } from 'node:fs'
-import { appendFile, mkdir } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { z } from 'zod'
-import { parseStoredJson } from './stored-json'
-import { writeFileAtomic } from '../services/insertion/insertion-journal'
+import { jsonLinesWriter, readJsonLines } from './json-lines-file'
 import { createMemoryDuplicateIndex, type DuplicateIndex, type InsertedContent } from '../services/upload/duplicate-index'
 
 /** The file's name in DATA_DIR (the journal only touches its own 64-hex-digit names). */
@@ -38,61 +35,32 @@ export async function openFileDuplicateIndex(dir: string, opts: FileDuplicateInd
   const memory = createMemoryDuplicateIndex({ windowMs: opts.windowMs, now })
   await mkdir(dir, { recursive: true, mode: 0o700 })
 
-  const { entries, lines: linesRead } = await readDuplicateFile(path, now() - opts.windowMs, opts.logger)
+  const { entries, lines } = await readDuplicateFile(path, now() - opts.windowMs, opts.logger)
   await memory.record(entries)
-  let lines = linesRead
-
-  // One write at a time, so a rewrite never loses a line appended meanwhile.
-  let writing: Promise<void> = Promise.resolve()
-  const serially = (work: () => Promise<void>) => {
-    const next = writing.then(work, work)
-    writing = next.catch(() => undefined)
-    return next
-  }
-  const compactIfGrown = async () => {
-    const live = memory.live()
-    if (lines <= 2 * live.length + COMPACT_SLACK) return
-    await writeFileAtomic(path, live.map(toLine).join(''))
-    lines = live.length
-  }
-  await serially(compactIfGrown)
+  const writer = jsonLinesWriter(path, { linesNow: lines, slack: COMPACT_SLACK, live: () => memory.live().map(toLine) })
+  await writer.compactIfGrown()
 
   return {
     windowMs: opts.windowMs,
     find: (docId, sha256, notBefore) => memory.find(docId, sha256, notBefore),
     async record(entries) {
       await memory.record(entries)
-      if (entries.length === 0) return
-      await serially(async () => {
-        await appendFile(path, entries.map(toLine).join(''), { mode: 0o600 })
-        lines += entries.length
-        await compactIfGrown()
-      })
+      if (entries.length > 0) await writer.append(entries.map(toLine))
     },
   }
 }
 
-/** The entries of a duplicates file inserted at or after `cutoff` (unreadable lines skipped), and how many lines it has. */
+/** The entries of a duplicates file inserted at or after `cutoff`, and how many lines it has. */
 async function readDuplicateFile(
   path: string,
   cutoff: number,
   logger?: FileDuplicateIndexOptions['logger'],
 ): Promise<{ entries: InsertedContent[]; lines: number }> {
-  const entries: InsertedContent[] = []
-  let lines = 0
-  try {
-    const reader = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })
-    for await (const text of reader) {
-      lines++
-      const parsed = parseStoredJson(LineSchema, text)
-      if (parsed && parsed.t >= cutoff) entries.push({ docId: parsed.d, sha256: parsed.s, blockId: parsed.b, insertedAt: parsed.t })
-    }
-  } catch (err) {
-    if (!(err instanceof Error && 'code' in err && err.code === 'ENOENT')) {
-      logger?.warn({ err }, 'duplicate index: could not read its file; starting empty')
-    }
-  }
-  return { entries, lines }
+  const read = await readJsonLines(path, LineSchema, (err) =>
+    logger?.warn({ err }, 'duplicate index: could not read its file; starting empty'),
+  )
+  const entries = read.entries.filter((e) => e.t >= cutoff).map((e) => ({ docId: e.d, sha256: e.s, blockId: e.b, insertedAt: e.t }))
+  return { entries, lines: read.lines }
 }
 
 /**

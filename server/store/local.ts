@@ -3,10 +3,13 @@
  * one replica; several replicas need the Redis store, since none of this is shared.
  */
 import { randomUUID } from 'node:crypto'
+import { createMemoryRevocations, type Revocations } from './local-revocations'
 import type { Lease, SharedStore } from './types'
 
 export interface LocalStoreOptions {
   now?: () => number
+  /** Where signed-out sessions are kept (server.ts: a file in DATA_DIR, local-revocations.ts); default this process's memory. */
+  revocations?: Revocations
 }
 
 /** Entries beyond this are swept of expired ones before growing further. */
@@ -17,7 +20,8 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
   const now = opts.now ?? Date.now
   const windows = new Map<string, { count: number; endsAt: number }>()
   const slots = new Map<string, Map<string, number>>()
-  const revoked = new Map<string, number>()
+  const quotas = new Map<string, Map<string, { amount: number; until: number }>>()
+  const revocations = opts.revocations ?? createMemoryRevocations(now)
   const buckets = new Map<string, { tokens: number; at: number }>()
   const values = new Map<string, { value: string; until: number }>()
   const lockTails = new Map<string, Promise<unknown>>()
@@ -71,14 +75,27 @@ export function createLocalStore(opts: LocalStoreOptions = {}): SharedStore {
       if (held?.size === 0) slots.delete(key)
     },
 
-    async revoke(id, untilMs) {
-      sweep(revoked, (until) => until <= now())
-      revoked.set(id, untilMs)
+    async holdQuota(key, holder, amount, max, ttlMs) {
+      const at = now()
+      const held = quotas.get(key) ?? new Map<string, { amount: number; until: number }>()
+      let total = 0
+      for (const [id, h] of held) {
+        if (h.until <= at) held.delete(id)
+        else if (id !== holder) total += h.amount
+      }
+      if (total + amount > max) return false
+      held.set(holder, { amount, until: at + ttlMs })
+      quotas.set(key, held)
+      return true
     },
-    async isRevoked(id) {
-      const until = revoked.get(id)
-      return until !== undefined && until > now()
+    async releaseQuota(key, holder) {
+      const held = quotas.get(key)
+      held?.delete(holder)
+      if (held?.size === 0) quotas.delete(key)
     },
+
+    revoke: (id, untilMs) => revocations.revoke(id, untilMs),
+    isRevoked: (id) => revocations.isRevoked(id),
 
     async reserve(key, ratePerSecond, burst) {
       const at = now()

@@ -13,6 +13,7 @@ import type { Locker } from '@tus/server'
 import { OUTCOME_TTL_MS, PROCESSING_TTL_MS, type UploadCompletionState } from '../services/upload/completion-state'
 import type { DuplicateIndex } from '../services/upload/duplicate-index'
 import { importLocalDuplicates } from './local-duplicate-index'
+import { importLocalRevocations, type Revocations } from './local-revocations'
 import { createRedisDuplicateIndex } from './redis-duplicate-index'
 import { createRedisCompletionState } from './redis-upload-completions'
 import { createRedisUploadLocker } from './redis-upload-locker'
@@ -45,12 +46,14 @@ interface Logger {
 export function openStore(opts: {
   redisUrl: string | null
   localJournal: InsertionJournal
+  /** Without Redis: the signed-out sessions kept in DATA_DIR (server.ts opens them). */
+  localRevocations?: Revocations
   dataDir: string
   duplicateWindowMs: number
   logger: Logger
 }): OpenedStore {
   if (!opts.redisUrl) {
-    const store = createLocalStore()
+    const store = createLocalStore(opts.localRevocations ? { revocations: opts.localRevocations } : {})
     return {
       store,
       journal: opts.localJournal,
@@ -64,7 +67,7 @@ export function openStore(opts: {
   const redisJournal = createRedisInsertionJournal(store)
   const duplicateIndex = createRedisDuplicateIndex(store, { windowMs: opts.duplicateWindowMs })
   let closed = false
-  // Switching an installation to Redis: copy its local journal (and duplicate record) there once
+  // Switching an installation to Redis: copy its local journal (duplicate record, sign-outs) there once
   // Redis answers (retrying until it does). Until then this replica still honours the local
   // journal entries (honouringLocal).
   const importing = (async () => {
@@ -75,6 +78,9 @@ export function openStore(opts: {
         // What went into each document, so content inserted before the switch is still flagged.
         const offered = await importLocalDuplicates(opts.dataDir, duplicateIndex)
         if (offered > 0) opts.logger.info({ offered }, 'duplicate index: local entries imported into Redis')
+        // Sessions signed out before the switch stay signed out.
+        const revoked = await importLocalRevocations(opts.dataDir, store)
+        if (revoked > 0) opts.logger.info({ revoked }, 'revocations: local entries imported into Redis')
         return
       } catch {
         await new Promise((resolve) => setTimeout(resolve, IMPORT_RETRY_MS).unref())

@@ -112,3 +112,29 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `
+
+/**
+ * Holds an amount under a quota (the bytes one person keeps staged): KEYS[1] hash of holder id →
+ * "<amount>:<until ms>"; ARGV holder id, amount, max, ttl ms → 1 held, 0 over `max`. Holdings
+ * past their time no longer count and are dropped; the hash lives as long as its latest holding.
+ */
+export const QUOTA_HOLD = `
+${NOW_MS}
+local untilMs = now + tonumber(ARGV[4])
+local latest = untilMs
+local total = 0
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local amount, heldUntil = string.match(entries[i + 1], '^(%d+):(%d+)$')
+  if not amount or tonumber(heldUntil) <= now then
+    redis.call('HDEL', KEYS[1], entries[i])
+  elseif entries[i] ~= ARGV[1] then
+    total = total + tonumber(amount)
+    if tonumber(heldUntil) > latest then latest = tonumber(heldUntil) end
+  end
+end
+if total + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. string.format('%d', untilMs))
+redis.call('PEXPIREAT', KEYS[1], string.format('%d', latest))
+return 1
+`

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { AppError } from '../errors'
 import { lockWaitSeconds } from '../metrics/registry'
-import { ACQUIRE_SLOT, FENCED_SET, HIT, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_RENEW, RESERVE } from './redis-scripts'
+import { ACQUIRE_SLOT, FENCED_SET, HIT, LOCK_ACQUIRE, LOCK_RELEASE, LOCK_RENEW, QUOTA_HOLD, RESERVE } from './redis-scripts'
 import { storeUnavailable, type Lease, type SharedStore } from './types'
 
 /** Every key this app writes starts with this, so one Redis can serve other things too. */
@@ -135,6 +135,13 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
     },
     async releaseSlot(key, slot) {
       await run((c) => c.zrem(`slots:${key}`, slot))
+    },
+
+    async holdQuota(key, holder, amount, max, ttlMs) {
+      return (await evalNumber(QUOTA_HOLD, [`quota:${key}`], [holder, amount, max, ttlMs])) === 1
+    },
+    async releaseQuota(key, holder) {
+      await run((c) => c.hdel(`quota:${key}`, holder))
     },
 
     async revoke(id, untilMs) {

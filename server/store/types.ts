@@ -51,6 +51,14 @@ export interface SharedStore {
   /** Gives a slot back. */
   releaseSlot(key: string, slot: string): Promise<void>
 
+  /**
+   * Holds `amount` under `key` for `holder` for `ttlMs`, unless the holdings still in force (this
+   * holder's earlier one aside) plus `amount` would pass `max`; false then.
+   */
+  holdQuota(key: string, holder: string, amount: number, max: number, ttlMs: number): Promise<boolean>
+  /** Gives back what `holder` holds under `key` (nothing when it holds nothing). */
+  releaseQuota(key: string, holder: string): Promise<void>
+
   /** Remembers that the session `id` was ended, until `untilMs` (epoch ms). */
   revoke(id: string, untilMs: number): Promise<void>
   isRevoked(id: string): Promise<boolean>

@@ -41,14 +41,14 @@ export class EncodeUnavailableError extends Error {
 }
 
 type Drawable = ImageBitmap | HTMLImageElement
-type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
+export type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D
 
 /** Whether this global scope can decode and draw off the DOM (a worker can then do the work). */
 export function offscreenSupported(): boolean {
   return typeof OffscreenCanvas === 'function' && typeof createImageBitmap === 'function'
 }
 
-async function decode(blob: Blob): Promise<{ source: Drawable; width: number; height: number; close(): void }> {
+export async function decode(blob: Blob): Promise<{ source: Drawable; width: number; height: number; close(): void }> {
   if (typeof createImageBitmap === 'function') {
     try {
       // 'from-image' applies the EXIF orientation while decoding (HTML §8.10 createImageBitmap).
@@ -73,7 +73,7 @@ async function decode(blob: Blob): Promise<{ source: Drawable; width: number; he
   }
 }
 
-function makeCanvas(width: number, height: number): { ctx: Canvas2D; toBlob(type: string, quality: number): Promise<Blob> } {
+export function makeCanvas(width: number, height: number): { ctx: Canvas2D; toBlob(type: string, quality: number): Promise<Blob> } {
   if (typeof OffscreenCanvas === 'function') {
     const canvas = new OffscreenCanvas(width, height)
     const ctx = canvas.getContext('2d')
@@ -133,6 +133,7 @@ function resizeOptions(size: TargetSize): ImageBitmapOptions {
 async function probeResizeDecode(): Promise<boolean> {
   try {
     const bytes = Uint8Array.from(atob(ORIENTATION_PROBE_JPEG), (c) => c.charCodeAt(0))
+    // eslint-disable-next-line compat/compat -- only called where `typeof createImageBitmap === 'function'` (resizeDecodeWorks)
     const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/jpeg' }), resizeOptions({ width: 4, height: 8, resized: true }))
     try {
       if (bitmap.width !== 4 || bitmap.height !== 8) return false
@@ -168,6 +169,7 @@ export async function warmUpEncoder(): Promise<void> {
 async function decodeAtSize(blob: Blob, size: TargetSize): Promise<ImageBitmap | null> {
   if (!(await resizeDecodeWorks())) return null
   try {
+    // eslint-disable-next-line compat/compat -- only reached once resizeDecodeWorks() found createImageBitmap working
     const bitmap = await createImageBitmap(blob, resizeOptions(size))
     if (bitmap.width === size.width && bitmap.height === size.height) return bitmap
     bitmap.close()

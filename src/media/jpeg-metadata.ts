@@ -226,7 +226,7 @@ function keepSegment(bytes: Uint8Array, seg: Segment): boolean {
  */
 export function stripJpegMetadata(bytes: Uint8Array, orientation?: number): Uint8Array {
   const segments = headerSegments(bytes)
-  const sos = segments.at(-1)
+  const sos = segments[segments.length - 1]
   if (!sos || sos.marker !== SOS) throw new JpegFormatError('no image data (SOS) found')
   const keepOrientation = orientation ?? readJpegMetadata(bytes).orientation
   const end = endOfImage(bytes, sos.end)

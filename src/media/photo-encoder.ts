@@ -13,6 +13,7 @@ import {
   type EncodeRequest,
   type EncodeResult,
 } from './canvas-encode'
+import { composeImage, type ComposeRequest } from './compose-photo'
 import { preparationConcurrency } from './prepare-pool'
 
 /** Something that turns a picked image into an upright, downscaled, metadata-free one. */
@@ -24,7 +25,12 @@ export interface PhotoEncoder {
    * probe the decoder); on a 150 ms link that is a round trip or two the first upload no longer waits for.
    */
   warmUp?(): void
+  /** Draws layers into a prepared photo (compose-photo.ts); absent: the main thread does it. */
+  compose?(request: ComposeRequest): Promise<EncodeResult>
 }
+
+/** One job for a photo worker (photo-worker.ts). */
+type WorkerJob = { request: EncodeRequest } | { compose: ComposeRequest }
 
 interface WorkerReply {
   id: number
@@ -77,7 +83,15 @@ class WorkerEncoder implements PhotoEncoder {
     this.start()?.postMessage({ warmUp: true })
   }
 
-  async encode(request: EncodeRequest): Promise<EncodeResult> {
+  encode(request: EncodeRequest): Promise<EncodeResult> {
+    return this.run({ request }, () => encodeImage(request))
+  }
+
+  compose(request: ComposeRequest): Promise<EncodeResult> {
+    return this.run({ compose: request }, () => composeImage(request))
+  }
+
+  private async run(job: WorkerJob, onMainThread: () => Promise<EncodeResult>): Promise<EncodeResult> {
     const worker = this.start()
     if (worker) {
       try {
@@ -91,13 +105,13 @@ class WorkerEncoder implements PhotoEncoder {
             resolve: (r) => (clearTimeout(timer), resolve(r)),
             reject: (e) => (clearTimeout(timer), reject(e)),
           })
-          worker.postMessage({ id, request })
+          worker.postMessage({ id, ...job })
         })
       } catch {
         // Some decoders exist only on the main thread (e.g. HEIC via <img> on iOS); try there.
       }
     }
-    return encodeImage(request)
+    return onMainThread()
   }
 }
 
@@ -113,13 +127,20 @@ class WorkerPoolEncoder implements PhotoEncoder {
     for (const worker of this.workers) worker.warmUp()
   }
 
+  private idlest(): WorkerEncoder {
+    return this.workers.reduce((best, w) => (w.load < best.load ? w : best))
+  }
+
   encode(request: EncodeRequest): Promise<EncodeResult> {
-    const idlest = this.workers.reduce((best, w) => (w.load < best.load ? w : best))
-    return idlest.encode(request)
+    return this.idlest().encode(request)
+  }
+
+  compose(request: ComposeRequest): Promise<EncodeResult> {
+    return this.idlest().compose(request)
   }
 }
 
-const mainThreadEncoder: PhotoEncoder = { encode: encodeImage, warmUp: () => void warmUpEncoder() }
+const mainThreadEncoder: PhotoEncoder = { encode: encodeImage, compose: composeImage, warmUp: () => void warmUpEncoder() }
 
 let defaultEncoder: PhotoEncoder | null = null
 

@@ -78,7 +78,7 @@ export const useDocumentsStore = defineStore('documents', () => {
   const workspaces = usePagedList<Workspace>((cursor) => listWorkspaces(cursor))
   const browsePath = ref<BrowseLevel[]>([])
   const nodes = usePagedList<DocNode>((cursor) => {
-    const level = browsePath.value.at(-1)
+    const level = browsePath.value[browsePath.value.length - 1]
     return level ? listNodes(level.parentId, cursor) : Promise.resolve({ items: [], nextCursor: null })
   })
 

@@ -9,6 +9,7 @@ import { computed, onScopeDispose, ref, shallowRef } from 'vue'
 import type { Mode, User } from '@contract/api'
 import { ApiError, onUnauthenticated, setCsrfToken } from '@/api/http'
 import { getConfig } from '@/api/config'
+import { settle } from '@/lib/settle'
 import { createSandboxAuthCode, createSession, deleteSession, getSession, listSandboxUsers } from '@/api/session'
 import { getPlatform, type Platform } from '@/platform'
 
@@ -152,7 +153,10 @@ export const useSessionStore = defineStore('session', () => {
     status.value = 'checking'
     error.value = null
     corpId.value = corpIdFromUrl
-    const [sessionResult, configResult] = await Promise.allSettled([hasSessionHint() ? getSession() : Promise.resolve(null), getConfig()])
+    const [sessionResult, configResult] = await Promise.all([
+      settle(hasSessionHint() ? getSession() : Promise.resolve(null)),
+      settle(getConfig()),
+    ])
     if (configResult.status === 'fulfilled') {
       mode.value = configResult.value.mode
       corpId.value ||= configResult.value.corpId || null

@@ -7,10 +7,23 @@
  * byte for byte as written. The battery itself is built in testing/drills/bad-input/ (battery.ts
  * puts the topic builders in their fixed order; wire.ts sends a case and judges its answer).
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ResourceResponse } from '@contract/api'
+import { EnvError, parseEnv } from '../../server/env'
 import { ApiClient } from '@testing/drills/api-client'
 import { buildCases, MIN_CASES } from '@testing/drills/bad-input/battery'
+import { DRILL_MAX_STAGED_BYTES, lowSpaceCases, stagedProblems } from '@testing/drills/bad-input/tus-cases'
+import {
+  HOSTILE_CAPTION,
+  HOSTILE_TRUST_PROXY,
+  hostileTextIn,
+  judgeRebinding,
+  rebindingRequests,
+} from '@testing/drills/bad-input/edge-cases'
 import { MAX_FILE_BYTES, MAX_IMAGE_BYTES } from '@testing/drills/bad-input/values'
 import { judge, requestBytes, type Session } from '@testing/drills/bad-input/wire'
 import { mapLimit } from '@testing/drills/batches'
@@ -24,6 +37,7 @@ const SEED = 20261127
 
 describe('drill: malformed requests', () => {
   let stack: Stack
+  const staging = mkdtempSync(join(tmpdir(), 'doc-attach-drill-staging-'))
 
   beforeAll(async () => {
     stack = await startStack({
@@ -35,11 +49,14 @@ describe('drill: malformed requests', () => {
         MAX_CONCURRENT_UPLOADS_PER_PERSON: '1000',
         MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),
         MAX_FILE_BYTES: String(MAX_FILE_BYTES),
+        UPLOAD_STAGING_DIR: staging,
+        MAX_STAGED_BYTES_PER_PERSON: String(DRILL_MAX_STAGED_BYTES),
       },
     })
   })
   afterAll(async () => {
     await stack?.close()
+    rmSync(staging, { recursive: true, force: true })
   })
 
   it('answers every malformed request with a 4xx in the error shape, and keeps serving', async () => {
@@ -49,6 +66,8 @@ describe('drill: malformed requests', () => {
     if (!mine) throw new Error('no editable document')
     const someoneElse = pairs.find((p) => p.userId !== mine.userId) ?? mine
     const otherDoc = state.documents.find((d) => d.docId !== mine.docId)?.docId ?? mine.docId
+    const readOnlyDoc = state.documents.find((d) => d.roles[mine.unionId] === 'READER')?.docId
+    if (!readOnlyDoc) throw new Error('no read-only document')
 
     const client = new ApiClient(stack.serverUrl)
     await client.signIn(mine.userId)
@@ -63,7 +82,26 @@ describe('drill: malformed requests', () => {
     const session: Session = { cookie: client.cookieHeader(), csrf: client.csrfToken }
     const other: Session = { cookie: otherClient.cookieHeader(), csrf: otherClient.csrfToken }
 
-    const cases = buildCases(createRng(SEED), { docId: mine.docId, otherDocId: otherDoc, token, otherUserToken, jpeg: photo.bytes })
+    const [captioned] = await makePhotos(1, { seed: 6 })
+    if (!captioned) throw new Error('no photo')
+    const captionToken = (
+      await client.upload(mine.docId, {
+        name: captioned.name,
+        contentType: 'image/jpeg',
+        size: captioned.bytes.length,
+        body: () => captioned.bytes,
+      })
+    ).resourceToken
+    const ctx = {
+      docId: mine.docId,
+      otherDocId: otherDoc,
+      readOnlyDocId: readOnlyDoc,
+      token,
+      otherUserToken,
+      jpeg: photo.bytes,
+      captionToken,
+    }
+    const cases = buildCases(createRng(SEED), ctx)
     expect(cases.length).toBeGreaterThanOrEqual(MIN_CASES)
 
     const problems: string[] = []
@@ -84,6 +122,13 @@ describe('drill: malformed requests', () => {
     console.log(`${cases.length} malformed requests, ${problems.length} problems`)
 
     expect(problems).toEqual([])
+    // Nothing staged for a document its owner cannot add to, nor past MAX_STAGED_BYTES_PER_PERSON.
+    const editable = new Set(pairs.filter((p) => p.unionId === mine.unionId).map((p) => p.docId))
+    expect(await stagedProblems(staging, editable, DRILL_MAX_STAGED_BYTES)).toEqual([])
+    // The hostile caption went in, without a control, bidi or zero-width character (edge-cases.ts).
+    const after = await getState(stack.emulatorUrl)
+    expect(hostileTextIn(after)).toEqual([])
+    expect(JSON.stringify(after.documents.find((d) => d.docId === mine.docId)?.blocks)).toContain(JSON.stringify(HOSTILE_CAPTION.kept))
 
     // Still alive and still working for a well-behaved person.
     const health = await rawRequest(
@@ -99,4 +144,57 @@ describe('drill: malformed requests', () => {
     client.close()
     otherClient.close()
   }, 180_000)
+
+  it('refuses a DNS-rebinding Host at the emulator control API, 403 in its error shape', async () => {
+    const port = Number(new URL(stack.emulatorUrl).port)
+    const problems: string[] = []
+    for (const { name, bytes } of rebindingRequests(port)) {
+      const problem = judgeRebinding(await rawRequest(stack.emulatorUrl, bytes))
+      if (problem) problems.push(`${name}: ${problem}`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('stops the start on hostile TRUST_PROXY values, in one line naming TRUST_PROXY', () => {
+    const problems: string[] = []
+    for (const value of HOSTILE_TRUST_PROXY) {
+      try {
+        parseEnv({ TRUST_PROXY: value })
+        problems.push(`${JSON.stringify(value)}: accepted`)
+      } catch (err) {
+        const lines = err instanceof EnvError ? err.problems : [String(err)]
+        if (lines.length !== 1 || !/^TRUST_PROXY: [^\n]+$/.test(lines[0] ?? ''))
+          problems.push(`${JSON.stringify(value)}: ${lines.join(' | ')}`)
+      }
+    }
+    expect(problems).toEqual([])
+  })
+})
+
+describe('drill: resumable uploads while staging is short of space', () => {
+  it('answers creations 503 service_unavailable in the error shape and stages nothing', async () => {
+    const staging = mkdtempSync(join(tmpdir(), 'doc-attach-drill-staging-'))
+    const stack = await startStack({ env: { UPLOAD_STAGING_DIR: staging, MIN_STAGING_FREE_BYTES: String(Number.MAX_SAFE_INTEGER) } })
+    try {
+      const mine = editablePairs(await getState(stack.emulatorUrl))[0]
+      if (!mine) throw new Error('no editable document')
+      const client = new ApiClient(stack.serverUrl)
+      await client.signIn(mine.userId)
+      const session: Session = { cookie: client.cookieHeader(), csrf: client.csrfToken }
+      const [photo] = await makePhotos(1, { seed: 6 })
+      if (!photo) throw new Error('no photo')
+      const ctx = { docId: mine.docId, otherDocId: mine.docId, readOnlyDocId: mine.docId, token: '', otherUserToken: '', jpeg: photo.bytes }
+      const problems: string[] = []
+      for (const c of lowSpaceCases(ctx)) {
+        const problem = judge(c, await rawRequest(stack.serverUrl, requestBytes(c, session, session)))
+        if (problem) problems.push(`${c.name}: ${problem}`)
+      }
+      expect(problems).toEqual([])
+      expect(await readdir(staging)).toEqual([])
+      client.close()
+    } finally {
+      await stack.close()
+      rmSync(staging, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

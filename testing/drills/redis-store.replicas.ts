@@ -1,14 +1,21 @@
 /**
  * The Redis store against a real redis-server (npm run test:replicas): the same contract as the
  * local store, plus what only a shared store must do — leases that lapse when a holder dies,
- * fencing of a stale holder, 503 while Redis is away and recovery by itself.
+ * fencing of a stale holder, 503 while Redis is away and recovery by itself; and what a switch to
+ * Redis brings along from DATA_DIR (sign-outs).
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../server/errors'
 import { startRedisProcess, type RedisProcess } from '@testing/drills/redis-process'
 import { createRedisStore, type RedisStore } from '../../server/store/redis'
 import { createRedisInsertionJournal } from '../../server/store/redis-journal'
 import { describeSharedStore } from '@testing/store-contract'
+import { createMemoryInsertionJournal } from '../../server/services/insertion/insertion-journal'
+import { openFileRevocations } from '../../server/store/local-revocations'
+import { openStore } from '../../server/store/open-store'
 
 let redis: RedisProcess
 const stores: RedisStore[] = []
@@ -87,5 +94,35 @@ describe('redis store across replicas', () => {
     }
     expect(back).toBe(true)
     expect((await store.hit('after-return', 60_000)).count).toBe(1)
+  })
+})
+
+describe('switching an installation to Redis', () => {
+  it('keeps sessions signed out before the switch signed out (revocations imported from DATA_DIR)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'doc-attach-switch-'))
+    try {
+      const local = await openFileRevocations(dataDir)
+      await local.revoke('signed-out-before', Date.now() + 60_000)
+      await local.revoke('expired-before', Date.now() - 1)
+      const logger = { info: () => undefined, warn: () => undefined }
+      const opened = openStore({
+        redisUrl: redis.url,
+        localJournal: createMemoryInsertionJournal(),
+        dataDir,
+        duplicateWindowMs: 60_000,
+        logger,
+      })
+      try {
+        for (let i = 0; i < 200 && !(await opened.store.isRevoked('signed-out-before').catch(() => false)); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 25))
+        }
+        expect(await opened.store.isRevoked('signed-out-before')).toBe(true)
+        expect(await opened.store.isRevoked('expired-before')).toBe(false)
+      } finally {
+        await opened.close()
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
   })
 })

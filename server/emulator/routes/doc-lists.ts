@@ -8,24 +8,18 @@ import { ApiError } from '../errors'
 import { listField } from '../profiles'
 import { nodeUrl, workspaceUrl } from '../seed'
 import { canRead, type Node } from '../state'
-import { decodePageToken, paginate, queryInt, queryString, requireOperatorId, type Query } from './params'
+import { decodePageToken, paginate, queryInt, queryString, operatorOf, type Query } from './params'
 
 export function registerDocListRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { state } = ctx
 
-  const operatorOf = (query: Query): string => {
-    const operatorId = requireOperatorId(query)
-    if (!state.userByUnionId(operatorId))
-      throw new ApiError(400, 'paramError', `operatorId ${operatorId} is not a member of this organisation`)
-    return operatorId
-  }
   const readable = (operatorId: string): Node[] => state.documents().filter((d) => canRead(state.roleOf(d.nodeId, operatorId)))
   const lastEdit = (doc: Node): number => Math.max(doc.modifiedTime, ...Object.values(doc.edits))
 
   // Documents the operator edited, most recent first.
   app.get('/v1.0/doc/workspaces/docs/recentEditDocs', async (request) => {
     const query = request.query as Query
-    const operatorId = operatorOf(query)
+    const operatorId = operatorOf(state, query)
     const maxResults = queryInt(query, 'maxResults', { min: 1, max: 50, fallback: 20 }) ?? 20
     const offset = decodePageToken(query)
     const edited = readable(operatorId)
@@ -54,7 +48,7 @@ export function registerDocListRoutes(app: FastifyInstance, ctx: EmulatorContext
   // Search by name, case-insensitive, among documents the operator can read.
   app.get('/v1.0/doc/docs', async (request) => {
     const query = request.query as Query
-    const operatorId = operatorOf(query)
+    const operatorId = operatorOf(state, query)
     const keyword = queryString(query, 'keyword')?.trim()
     if (!keyword) throw new ApiError(400, 'paramError', 'keyword is required')
     const maxResults = queryInt(query, 'maxResults', { min: 1, max: 50, fallback: 20 }) ?? 20

@@ -1,6 +1,7 @@
 /** Input checks shared by the route modules; every failure is a DingTalk-shaped 400. */
 import type { ZodType } from 'zod'
 import { ApiError, zodMessage } from '../errors'
+import type { EmulatorState } from '../state'
 
 export type Query = Record<string, unknown>
 
@@ -16,6 +17,14 @@ export function queryString(query: Query, name: string): string | undefined {
 export function requireOperatorId(query: Query): string {
   const operatorId = queryString(query, 'operatorId')
   if (!operatorId) throw new ApiError(400, 'paramError', 'operatorId is required')
+  return operatorId
+}
+
+/** `operatorId` of a known person, or 400: doc listings and wiki calls act on behalf of someone in the organisation. */
+export function operatorOf(state: EmulatorState, query: Query): string {
+  const operatorId = requireOperatorId(query)
+  if (!state.userByUnionId(operatorId))
+    throw new ApiError(400, 'paramError', `operatorId ${operatorId} is not a member of this organisation`)
   return operatorId
 }
 

@@ -10,7 +10,7 @@ import { blockText } from '../html-view'
 import { listField } from '../profiles'
 import { nodeUrl, workspaceUrl } from '../seed'
 import { canRead, type Node, type Workspace } from '../state'
-import { decodePageToken, paginate, parseBody, queryBool, queryInt, queryString, requireOperatorId, wikiTime, type Query } from './params'
+import { decodePageToken, paginate, parseBody, queryBool, queryInt, queryString, operatorOf, wikiTime, type Query } from './params'
 
 const ORDER_BY = ['VIEW_TIME_DESC', 'CREATE_TIME_DESC', 'MODIFIED_TIME_DESC'] as const
 
@@ -20,14 +20,6 @@ const NODE_URL =
 
 export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { state } = ctx
-
-  /** A known operator, or 400: wiki calls act on behalf of a person in the organisation. */
-  const operatorOf = (query: Query): string => {
-    const operatorId = requireOperatorId(query)
-    if (!state.userByUnionId(operatorId))
-      throw new ApiError(400, 'paramError', `operatorId ${operatorId} is not a member of this organisation`)
-    return operatorId
-  }
 
   const workspaceView = (ws: Workspace, operatorId: string, withRole: boolean) => {
     const root = state.nodes.get(ws.rootNodeId)
@@ -83,7 +75,7 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
 
   app.get('/v2.0/wiki/workspaces', async (request) => {
     const query = request.query as Query
-    const operatorId = operatorOf(query)
+    const operatorId = operatorOf(state, query)
     const maxResults = queryInt(query, 'maxResults', { min: 1, max: 30, fallback: 30 }) ?? 30
     const withRole = queryBool(query, 'withPermissionRole')
     const orderBy = queryString(query, 'orderBy')
@@ -108,7 +100,7 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
   })
 
   app.get('/v2.0/wiki/mineWorkspaces', async (request) => {
-    const operatorId = operatorOf(request.query as Query)
+    const operatorId = operatorOf(state, request.query as Query)
     const mine = [...state.workspaces.values()].find((ws) => ws.type === 'PERSONAL' && ws.roles[operatorId] === 'OWNER')
     if (!mine) throw new ApiError(404, 'workspaceNotExist', `operator ${operatorId} has no personal workspace`)
     return { workspace: workspaceView(mine, operatorId, true) }
@@ -116,7 +108,7 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
 
   app.get('/v2.0/wiki/nodes', async (request) => {
     const query = request.query as Query
-    const operatorId = operatorOf(query)
+    const operatorId = operatorOf(state, query)
     const parentNodeId = queryString(query, 'parentNodeId')
     if (!parentNodeId) throw new ApiError(400, 'paramError', 'parentNodeId is required')
     const maxResults = queryInt(query, 'maxResults', { min: 1, max: 50, fallback: 50 }) ?? 50
@@ -137,7 +129,7 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
 
   app.get<{ Params: { nodeId: string } }>('/v2.0/wiki/nodes/:nodeId', async (request) => {
     const query = request.query as Query
-    const operatorId = operatorOf(query)
+    const operatorId = operatorOf(state, query)
     const withRole = queryBool(query, 'withPermissionRole')
     const withStats = queryBool(query, 'withStatisticalInfo')
     const node = visibleNode(request.params.nodeId, operatorId, 'nodeNotExist')
@@ -145,7 +137,7 @@ export function registerWikiRoutes(app: FastifyInstance, ctx: EmulatorContext): 
   })
 
   app.post('/v2.0/wiki/nodes/queryByUrl', async (request) => {
-    const operatorId = operatorOf(request.query as Query)
+    const operatorId = operatorOf(state, request.query as Query)
     const body = parseBody(NodeByUrlRequestSchema, request.body)
     const match = NODE_URL.exec(body.url.trim())
     if (!match?.[1]) throw new ApiError(400, 'paramError', `url is not a DingTalk document link: ${body.url}`)

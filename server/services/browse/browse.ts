@@ -21,7 +21,7 @@ const DOCUMENT_PAGE = 20
 const BLOCK_TEXT_MAX = 120
 
 /** Roles that may insert into a document (GetResourceUploadInfo and inserting need one of them). */
-const EDITOR_ROLES = new Set(['OWNER', 'MANAGER', 'EDITOR'])
+export const EDITOR_ROLES: ReadonlySet<string> = new Set(['OWNER', 'MANAGER', 'EDITOR'])
 
 interface Ctx {
   config: AppConfig

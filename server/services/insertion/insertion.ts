@@ -60,24 +60,6 @@ export interface InsertionContext {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** Serialises insertions per document in this process, so two batches never interleave. */
-export class DocumentLocks {
-  private readonly tails = new Map<string, Promise<unknown>>()
-
-  /** Runs `work` after every earlier `run` for the same document has settled. */
-  async run<T>(docId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(docId) ?? Promise.resolve()
-    const current = previous.then(work, work)
-    const tail = current.catch(() => undefined)
-    this.tails.set(docId, tail)
-    try {
-      return await current
-    } finally {
-      if (this.tails.get(docId) === tail) this.tails.delete(docId)
-    }
-  }
-}
-
 function referenceFor(position: Position): Reference {
   if ('blockId' in position) return { kind: position.where, blockId: position.blockId }
   return { kind: position.where }

@@ -26,6 +26,12 @@ describe('sanitizeFileName', () => {
     expect(sanitizeFileName('re\u0000po\u001brt\u0007.pdf', PDF, NOW)).toBe('report.pdf')
     expect(sanitizeFileName('photo\u202egpj.exe', JPEG, NOW)).toBe('photogpj.jpg')
     expect(sanitizeFileName('a\u200bb.pdf', PDF, NOW)).toBe('ab.pdf')
+    expect(sanitizeFileName('a\u2061b\u2064c\t\nd.pdf', PDF, NOW)).toBe('abcd.pdf')
+  })
+
+  it('keeps the zero-width joiners emoji sequences need, as captions do', () => {
+    const family = '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}'
+    expect(sanitizeFileName(`${family} 现场.pdf`, PDF, NOW)).toBe(`${family} 现场.pdf`)
   })
 
   it('replaces characters DingTalk refuses and trims spaces and trailing dots', () => {

@@ -2,6 +2,7 @@
  * File names as people see them in the document (docs/api.md: "sanitised (no path separators,
  * control characters, or names that are only dots), kept in UTF-8, and shown as given").
  */
+import { stripControls } from '../text/strip-controls'
 import type { MediaTypeInfo } from './media-types'
 
 /**
@@ -10,10 +11,8 @@ import type { MediaTypeInfo } from './media-types'
  */
 export const MAX_NAME_BYTES = 200
 
-// C0/C1 controls and DEL, plus bidirectional overrides/isolates and BOM/zero-width characters
-// that can make "photo‮gpj.exe" display as "photoexe.jpg".
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+/** Tabs and line breaks: kept in captions (stripControls), never part of a file name. */
+const LINE_AND_TAB = /[\t\n]/g
 /** Characters DingTalk storage refuses in names (docs/dingtalk.md#file-names) and Windows reserves. */
 const RESERVED = /[*"<>|:?]/g
 /** What counts as an existing extension we may replace: short, alphanumeric, with a letter. */
@@ -62,7 +61,8 @@ export function extensionOf(name: string): string {
 /**
  * A safe display name for an upload of type `type`:
  * - only the last path segment is kept (`C:\fakepath\a.jpg`, `../../etc/x` → `a.jpg`, `x`);
- * - control, bidi-override and zero-width characters are removed, reserved characters become `_`;
+ * - what stripControls removes from captions is removed (and tabs and line breaks too), reserved
+ *   characters become `_`;
  * - Unicode is kept (NFC), trimmed, trailing dots and spaces dropped;
  * - the extension is made to match the bytes: a plausible wrong one is replaced
  *   (`IMG_1.HEIC` holding JPEG → `IMG_1.jpg`), otherwise the right one is appended
@@ -77,7 +77,7 @@ export function sanitizeFileName(raw: string | undefined, type: MediaTypeInfo, n
       .split(/[/\\]/)
       .filter((s) => s.trim() !== '')
       .pop() ?? ''
-  let name = lastSegment.normalize('NFC').replace(INVISIBLE, '').replace(RESERVED, '_').trim()
+  let name = stripControls(lastSegment.normalize('NFC')).replace(LINE_AND_TAB, '').replace(RESERVED, '_').trim()
   name = name.replace(/[.\s]+$/u, '')
 
   let stem = name

@@ -11,14 +11,12 @@
  * resumes, finishes and is polled on any replica.
  */
 import { mkdirSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import { FileStore } from '@tus/file-store'
 import { MemoryLocker, Metadata, Server, type Locker, type Upload } from '@tus/server'
 import { Sha256HexSchema } from '@contract/api'
 import { AppError, toAppError } from '../../errors'
-import type { UploadRateLimiter } from '../../limits/rate-limit-store'
 import { measuredLocker } from './measured-locker'
-import { uploadResource, type UploadContext } from './stream-upload'
+import { StagingFileStore } from './staging'
+import { relayResource, type RelayContext } from './stream-upload'
 import type { CompletionSubject, RecordedFailure, UploadCompletionState, UploadOwner } from './completion-state'
 
 /** Upload-Metadata keys the browser may set; everything else it sends is dropped. */
@@ -37,14 +35,23 @@ export interface StagedUpload {
 }
 
 export interface ResumableUploadsOptions {
-  /** What `uploadResource` needs; the rate limit was taken at creation, not again at completion. */
-  upload: Omit<UploadContext, 'rateLimiter'>
+  /** What relaying the finished file to DingTalk needs (the allowance was judged when its bytes came in). */
+  upload: RelayContext
   stagingDir: string
   /** Partial uploads older than this are refused (410) and removed; 0 = never. */
   expiryMs: number
   completions: UploadCompletionState
   /** Exclusive access per upload across everything that serves it (default: this process only). */
   locker?: Locker
+  /**
+   * Bounds what one person keeps staged: called as tus creates an upload, before its file exists
+   * (throw an AppError to refuse it); `released` when its staged bytes are gone (finished and
+   * relayed, refused for good, or terminated). Expiry needs no call: a hold lapses with its upload.
+   */
+  stagedBytes?: {
+    hold(owner: UploadOwner, uploadId: string, size: number): Promise<void>
+    release(owner: UploadOwner, uploadId: string): Promise<void>
+  }
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void }
 }
 
@@ -64,13 +71,10 @@ export interface ResumableUploads {
 /** Creates the tus server over a file store in `stagingDir`, with a periodic expiry sweep. */
 export function createResumableUploads(opts: ResumableUploadsOptions): ResumableUploads {
   const { completions, log } = opts
-  // Created here, synchronously, so a staging directory that cannot exist fails the start with its
-  // own error: FileStore's constructor runs an unawaited mkdir that throws from its callback.
+  // Made here, synchronously, so a staging directory that cannot exist fails the start with its
+  // own error (StagingFileStore does not run FileStore's unawaited mkdir; staging.ts says why).
   mkdirSync(opts.stagingDir, { recursive: true })
-  const datastore = new FileStore({ directory: opts.stagingDir, expirationPeriodInMilliseconds: opts.expiryMs })
-  // Queued behind that mkdir on libuv's pool; `close` awaits it, so nothing may remove the directory
-  // (a test's cleanup) while FileStore's mkdir is still running (ENOENT, thrown uncaught).
-  const storeSettled = mkdir(opts.stagingDir, { recursive: true }).catch(() => undefined)
+  const datastore = new StagingFileStore({ directory: opts.stagingDir, expirationPeriodInMilliseconds: opts.expiryMs })
   const running = new Set<Promise<void>>()
   /** Set by `handle` for the duration of one creation request (tus hooks only see the request). */
   const ownerOfRequest = new WeakMap<Request, UploadOwner>()
@@ -89,9 +93,12 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
       return `${origin}${url.pathname.replace(/\/+$/, '')}/${id}`
     },
     getFileIdFromRequest: (_req, lastPath) => (lastPath && UPLOAD_ID.test(lastPath) ? lastPath : undefined),
+    // The H5 is served from this origin: no Access-Control-Allow-Origin (tus would send `*`).
+    allowedOrigins: () => false,
     onUploadCreate: async (req, upload) => {
       const owner = ownerOfRequest.get(req)
       if (!owner) throw { status_code: 500, body: 'no owner\n' }
+      await opts.stagedBytes?.hold(owner, upload.id, upload.size ?? 0)
       return { metadata: { ...clientMetadata(upload.metadata), [OWNER_KEYS.docId]: owner.docId, [OWNER_KEYS.unionId]: owner.unionId } }
     },
     // tus would answer these 500 in plain text; `handle` rethrows them for our error handler
@@ -130,8 +137,8 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
     try {
       if (!upload) throw new AppError('not_found', { status: 404, message: 'The upload is gone; send the file again.' })
       const sha256 = meta.sha256 ? Sha256HexSchema.parse(meta.sha256) : undefined
-      const resource = await uploadResource(
-        { ...opts.upload, rateLimiter: UNLIMITED },
+      const resource = await relayResource(
+        opts.upload,
         {
           docId: staged.owner.docId,
           unionId: staged.owner.unionId,
@@ -141,26 +148,39 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
           body: datastore.read(staged.id),
           sha256,
         },
+        staged.size,
       )
       await completions.settle(staged.id, { ...subjectOf(staged), state: 'done', resource })
-      await removeStaged(staged.id)
+      await removeStaged(staged)
     } catch (err) {
       const failure = recordedFailure(err, log)
       await completions.settle(staged.id, { ...subjectOf(staged), state: 'failed', failure })
       // A transient failure keeps the bytes, so the next poll tries again without a new upload.
-      if (!isTransient(failure)) await removeStaged(staged.id)
+      if (!isTransient(failure)) await removeStaged(staged)
     }
   }
 
-  const removeStaged = async (id: string) => {
-    await datastore.remove(id).catch((err: unknown) => log.warn({ err, uploadId: id }, 'resumable upload: staged file not removed'))
+  const removeStaged = async (staged: StagedUpload) => {
+    await datastore
+      .remove(staged.id)
+      .catch((err: unknown) => log.warn({ err, uploadId: staged.id }, 'resumable upload: staged file not removed'))
+    await releaseHold(staged.owner, staged.id)
+  }
+  const releaseHold = async (owner: UploadOwner, id: string) => {
+    // Not released (the shared store away): the hold lapses when the upload would have expired.
+    await opts.stagedBytes
+      ?.release(owner, id)
+      .catch((err: unknown) => log.warn({ err, uploadId: id }, 'resumable upload: staged bytes not released'))
   }
 
   const sweepEveryMs = Math.min(Math.max(opts.expiryMs / 2, 1000), 15 * 60 * 1000)
   const sweep =
     opts.expiryMs > 0
       ? setInterval(() => {
-          tus.cleanUpExpiredUploads().catch((err: unknown) => log.warn({ err }, 'resumable upload: expiry sweep failed'))
+          tus.cleanUpExpiredUploads().catch((err: unknown) => {
+            // A missing directory is reported once by the staging guard (staging.ts), not every sweep.
+            if ((err as { code?: unknown }).code !== 'ENOENT') log.warn({ err }, 'resumable upload: expiry sweep failed')
+          })
         }, sweepEveryMs)
       : null
   sweep?.unref()
@@ -171,6 +191,10 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
       const response = await tus.handleWeb(request)
       const failure = appErrorOfRequest.get(request)
       if (failure) throw failure
+      if (request.method === 'DELETE' && response.status === 204) {
+        const id = new URL(request.url).pathname.split('/').pop() ?? ''
+        await releaseHold(owner, id)
+      }
       return response
     },
     async find(uploadId) {
@@ -182,7 +206,7 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
     removeExpired: () => tus.cleanUpExpiredUploads(),
     async close() {
       if (sweep) clearInterval(sweep)
-      await Promise.allSettled([...running, storeSettled])
+      await Promise.allSettled(running)
     },
   }
 }
@@ -206,8 +230,6 @@ function clientMetadata(metadata: Upload['metadata']): Record<string, string | n
 function subjectOf(staged: StagedUpload): CompletionSubject {
   return { ...staged.owner, size: staged.size }
 }
-
-const UNLIMITED: UploadRateLimiter = { take: async () => ({ allowed: true }) }
 
 function isTransient(failure: RecordedFailure): boolean {
   return failure.status >= 500 || failure.status === 429

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { isPlainText, PlainTextScanner, sniffType } from './sniff-type'
+import { parseBuffer } from 'music-metadata'
+import { makeAdts, makeIsoBmff, makeMp3, makeWav, makeWebm } from '@testing/sample-media'
 
 /** A minimal ZIP (one stored entry) — the local file header is what sniffers look at. */
 function zipWith(entryName: string, content: string): Buffer {
@@ -34,8 +36,8 @@ describe('sniffType', () => {
 
   it('finds PDF, MP4 and ZIP; a ZIP of Office parts is the Office type', async () => {
     expect((await sniffType(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n'), { complete: false }))?.mediaType).toBe('application/pdf')
-    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom\0\0\0\0isommp41'), Buffer.alloc(64)])
-    expect((await sniffType(mp4, { complete: false }))?.mediaType).toBe('video/mp4')
+    const mp4 = makeIsoBmff('isom')
+    expect((await sniffType(mp4.subarray(0, 100), { complete: false, size: mp4.length }))?.mediaType).toBe('video/mp4')
     expect((await sniffType(zipWith('notes/a.txt', 'hello'), { complete: true }))?.mediaType).toBe('application/zip')
     const docx = zipWith('[Content_Types].xml', CONTENT_TYPES_DOCX)
     expect((await sniffType(docx, { complete: true }))?.ext).toBe('docx')
@@ -97,42 +99,114 @@ describe('isPlainText', () => {
 })
 
 describe('audio and video', () => {
-  const ftyp = (brand: string) => {
-    const box = Buffer.alloc(32)
-    box.writeUInt32BE(32, 0)
-    box.write('ftyp', 4, 'latin1')
-    box.write(brand.padEnd(4, ' '), 8, 'latin1')
-    box.write(`${brand.padEnd(4, ' ')}isom`, 16, 'latin1')
-    return Buffer.concat([box, Buffer.alloc(64)])
-  }
-  const wav = () => {
-    const header = Buffer.alloc(44)
-    header.write('RIFF', 0, 'latin1')
-    header.writeUInt32LE(36 + 8, 4)
-    header.write('WAVEfmt ', 8, 'latin1')
-    header.writeUInt32LE(16, 16)
-    header.writeUInt16LE(1, 20)
-    header.writeUInt16LE(1, 22)
-    header.writeUInt32LE(8000, 24)
-    header.writeUInt32LE(16000, 28)
-    header.writeUInt16LE(2, 32)
-    header.writeUInt16LE(16, 34)
-    header.write('data', 36, 'latin1')
-    header.writeUInt32LE(8, 40)
-    return Buffer.concat([header, Buffer.alloc(8)])
-  }
-  // An ID3v2 tag followed by one MPEG-1 Layer III frame header.
-  const mp3 = () =>
-    Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1'), Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(400)])
-  // EBML header whose DocType is "webm".
-  const webm = () => Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84]), Buffer.from('webm'), Buffer.alloc(64)])
+  const sniffWhole = (bytes: Buffer) => sniffType(bytes, { complete: true, size: bytes.length })
+  /** As a big upload is sniffed: its first `n` bytes, the declared size of all of it. */
+  const sniffHead = (bytes: Buffer, n = 1000) => sniffType(bytes.subarray(0, n), { complete: false, size: bytes.length })
+  const page = Buffer.from('<html><body><script>fetch("/api/session")</script></body></html>')
 
-  it('accepts MP3, M4A, WAV, MOV and WebM by their bytes, whatever the name says', async () => {
-    expect((await sniffType(mp3(), { complete: true, nameExt: 'txt' }))?.mediaType).toBe('audio/mpeg')
-    expect((await sniffType(ftyp('M4A'), { complete: true }))?.mediaType).toBe('audio/mp4')
-    expect((await sniffType(wav(), { complete: true }))?.mediaType).toBe('audio/wav')
-    expect((await sniffType(ftyp('qt'), { complete: true }))?.mediaType).toBe('video/quicktime')
-    expect((await sniffType(webm(), { complete: true }))?.mediaType).toBe('video/webm')
+  it('accepts MP3, AAC, M4A, WAV, MP4, MOV and WebM by their bytes, whole or by their head, whatever the name says', async () => {
+    const samples: Array<[Buffer, string]> = [
+      [makeMp3(), 'audio/mpeg'],
+      [makeAdts(), 'audio/aac'],
+      [makeIsoBmff('M4A '), 'audio/mp4'],
+      [makeWav(), 'audio/wav'],
+      [makeIsoBmff('isom'), 'video/mp4'],
+      [makeIsoBmff('qt  '), 'video/quicktime'],
+      [makeWebm(), 'video/webm'],
+    ]
+    for (const [bytes, mediaType] of samples) {
+      expect((await sniffType(bytes, { complete: true, size: bytes.length, nameExt: 'txt' }))?.mediaType, mediaType).toBe(mediaType)
+      expect((await sniffHead(bytes))?.mediaType, `${mediaType} head`).toBe(mediaType)
+    }
+  })
+
+  it('generates samples a well-kept parser reads as real audio', async () => {
+    const wav = await parseBuffer(makeWav(500), { mimeType: 'audio/wav' })
+    expect(wav.format).toMatchObject({ container: 'WAVE', sampleRate: 8000, numberOfChannels: 1 })
+    expect(wav.format.duration).toBeCloseTo(0.5, 2)
+    const mp3 = await parseBuffer(makeMp3(), { mimeType: 'audio/mpeg' }, { duration: true })
+    expect(mp3.format).toMatchObject({ container: 'MPEG', sampleRate: 44100, bitrate: 128000 })
+  })
+
+  it('refuses magic bytes followed by a web page (415 unsupported_type upstream)', async () => {
+    const riffWave = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x40, 0, 0, 0]), Buffer.from('WAVE'), page])
+    const ftyp = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom\0\0\0\0isommp41'), page])
+    const ebmlPage = Buffer.concat([makeWebm().subarray(0, 31), page])
+    for (const [name, bytes] of Object.entries({
+      mp3: Buffer.concat([Buffer.from([0xff, 0xfb]), page]),
+      mp3Frame: Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), page]),
+      id3: Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1'), page]),
+      adts: Buffer.concat([Buffer.from([0xff, 0xf1]), page]),
+      riffWave,
+      ftyp,
+      ebmlPage,
+    })) {
+      expect(await sniffWhole(bytes), name).toBeNull()
+      expect(await sniffType(bytes, { complete: false, size: bytes.length + 100_000 }), `${name} head`).toBeNull()
+    }
+  })
+
+  it('refuses containers whose structure holds but whose bytes carry markup', async () => {
+    const wav = makeWav()
+    const wavWithPage = Buffer.from(wav)
+    page.copy(wavWithPage, 200)
+    const mp3 = makeMp3()
+    const mp3WithPage = Buffer.from(mp3)
+    page.copy(mp3WithPage, 20 + 4 + 100)
+    const mp4 = makeIsoBmff('isom')
+    const mp4WithPage = Buffer.from(mp4)
+    page.copy(mp4WithPage, mp4.length - 1000)
+    for (const [name, bytes] of Object.entries({ wavWithPage, mp3WithPage, mp4WithPage })) {
+      expect(await sniffWhole(bytes), name).toBeNull()
+    }
+  })
+
+  it('reads the XML of an iXML metadata chunk (field recorders write one) as metadata, not as a page', async () => {
+    const wav = makeWav()
+    const ixmlBody = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><BWFXML><IXML_VERSION>2.0</IXML_VERSION></BWFXML>')
+    const ixml = Buffer.concat([Buffer.from('iXML'), Buffer.alloc(4), ixmlBody, Buffer.alloc(ixmlBody.length & 1)])
+    ixml.writeUInt32LE(ixmlBody.length, 4)
+    const withIxml = Buffer.concat([wav.subarray(0, 4), Buffer.alloc(4), wav.subarray(8, 36), ixml, wav.subarray(36)])
+    withIxml.writeUInt32LE(withIxml.length - 8, 4)
+    expect((await sniffWhole(withIxml))?.mediaType).toBe('audio/wav')
+    const asData = Buffer.from(withIxml)
+    asData.write('LIST', 36, 'latin1')
+    expect(await sniffWhole(asData)).toBeNull()
+  })
+
+  it('takes an MP3 whose tag (with cover art, or show notes in HTML) is longer than the sniffed head', async () => {
+    const art = Buffer.concat([Buffer.from('<p>Show notes: <img src="x"></p>'), Buffer.alloc(100_000, 0x11)])
+    const size = art.length
+    const syncsafe = [(size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]
+    const mp3 = Buffer.concat([Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, ...syncsafe]), art, makeMp3().subarray(20)])
+    expect((await sniffHead(mp3, 64 * 1024))?.mediaType).toBe('audio/mpeg')
+    expect((await sniffWhole(mp3))?.mediaType).toBe('audio/mpeg')
+    expect(await sniffType(mp3.subarray(0, 64 * 1024), { complete: false, size: 50_000 })).toBeNull()
+  })
+
+  it('refuses sizes that do not chain: a RIFF longer than the file, a box past the end, a broken frame', async () => {
+    const wav = makeWav()
+    const longRiff = Buffer.from(wav)
+    longRiff.writeUInt32LE(wav.length + 1000, 4)
+    expect(await sniffWhole(longRiff)).toBeNull()
+    expect(await sniffWhole(wav.subarray(0, wav.length - 100))).toBeNull()
+    expect(await sniffType(wav.subarray(0, 1000), { complete: false, size: 1200 })).toBeNull()
+
+    const mp4 = makeIsoBmff('isom')
+    expect(await sniffWhole(Buffer.concat([mp4, Buffer.from('junk')]))).toBeNull()
+    expect(await sniffWhole(mp4.subarray(0, mp4.length - 1))).toBeNull()
+    expect(await sniffType(mp4.subarray(0, 1000), { complete: false, size: 1500 })).toBeNull()
+
+    const mp3 = makeMp3()
+    const brokenFrame = Buffer.from(mp3)
+    brokenFrame[20 + 417 * 3 + 2] = 0xfc // the fourth frame's sample-rate index: reserved
+    expect(await sniffWhole(brokenFrame)).toBeNull()
+    expect((await sniffWhole(Buffer.concat([mp3, Buffer.from('TAG'), Buffer.alloc(125)])))?.mediaType).toBe('audio/mpeg')
+
+    const webm = makeWebm()
+    const strangeChild = Buffer.from(webm)
+    strangeChild[webm.indexOf(Buffer.from([0x16, 0x54, 0xae, 0x6b]))] = 0x17 // Tracks' id is no longer a Segment child
+    expect(await sniffWhole(strangeChild)).toBeNull()
   })
 
   it('keeps refusing markup in text chunks that arrive later, also across a chunk seam', () => {

@@ -4,6 +4,8 @@
  * HTML, SVG, XML, scripts and executables are never accepted).
  */
 import { fileTypeFromBuffer } from 'file-type'
+import { confirmContainer } from './containers/confirm-container'
+import { ACTIVE_TEXT_MARKERS } from './markup-markers'
 import { mediaTypeInfo, type MediaTypeInfo } from './media-types'
 
 /**
@@ -12,20 +14,6 @@ import { mediaTypeInfo, type MediaTypeInfo } from './media-types'
  * check is more reliable on more text, so we take 64 KiB (still a fixed, small buffer).
  */
 export const SNIFF_BYTES = 64 * 1024
-
-/**
- * Markup and script markers that make "text" something a browser or an OS would execute or
- * render (HTML, SVG, XML, PHP/ASP templates, shebang scripts). Matched case-insensitively
- * anywhere in the file, so a `.txt` or `.csv` carrying a page is refused.
- */
-const ACTIVE_TEXT_MARKERS = [
-  /<!doctype/i,
-  /<\?xml/i,
-  /<\?php/i,
-  /<%/,
-  /<!--/,
-  /<\s*(html|head|body|script|svg|iframe|object|embed|meta|style|link|form|img|math|xsl:|xml)[\s/>]/i,
-]
 
 // C0 controls other than TAB, LF, FF, CR; DEL; C1 controls. NUL is the classic binary marker.
 // eslint-disable-next-line no-control-regex
@@ -131,13 +119,16 @@ export interface SniffHints {
   nameExt?: string
   /** The declared Content-Type; only tells CSV from text and Office from ZIP. */
   declaredType?: string
+  /** The whole file's size in bytes (Content-Length, tus Upload-Length): containers must fit in it. */
+  size?: number
 }
 
 /**
  * The accepted type of a file whose first bytes are `head`, or null when the bytes are not an
  * accepted type (including anything unrecognisable). Binary formats come from `file-type`
- * (magic numbers; a ZIP whose entries are Office parts is reported as docx/xlsx/pptx); text is
- * our own check (valid UTF-8, no NUL or control bytes, no markup or script markers).
+ * (magic numbers; a ZIP whose entries are Office parts is reported as docx/xlsx/pptx), audio and
+ * video must also pass containers/confirm-container.ts; text is our own check (valid UTF-8, no NUL
+ * or control bytes, no markup or script markers).
  */
 export async function sniffType(head: Uint8Array, hints: SniffHints): Promise<MediaTypeInfo | null> {
   if (head.length === 0) return null
@@ -149,7 +140,9 @@ export async function sniffType(head: Uint8Array, hints: SniffHints): Promise<Me
     return null
   }
   const info = detected ? mediaTypeInfo(canonicalMime(detected.mime)) : undefined
-  if (info) return info.mediaType === 'application/zip' ? (officeByHint(hints) ?? info) : info
+  if (info && info.mediaType === 'application/zip') return officeByHint(hints) ?? info
+  // Audio and video: magic bytes are not enough, the container must hold together (and carry no markup).
+  if (info) return confirmContainer(info.mediaType, { head, complete: hints.complete, size: hints.size }) ? info : null
   // Anything else file-type recognises (EXE, ELF, APK, JAR, XML, …) is refused — unless the bytes
   // pass the strict text check: some signatures are two printable letters ("BM" = BMP), so a CSV
   // starting "BMW,…" is still text, while real binaries carry NUL and control bytes.

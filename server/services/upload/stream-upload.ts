@@ -11,7 +11,7 @@ import type { AppConfig } from '../../config'
 import { AppError, toAppError } from '../../errors'
 import { DingTalkError, UPLOAD_URL_EXPIRED } from '../../dingtalk/errors'
 import type { DingTalkApi } from '../../dingtalk/types'
-import type { UploadRateLimiter } from '../../limits/rate-limit-store'
+import { declaredLength, type UploadAllowance } from './allowance'
 import { extensionOf, sanitizeFileName } from './file-name'
 import { signResourceToken } from './resource-token'
 import { bytesRelayedTotal } from '../../metrics/registry'
@@ -265,44 +265,39 @@ export interface UploadInput {
   sha256?: string
 }
 
-export interface UploadContext {
+/** What relaying a file to DingTalk needs. */
+export interface RelayContext {
   dingtalk: DingTalkApi
   config: AppConfig
-  rateLimiter: UploadRateLimiter
   now: () => number
   /** What was inserted into each document lately, for `duplicateOf`; none: always null. */
   duplicates?: DuplicateLookup
 }
 
+/** What a browser's single-request upload needs besides: the person's allowance (size, slots, rate). */
+export interface UploadContext extends RelayContext {
+  allowance: UploadAllowance
+}
+
 /**
- * Checks, sniffs, names and streams one upload to DingTalk; returns what the browser needs to
- * insert it. Order (each step before anything more expensive): Content-Length present (411) and
- * within MAX_FILE_BYTES (413) → rate limit (429) → sniff the head (415; pictures over
- * MAX_IMAGE_BYTES 413) → GetResourceUploadInfo → PUT the head + rest (size_mismatch when the
- * byte count is off; DingTalk never sees a short body succeed).
+ * One browser upload (`POST …/resources`): Content-Length present (411) and a number (400), then
+ * the allowance (allowance.ts: 413/415 on the size, a slot and the per-minute count, 429), then
+ * the relay below.
  */
 export async function uploadResource(ctx: UploadContext, input: UploadInput): Promise<ResourceResponse> {
-  const { config, dingtalk } = ctx
-  if (input.contentLength === undefined) {
-    throw new AppError('length_required', { status: 411, message: 'Send the file with a Content-Length header.' })
-  }
-  if (!/^\d{1,16}$/.test(input.contentLength)) {
-    throw new AppError('invalid_request', { status: 400, message: 'Content-Length is not a number.' })
-  }
-  const size = Number(input.contentLength)
-  if (size > config.limits.maxFileBytes) {
-    throw new AppError('file_too_large', { status: 413, message: `Files can be at most ${config.limits.maxFileBytes} bytes.` })
-  }
-  if (size === 0) throw new AppError('unsupported_type', { status: 415, message: 'The file is empty.' })
-  const allowance = await ctx.rateLimiter.take(input.unionId)
-  if (!allowance.allowed) {
-    throw new AppError('rate_limited', {
-      status: 429,
-      message: 'Too many uploads in a minute; wait a moment.',
-      headers: { 'retry-after': String(allowance.retryAfterSeconds) },
-    })
-  }
+  const size = declaredLength(input.contentLength)
+  return ctx.allowance.run(input.unionId, { size, starts: true, carriesBytes: true }, () => relayResource(ctx, input, size))
+}
 
+/**
+ * Sniffs, names and streams one file of `size` bytes to DingTalk (its size and the person's
+ * allowance already judged); returns what the browser needs to insert it. Order (each step before
+ * anything more expensive): sniff the head (415; pictures over MAX_IMAGE_BYTES 413) →
+ * GetResourceUploadInfo → PUT the head + rest (size_mismatch when the byte count is off; DingTalk
+ * never sees a short body succeed).
+ */
+export async function relayResource(ctx: RelayContext, input: UploadInput, size: number): Promise<ResourceResponse> {
+  const { config, dingtalk } = ctx
   let head: Buffer
   let headEnded: boolean
   try {
@@ -317,6 +312,7 @@ export async function uploadResource(ctx: UploadContext, input: UploadInput): Pr
     complete: headEnded,
     nameExt: extensionOf(input.name ?? ''),
     declaredType: input.declaredType,
+    size,
   })
   if (!type) {
     throw new AppError('unsupported_type', {

@@ -11,7 +11,6 @@ import type { Ref } from 'vue'
 import type { Limits } from '@contract/api'
 import { DEFAULT_PREPARE_OPTIONS, prepareFile, type PrepareDeps, type PrepareOptions, type PreparedFile } from '@/media/prepare-file'
 import { createTaskPool } from '@/media/prepare-pool'
-import { contentHash } from '@/media/content-hash'
 import { canMoveTo, setStatus, type ItemError, type QueueItem } from './queue-item'
 import { rejectReason } from './restrictions'
 import { QUEUE_SETTINGS } from './settings'
@@ -30,6 +29,8 @@ export interface PreparationDeps {
   uplinkHasWork(): boolean
   /** An item became ready to upload. */
   onReady(): void
+  /** The compose stage (composing.ts): the bytes to send for a prepared file, and their hash. */
+  compose(item: QueueItem, prepared: Blob): Promise<{ blob: Blob; sha256: string | null }>
 }
 
 const PREPARE_FAILED: ItemError = { code: 'prepare_failed', retryable: false }
@@ -99,13 +100,13 @@ export function createPreparation(deps: PreparationDeps) {
       void forgetSource(id)
       return
     }
-    // The hash of exactly what will be sent (in a worker): the server checks it, the queue compares it.
-    const sha256 = await contentHash(prepared.blob).catch(() => null)
+    // Layers (if any) drawn in, then hashed: the hash is of exactly what will be sent.
+    const { blob, sha256 } = await deps.compose(item, prepared.blob)
     if (!deps.find(id)) return
-    item.sha256 = sha256
-    deps.blobs.set(id, prepared.blob)
+    Object.assign(item, { sha256, size: blob.size })
+    deps.blobs.set(id, blob)
     // Bytes first, then the state that says they exist: a reload in between finds no "ready" item without bytes.
-    await deps.storage.saveBlob(id, prepared.blob).catch(() => undefined)
+    await deps.storage.saveBlob(id, blob).catch(() => undefined)
     if (!deps.find(id)) return
     setStatus(item, 'ready')
     await deps.persist()

@@ -7,6 +7,7 @@
  */
 import type { InsertionRequest, Layout, Position, ResourceResponse } from '@contract/api'
 import { ApiError, isRetryable } from '@/api/http'
+import type { Mark } from '@/media/marks'
 import type { PrepareNotice } from '@/media/prepare-file'
 import type { TakenAt } from '@/media/taken-at'
 import { newId } from '@/lib/ids'
@@ -60,6 +61,8 @@ export interface QueueItem {
   keepDuplicate?: boolean
   /** Already in the document (the upload answered `duplicateOf`), and the person chose to attach it again. */
   attachAgain?: boolean
+  /** Marks drawn on the photo (issue 17), composed into the sent bytes (composing.ts). */
+  marks?: Mark[]
 }
 
 export interface TargetDocument {

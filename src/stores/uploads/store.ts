@@ -28,6 +28,9 @@ import { CURRENT_VERSION, type SavedQueue } from './persistence/saved-queue'
 import { resumeItems } from './persistence/resume'
 import { createDecisions } from './decisions'
 import { createCaptions } from './captions'
+import { createComposing } from './composing'
+import type { Mark } from '@/media/marks'
+import { composable } from '@/media/compose-photo'
 
 /** A saved queue this build could not read: kept untouched in IndexedDB, and shown as such. */
 export interface KeptQueue {
@@ -84,6 +87,19 @@ export const useUploadsStore = defineStore('uploads', () => {
       uploader.pump()
       inserter.maybeInsert()
     },
+    held: (id) => composing.isHeld(id),
+  })
+  const composing = createComposing({
+    find,
+    blobs,
+    storage,
+    prepareDeps,
+    persist,
+    cancelUpload: (id) => uploader.cancel(id),
+    onReleased: () => {
+      uploader.pump()
+      inserter.maybeInsert()
+    },
   })
   const decisions = createDecisions({ items, find, persist, onDecided: () => inserter.maybeInsert() })
   const inserter = createInserter({
@@ -96,7 +112,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     whenOnline: gate.whenOnline,
     persist,
     pump: uploader.pump,
-    held: decisions.pending,
+    held: computed(() => decisions.pending.value || composing.anyHeld.value),
     captionOf: captions.captionOf,
   })
   const preparation = createPreparation({
@@ -108,7 +124,13 @@ export const useUploadsStore = defineStore('uploads', () => {
     persist,
     uplinkHasWork: uploader.hasWork,
     onReady: uploader.pump,
+    compose: composing.composed,
   })
+  // An inserted photo's marks can no longer change: its unmarked copy is not needed any more.
+  watch(
+    () => items.value.filter((i) => i.status === 'inserted' && i.marks).map((i) => i.id),
+    (ids) => ids.forEach(composing.forget),
+  )
   watch(online, (isOnline) => {
     if (!isOnline) {
       // Pause: requests on a dead network would only hang until a timeout. They are aborted and
@@ -278,6 +300,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     blobs.delete(id)
     void storage.deleteBlob(id).catch(() => undefined)
     void preparation.forgetSource(id)
+    composing.forget(id)
     void persist()
     inserter.maybeInsert()
   }
@@ -363,6 +386,32 @@ export const useUploadsStore = defineStore('uploads', () => {
     inserter.maybeInsert()
   }
 
+  // ---- marking up (issue 17) ------------------------------------------------
+
+  /** Whether the person may mark up this item now (a prepared photo, not yet on its way in). */
+  function canMarkUp(id: string): boolean {
+    const item = find(id)
+    if (!item || item.kind !== 'image' || !composable(item.mediaType) || batch.value.insertion || !blobs.has(id)) return false
+    return item.status !== 'preparing' && item.status !== 'inserting' && item.status !== 'inserted'
+  }
+
+  /** The editor opened: the item's upload (and the insertion) waits until closeMarkup. */
+  function openMarkup(id: string): void {
+    if (canMarkUp(id)) composing.hold(id)
+  }
+
+  /** The editor closed; with `marks` ("done"), they are composed in and sent when the bytes changed. */
+  async function closeMarkup(id: string, marks?: Mark[]): Promise<void> {
+    try {
+      if (marks && canMarkUp(id)) await composing.setMarks(id, marks)
+    } catch (err) {
+      // The photo decoded when it was prepared, so this is rare; the item keeps its earlier marks and bytes.
+      console.warn('markup: the marks could not be drawn into the photo', err)
+    } finally {
+      composing.release(id)
+    }
+  }
+
   /** The prepared bytes of an item (for thumbnails), when present. */
   function blobOf(id: string): Blob | undefined {
     return blobs.get(id)
@@ -405,6 +454,11 @@ export const useUploadsStore = defineStore('uploads', () => {
     acknowledge,
     discard,
     blobOf,
+    canMarkUp,
+    openMarkup,
+    closeMarkup,
+    /** The prepared, unmarked photo the editor draws on. */
+    unmarkedOf: composing.preparedOf,
     flush,
     resume,
     /** Resolves when the files added so far are prepared (tests and the UI's "preparing" spinner). */

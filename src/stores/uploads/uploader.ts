@@ -33,6 +33,8 @@ export interface UploaderDeps {
   persist(): Promise<void>
   /** An upload ended (uploaded or failed): start the next, and insert when everything is up. */
   onSettled(): void
+  /** The item's upload waits (its markup editor is open). */
+  held?(id: string): boolean
 }
 
 /**
@@ -68,7 +70,7 @@ export function createUploader(deps: UploaderDeps) {
     if (!deps.online.value) return
     for (const item of deps.items.value) {
       if (inFlight >= QUEUE_SETTINGS.concurrency) return
-      if (item.status === 'ready' && !controllers.has(item.id)) void upload(item.id)
+      if (item.status === 'ready' && !controllers.has(item.id) && !deps.held?.(item.id)) void upload(item.id)
     }
   }
 

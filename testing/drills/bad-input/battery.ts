@@ -3,8 +3,10 @@
  * seeded random mixes of their ingredients until there are enough cases.
  */
 import { pick, randInt, type Rng } from '@testing/prng'
+import { edgeCases } from './edge-cases'
 import { headerCases } from './header-cases'
 import { insertionCases, jsonBodyCases, methodAndAuthCases, pathCases, queryCases } from './request-cases'
+import { tusCases } from './tus-cases'
 import { uploadCases } from './upload-cases'
 import { ALL_METHODS, AUTHS, MALFORMED_JSON, PATH_IDS, ROUTES, WEIRD_VALUES, inDoc, type BatteryContext, type Case } from './values'
 
@@ -13,6 +15,8 @@ export const MIN_CASES = 1000
 /** Builds the whole battery from the seed; `ctx` supplies real ids and tokens to break. */
 export function buildCases(rng: Rng, ctx: BatteryContext): Case[] {
   const cases: Case[] = []
+  // First: the one insertion that must succeed runs before any random case could sign the session out.
+  edgeCases(cases, ctx)
   methodAndAuthCases(cases, rng, ctx)
   jsonBodyCases(cases, ctx)
   insertionCases(cases, ctx)
@@ -20,6 +24,7 @@ export function buildCases(rng: Rng, ctx: BatteryContext): Case[] {
   queryCases(cases)
   uploadCases(cases, rng, ctx)
   headerCases(cases, rng, ctx)
+  tusCases(cases, ctx)
 
   // Seeded random mixes of all of the above until the battery is big enough.
   const bodies = [...MALFORMED_JSON.slice(0, 15), ...WEIRD_VALUES.map((v) => Buffer.from(String(JSON.stringify(v))))]

@@ -23,6 +23,8 @@ export interface Case {
   halfClose?: boolean
   /** The server may close without answering (the request was cut short). */
   mayNotAnswer?: boolean
+  /** A 5xx the contract gives this case (503 while staging is short of space); any other 5xx is a failure. */
+  expectedStatus?: number
   /** An extra check on a well-formed answer (e.g. a sanitised file name). */
   check?: (res: RawResponse) => string | null
 }
@@ -31,9 +33,13 @@ export interface Case {
 export interface BatteryContext {
   docId: string
   otherDocId: string
+  /** A document the signed-in person may read but not add to. */
+  readOnlyDocId: string
   token: string
   otherUserToken: string
   jpeg: Buffer
+  /** A token no other case uses, for the one insertion that must succeed (edge-cases.ts, hostile caption). */
+  captionToken?: string
 }
 
 export const WEIRD_VALUES: unknown[] = [

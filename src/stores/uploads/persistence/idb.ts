@@ -9,6 +9,7 @@ import { createStore, del, delMany, get, keys, set, type UseStore } from 'idb-ke
 const STATE_KEY = 'state'
 const BLOB_PREFIX = 'blob:'
 const SOURCE_PREFIX = 'source:'
+const PREPARED_PREFIX = 'prepared:'
 
 let db: UseStore | null = null
 function store(): UseStore {
@@ -99,6 +100,25 @@ export function loadSource(id: string): Promise<Blob | null> {
 /** Forgets the file as picked (after preparation, or when the item is removed). */
 export async function deleteSource(id: string): Promise<void> {
   await del(SOURCE_PREFIX + id, store())
+}
+
+/**
+ * Saves the prepared, unmarked photo of an item that has layers (its blob is then the composed
+ * photo), so marks can still be changed after a reload, until the item is inserted. As bytes, like
+ * prepared photos.
+ */
+export function savePrepared(id: string, blob: Blob): Promise<void> {
+  return putBlob(PREPARED_PREFIX + id, blob, blob.size > STORE_AS_BLOB_ABOVE)
+}
+
+/** The prepared, unmarked photo of an item with layers, or null. */
+export function loadPrepared(id: string): Promise<Blob | null> {
+  return getBlob(PREPARED_PREFIX + id)
+}
+
+/** Forgets the prepared, unmarked photo (the item was inserted or removed). */
+export async function deletePrepared(id: string): Promise<void> {
+  await del(PREPARED_PREFIX + id, store())
 }
 
 /** Forgets the queue and every saved blob. */

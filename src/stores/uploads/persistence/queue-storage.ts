@@ -5,7 +5,20 @@
  * of the page: the record stays as it was, and the queue works from memory, as it does when
  * IndexedDB is unavailable.
  */
-import { clearQueue, deleteBlob, deleteSource, loadBlob, loadQueueState, loadSource, saveBlob, saveQueueState, saveSource } from './idb'
+import {
+  clearQueue,
+  deleteBlob,
+  deletePrepared,
+  deleteSource,
+  loadBlob,
+  loadPrepared,
+  loadQueueState,
+  loadSource,
+  saveBlob,
+  savePrepared,
+  saveQueueState,
+  saveSource,
+} from './idb'
 import { readSavedQueue, type SavedQueue, type SavedQueueReading } from './saved-queue'
 
 export interface QueueStorage {
@@ -23,6 +36,10 @@ export interface QueueStorage {
   saveSource(id: string, file: Blob): Promise<void>
   loadSource(id: string): Promise<Blob | null>
   deleteSource(id: string): Promise<void>
+  /** The prepared, unmarked photo of an item with layers (compose stage). */
+  savePrepared(id: string, blob: Blob): Promise<void>
+  loadPrepared(id: string): Promise<Blob | null>
+  deletePrepared(id: string): Promise<void>
 }
 
 export function createQueueStorage(): QueueStorage {
@@ -52,5 +69,8 @@ export function createQueueStorage(): QueueStorage {
     saveSource: unlessKeeping(saveSource),
     loadSource,
     deleteSource: unlessKeeping(deleteSource),
+    savePrepared: unlessKeeping(savePrepared),
+    loadPrepared,
+    deletePrepared: unlessKeeping(deletePrepared),
   }
 }

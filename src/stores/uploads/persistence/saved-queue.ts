@@ -12,6 +12,7 @@
  */
 import { z } from 'zod'
 import { InsertionRequestSchema, LayoutSchema, PositionSchema, ResourceResponseSchema } from '@contract/api'
+import { MarkSchema } from '@/media/marks'
 import type { Batch, QueueItem } from '../queue-item'
 
 export const CURRENT_VERSION = 2
@@ -65,6 +66,7 @@ const SavedItemSchema = z.object({
     .optional(),
   keepDuplicate: z.boolean().optional(),
   attachAgain: z.boolean().optional(),
+  marks: z.array(MarkSchema).optional(),
 })
 
 const TargetDocumentSchema = z.object({ docId: z.string(), name: z.string(), url: z.string() })
