@@ -2,6 +2,7 @@ import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 import vueI18n from '@intlify/unplugin-vue-i18n/vite'
+import { verifyPageScript } from './scripts/verify-page-script'
 
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
@@ -16,6 +17,7 @@ export default defineConfig({
       fullInstall: false,
       dropMessageCompiler: true,
     }),
+    verifyPageScript(),
   ],
   resolve: {
     alias: {
@@ -64,6 +66,19 @@ export default defineConfig({
           include: ['testing/drills/**/*.replicas.ts'],
           globalSetup: ['testing/drills/replicas-setup.ts'],
           testTimeout: 300_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // npm run test:postgres: its own real PostgreSQL (Debian's postgresql), never in npm test.
+          name: 'postgres',
+          environment: 'node',
+          include: ['testing/postgres/**/*.pg.ts'],
+          globalSetup: ['testing/postgres/postgres-setup.ts'],
+          testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

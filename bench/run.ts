@@ -31,12 +31,13 @@ import { runResume, type ResumeResult } from './lib/phase-resume'
 import { runScale, type ScaleResult } from './lib/phase-scale'
 import { runStream, type StreamResult } from './lib/phase-stream'
 import { runTakenAtCalls, type TakenAtCallsResult } from './lib/phase-taken-at'
+import { runEvidenceLookup, type EvidenceLookupResult } from './lib/phase-evidence-lookup'
 import { runMarkup, type MarkupResult } from './lib/phase-markup'
 import { progress, target, type TargetCheck } from './lib/report'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PHOTOS = 10
-const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup'] as const
+const PHASES = ['startup', 'calls', 'stream', 'attach', 'resume', 'takenAt', 'scale', 'markup', 'evidence'] as const
 const selected = process.argv.slice(2).filter((a): a is (typeof PHASES)[number] => (PHASES as readonly string[]).includes(a))
 const runs = (name: (typeof PHASES)[number]) => selected.length === 0 || selected.includes(name)
 /** With some phases named: write their results into the existing results.json, keeping the rest. */
@@ -63,6 +64,8 @@ interface Results {
   callsByProfile: CallsByProfile | null
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
+  /** `evidence.*` keys of every evidence phase file, merged into one object (DESIGN §8). */
+  evidence: (Partial<EvidenceLookupResult> & Record<string, number>) | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
   markup?: MarkupResult | null
 }
@@ -150,6 +153,7 @@ async function main(): Promise<number> {
   let takenAtCalls: TakenAtCallsResult | null = null
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
+  let evidenceLookup: EvidenceLookupResult | null = null
   let markup: MarkupResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
@@ -160,6 +164,7 @@ async function main(): Promise<number> {
     if (runs('attach') && photos) browser = await phase('attach', errors, () => runAttach(emulatorUrl, SERVER_ENV, photos))
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
+    if (runs('evidence')) evidenceLookup = await phase('evidence', errors, () => runEvidenceLookup(emulatorUrl, SERVER_ENV))
     if (runs('markup')) markup = await phase('markup', errors, () => runMarkup(emulatorUrl, SERVER_ENV))
   } finally {
     await emulator.stop()
@@ -175,6 +180,7 @@ async function main(): Promise<number> {
     callsByProfile,
     resume,
     takenAtCalls,
+    evidence: evidenceLookup ? { ...evidenceLookup } : null,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
     markup,
   })
@@ -190,6 +196,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
+      evidence: runs('evidence') ? measured.evidence : (previous.evidence ?? null),
       markup: runs('markup') ? measured.markup : (previous.markup ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
@@ -245,6 +252,9 @@ async function main(): Promise<number> {
       ? `${(resume.bytes / 1e6).toFixed(1)} / 60 (${round(resume.bytesSentRatio, 3)}), ${resume.cuts} cuts`
       : missing('resume'),
     'resume: seconds / link seconds': resume ? `${round(resume.seconds, 1)} / ${resume.linkSeconds}` : missing('resume'),
+    'evidence: lookup p95 anonymous | signed in (ms)': results.evidence
+      ? `${round(results.evidence.lookupMsAnonymous ?? NaN, 1)} | ${round(results.evidence.lookupMsSignedIn ?? NaN, 1)}`
+      : missing('evidence'),
     'markup: 20 marks into 2560 px, CPU 4× (ms) draw | compose': results.markup
       ? `${round(results.markup.renderMs, 0)} | ${round(results.markup.composeMs, 0)}`
       : missing('markup'),

@@ -44,6 +44,9 @@ export function buildWhenStale(): void {
   console.log('[e2e] dist/ is missing or older than src/: running vite build')
   execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: root,
+    // Vitest sets NODE_ENV=test, and Vite builds Vue's development bundle under it (about 60 KiB gzip
+    // more): the browser tests must see the bundle people get.
+    env: { ...process.env, NODE_ENV: 'production' },
     stdio: 'inherit',
     timeout: BUILD_TIMEOUT_MS,
     killSignal: 'SIGKILL',

@@ -37,6 +37,7 @@ describe('health and config', () => {
       corpId: 'ding-emulator-corp',
       clientId: 'ding-emulator-app',
       limits: { maxFileBytes: 5_000_000, maxImageBytes: 20 * 1024 * 1024, maxFilesPerBatch: 7, acceptedTypes: [...ACCEPTED_MEDIA_TYPES] },
+      evidence: { available: true, default: false },
     })
     expect(r.json().limits.acceptedTypes).toEqual(expect.arrayContaining(['image/jpeg', 'image/png', 'application/pdf', 'video/mp4']))
     expect(r.json().limits.acceptedTypes).not.toContain('text/html')

@@ -34,6 +34,12 @@ import { rateLimitStoreClass } from './limits/rate-limit-store'
 import { observeRequests } from './metrics/http'
 import { createLocalStore } from './store/local'
 import type { SharedStore } from './store/types'
+import { evidenceRoutes } from './routes/evidence'
+import { jsapiRoutes } from './routes/jsapi'
+import { createAccessCache, type EvidenceDeps } from './services/evidence/evidence-service'
+import { createJsapiSigner } from './services/jsapi/jsapi-signing'
+import { openFileEvidenceRegistry } from './store/evidence-file'
+import type { EvidenceRegistry } from './store/evidence-registry'
 
 export type { RouteDeps } from './routes/deps'
 
@@ -63,6 +69,11 @@ export interface BuildAppDeps {
   store?: SharedStore
   /** Readiness: `draining` turns `/api/health/ready` to 503 while the process shuts down. */
   lifecycle?: Lifecycle
+  /**
+   * The evidence registry (server.ts: PostgreSQL or DATA_DIR/evidence.jsonl); default in memory when
+   * evidence is available; null: unavailable. The app does not close it.
+   */
+  evidenceRegistry?: EvidenceRegistry | null
   /** Headers must arrive within `headersMs` (default 30 s); a body idle for `bodyIdleMs` (default 60 s) gets 408. */
   timeouts?: { headersMs?: number; bodyIdleMs?: number }
 }
@@ -163,15 +174,26 @@ export async function buildApp(deps: BuildAppDeps): Promise<FastifyInstance> {
 
   const duplicateIndex =
     deps.duplicateIndex ?? createMemoryDuplicateIndex({ windowMs: config.uploads.duplicateWindowMs, now: () => clock.now() })
-  const routeDeps: RouteDeps = { config, dingtalk, store, lifecycle, duplicateIndex }
+  const now = () => clock.now()
+  if (config.evidence.unavailableReason) app.log.warn(config.evidence.unavailableReason)
+  const registry =
+    deps.evidenceRegistry !== undefined
+      ? deps.evidenceRegistry
+      : config.evidence.available
+        ? await openFileEvidenceRegistry({ path: null, retentionMs: config.evidence.retentionMs, now })
+        : null
+  const evidence: EvidenceDeps = { registry, dingtalk, now, logger: app.log, accessCache: createAccessCache() }
+  const routeDeps: RouteDeps = { config, dingtalk, store, lifecycle, duplicateIndex, evidence }
   await app.register(healthRoutes, routeDeps)
   if (config.mode === 'sandbox' && deps.sandbox) await app.register(sandboxRoutes, { sandbox: deps.sandbox })
   await app.register(sessionRoutes, { ...routeDeps, clock })
   await app.register(documentRoutes, routeDeps)
-  const now = () => clock.now()
   await app.register(resourceRoutes, { ...routeDeps, now })
   await app.register(insertionRoutes, { ...routeDeps, now, insertionJournal: deps.insertionJournal })
   await app.register(uploadRoutes, { ...routeDeps, now, ...deps.resumable })
+  await app.register(evidenceRoutes, { ...routeDeps, evidence })
+  const signer = createJsapiSigner({ dingtalk, agentId: config.agentId, corpId: config.corpId, now })
+  await app.register(jsapiRoutes, { ...routeDeps, signer })
 
   const staticRoot = deps.staticRoot === undefined ? builtH5(DEFAULT_STATIC_ROOT) : deps.staticRoot
   if (staticRoot) await serveH5(app, staticRoot)

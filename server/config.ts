@@ -34,6 +34,22 @@ export interface AppConfig {
     /** New uploads answer 503 below this much free space in the staging directory (MIN_STAGING_FREE_BYTES). */
     minStagingFreeBytes: number
   }
+  /** Evidence stamping and its registry (docs/evidence.md). */
+  evidence: {
+    /** False with REDIS_URL and no DATABASE_URL: uploads with X-Evidence answer 400. */
+    available: boolean
+    /** Why evidence is unavailable (logged once at start); null when available. */
+    unavailableReason: string | null
+    /** EVIDENCE_DEFAULT=on: the H5 starts a batch with the stamp on. */
+    defaultOn: boolean
+    /** Records older than this are dropped (EVIDENCE_RETENTION_DAYS). */
+    retentionMs: number
+    /** Public lookups per minute per client address (EVIDENCE_LOOKUPS_PER_MINUTE). */
+    lookupsPerMinute: number
+    store: 'postgres' | 'file'
+  }
+  /** The app's AgentId for dd.config (DINGTALK_AGENT_ID; the emulator's in sandbox). */
+  agentId: string
   /** Where a person can open a document: the emulator's HTML view in sandbox, alidocs in live mode. */
   documentUrl(docId: string): string
 }

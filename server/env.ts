@@ -14,6 +14,7 @@ export const EMULATOR_CREDENTIALS = {
   appKey: 'ding-emulator-app',
   appSecret: 'emulator-secret',
   corpId: 'ding-emulator-corp',
+  agentId: '1000000001',
 } as const
 
 const MiB = 1024 * 1024
@@ -105,6 +106,21 @@ const EnvSchema = z.object({
   UPLOAD_STAGING_DIR: optionalString,
   UPLOAD_EXPIRY_SECONDS: intInRange(1, 30 * 24 * 60 * 60, 24 * 60 * 60),
   DUPLICATE_WINDOW_DAYS: intInRange(0, 3650, 30),
+  // Evidence (docs/evidence.md): the registry in PostgreSQL with DATABASE_URL, else a file in DATA_DIR.
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .refine(
+        (s) => /^postgres(ql)?:\/\//i.test(s) && URL.canParse(s),
+        'must be a postgres:// URL, e.g. postgres://user:pass@127.0.0.1:5432/docattach',
+      )
+      .optional(),
+  ),
+  EVIDENCE_DEFAULT: optionalString.pipe(z.enum(['off', 'on'], { error: 'must be off or on' }).optional()),
+  EVIDENCE_RETENTION_DAYS: intInRange(1, 36500, 3650),
+  EVIDENCE_LOOKUPS_PER_MINUTE: positiveInt(30),
+  // The app's AgentId (live mode), for dd.config (docs/dingtalk.md#jsapi-signature).
+  DINGTALK_AGENT_ID: optionalString.pipe(z.string().max(64).optional()),
   // What one person may keep staged in unfinished resumable uploads, all replicas together.
   MAX_STAGED_BYTES_PER_PERSON: positiveInt(2 * GiB),
   // Below this much free space in UPLOAD_STAGING_DIR, new resumable uploads answer 503.
@@ -133,6 +149,8 @@ export interface Env {
   emulator: { url: string | null; port: number } | null
   /** Absolute directory for the server's own durable state (the insertion journal); default `.data`. */
   dataDir: string
+  /** PostgreSQL for the evidence registry (DATABASE_URL); null = a file in DATA_DIR. */
+  databaseUrl: string | null
 }
 
 /** Thrown when the environment is unusable; `problems` lists every issue, one per line. */
@@ -201,6 +219,9 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       maxStagedBytesPerPerson: e.MAX_STAGED_BYTES_PER_PERSON,
       minStagingFreeBytes: e.MIN_STAGING_FREE_BYTES,
     },
+    evidence: evidenceConfig(e),
+    // Sandbox uses the emulator's agent id (server/emulator/README.md).
+    agentId: live ? (e.DINGTALK_AGENT_ID ?? '') : EMULATOR_CREDENTIALS.agentId,
     // Replaced by server.ts in sandbox mode, where documents are viewed on the emulator.
     documentUrl: (docId) => `${alidocsOrigin}/i/nodes/${encodeURIComponent(docId)}`,
   }
@@ -218,5 +239,22 @@ export function parseEnv(env: Record<string, string | undefined>): Env {
       : { apiBase, oapiBase, appKey: EMULATOR_CREDENTIALS.appKey, appSecret: EMULATOR_CREDENTIALS.appSecret },
     emulator: live ? null : { url: e.EMULATOR_URL ?? null, port: e.EMULATOR_PORT },
     dataDir,
+    databaseUrl: e.DATABASE_URL ?? null,
+  }
+}
+
+/** Evidence is available with PostgreSQL, or with the file registry when this is the only replica. */
+function evidenceConfig(e: z.infer<typeof EnvSchema>): AppConfig['evidence'] {
+  const unavailableReason =
+    e.REDIS_URL && !e.DATABASE_URL
+      ? 'evidence is unavailable: with REDIS_URL (several replicas) the registry needs DATABASE_URL (PostgreSQL)'
+      : null
+  return {
+    available: unavailableReason === null,
+    unavailableReason,
+    defaultOn: e.EVIDENCE_DEFAULT === 'on',
+    retentionMs: e.EVIDENCE_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+    lookupsPerMinute: e.EVIDENCE_LOOKUPS_PER_MINUTE,
+    store: e.DATABASE_URL ? 'postgres' : 'file',
   }
 }

@@ -17,6 +17,8 @@ import { createSandboxControl } from './services/sandbox/sandbox-control'
 import { openFileDuplicateIndex } from './store/local-duplicate-index'
 import { openFileRevocations } from './store/local-revocations'
 import { openStore } from './store/open-store'
+import { openEvidenceRegistry } from './store/open-evidence'
+import type { EvidenceRegistry } from './store/evidence-registry'
 
 export interface RunningServer {
   /** Where the app listens, e.g. `http://127.0.0.1:3000` (no trailing slash). */
@@ -72,6 +74,7 @@ export async function startServer(env: Record<string, string | undefined>, opts:
     warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
   }
   let metrics: MetricsListener | null = null
+  let evidenceRegistry: EvidenceRegistry | null = null
   // Insertion attempts survive a restart in DATA_DIR; with Redis, every replica shares them there.
   const localJournal = await openFileInsertionJournal(parsed.dataDir, { logger: log })
   // Sign-outs outlive a restart too (with Redis they live there, imported from here once).
@@ -99,6 +102,7 @@ export async function startServer(env: Record<string, string | undefined>, opts:
       ? { ...parsed.config, documentUrl: (docId) => `${emulatorUrl}/__emulator/documents/${encodeURIComponent(docId)}` }
       : parsed.config
     const lifecycle: Lifecycle = { draining: false }
+    evidenceRegistry = await openEvidenceRegistry({ config, databaseUrl: parsed.databaseUrl, dataDir: parsed.dataDir, logger: log })
 
     app = await buildApp({
       config,
@@ -110,6 +114,7 @@ export async function startServer(env: Record<string, string | undefined>, opts:
       store: shared.store,
       duplicateIndex,
       resumable: shared.resumable,
+      evidenceRegistry,
       lifecycle,
       ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
       ...(opts.staticRoot !== undefined ? { staticRoot: opts.staticRoot } : {}),
@@ -121,6 +126,7 @@ export async function startServer(env: Record<string, string | undefined>, opts:
       await running.close()
       await metrics?.close()
       await shared.close()
+      await evidenceRegistry?.close()
       await emulator?.close()
     }
     return {
@@ -147,6 +153,7 @@ export async function startServer(env: Record<string, string | undefined>, opts:
   } catch (error) {
     await metrics?.close()
     await shared.close()
+    await evidenceRegistry?.close()
     await emulator?.close()
     throw error
   }

@@ -74,6 +74,8 @@ export async function createTestApp(
     emulator?: Pick<StartEmulatorOptions, 'profile' | 'oapiToken'>
     /** Resumable uploads' lock and outcomes (default: the app's in-process ones). */
     resumable?: BuildAppDeps['resumable']
+    /** The evidence registry (default: the app's in-memory one). */
+    evidenceRegistry?: BuildAppDeps['evidenceRegistry']
     /** Shared state (default: the app's own in-process store); two apps given one act as replicas. */
     store?: BuildAppDeps['store']
   } = {},
@@ -104,6 +106,7 @@ export async function createTestApp(
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
     ...(opts.lifecycle ? { lifecycle: opts.lifecycle } : {}),
     ...(opts.resumable ? { resumable: opts.resumable } : {}),
+    ...(opts.evidenceRegistry !== undefined ? { evidenceRegistry: opts.evidenceRegistry } : {}),
     ...(opts.store ? { store: opts.store } : {}),
   })
 

@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'internal_error',
   'request_timeout',
   'service_unavailable',
+  'evidence_code_not_issued',
+  'evidence_code_used',
 ] as const
 export const ErrorCodeSchema = z.enum(ERROR_CODES)
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>
@@ -80,6 +82,8 @@ export const ConfigResponseSchema = z.object({
    */
   clientId: z.string().optional(),
   limits: LimitsSchema,
+  /** Evidence stamping (docs/evidence.md): absent from an older server means "not available". */
+  evidence: z.object({ available: z.boolean(), default: z.boolean() }).default({ available: false, default: false }),
 })
 export type ConfigResponse = z.infer<typeof ConfigResponseSchema>
 
@@ -193,6 +197,8 @@ export type DuplicateOf = z.infer<typeof DuplicateOfSchema>
 
 /** `X-Content-SHA256: <64 hex>` on an upload: the SHA-256 of exactly the bytes sent. */
 export const CONTENT_SHA256_HEADER = 'x-content-sha256'
+/** `X-Evidence: <base64url of EvidenceClaim JSON>` on `POST /api/documents/:docId/resources`. */
+export const EVIDENCE_HEADER = 'x-evidence'
 export const Sha256HexSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/)
@@ -207,6 +213,7 @@ export const ResourceHeadersSchema = z
     'content-length': z.string().optional(),
     'content-type': z.string().optional(),
     [CONTENT_SHA256_HEADER]: Sha256HexSchema.optional(),
+    [EVIDENCE_HEADER]: z.string().optional(),
   })
   .loose()
 export const ResourceResponseSchema = z.object({
@@ -219,6 +226,8 @@ export const ResourceResponseSchema = z.object({
   kind: ResourceKindSchema,
   /** Always sent by this server; absent from an older one means "not known". */
   duplicateOf: DuplicateOfSchema.nullable().default(null),
+  /** The evidence record this upload registered (docs/evidence.md); null without X-Evidence. */
+  evidence: z.object({ code: z.string(), verifyUrl: z.string() }).nullable().default(null),
 })
 export type ResourceResponse = z.infer<typeof ResourceResponseSchema>
 
@@ -311,6 +320,111 @@ export const InsertionHeadersSchema = z
   .object({ [IDEMPOTENCY_KEY_HEADER]: z.string().optional(), [IDEMPOTENCY_RETRY_HEADER]: z.string().optional() })
   .loose()
 
+// ---- evidence (docs/evidence.md) ---------------------------------------------
+
+/** Crockford base32 without I, L, O, U: the characters an evidence code is made of. */
+export const EVIDENCE_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+/** A code as issued and shown: three groups of four, e.g. `7K3M-Q9TX-2H4B`. */
+export const EvidenceCodeSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/)
+export type EvidenceCode = z.infer<typeof EvidenceCodeSchema>
+
+/** A code as a person may type it: any case, hyphens optional; normalised to the issued form. */
+export const EvidenceCodeInputSchema = z
+  .string()
+  .max(64)
+  .transform((s) => s.replace(/-/g, '').toUpperCase())
+  .pipe(z.string().regex(/^[0-9A-HJKMNP-TV-Z]{12}$/))
+  .transform((s) => `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8, 12)}`)
+export const EvidenceCodeParamsSchema = z.object({ code: EvidenceCodeInputSchema })
+
+export const MAX_EVIDENCE_CODES_PER_REQUEST = 100
+export const EvidenceCodesRequestSchema = z.object({
+  count: z.number().int().min(1).max(MAX_EVIDENCE_CODES_PER_REQUEST),
+})
+export type EvidenceCodesRequest = z.infer<typeof EvidenceCodesRequestSchema>
+export const EvidenceCodesResponseSchema = z.object({
+  codes: z.array(EvidenceCodeSchema),
+  /** ISO time after which the codes of this answer are no longer reserved. */
+  expiresAt: z.string(),
+})
+export type EvidenceCodesResponse = z.infer<typeof EvidenceCodesResponseSchema>
+
+/** tus: the `Upload-Metadata` key whose (base64) value is the EvidenceClaim JSON. */
+export const EVIDENCE_METADATA_KEY = 'evidence'
+/** The X-Evidence header (or the decoded tus value) may not be longer than this. */
+export const MAX_EVIDENCE_HEADER_BYTES = 4096
+export const MAX_EVIDENCE_LINES = 8
+export const MAX_EVIDENCE_LINE_LENGTH = 200
+
+export const TakenAtSourceSchema = z.enum(['exif', 'picked'])
+export type TakenAtSource = z.infer<typeof TakenAtSourceSchema>
+
+/** What the phone claims about a stamped photo: exactly what it burned into the pixels. */
+export const EvidenceClaimSchema = z.object({
+  code: EvidenceCodeSchema,
+  takenAt: z.iso.datetime({ offset: true }).nullable(),
+  takenAtSource: TakenAtSourceSchema.nullable(),
+  place: z.string().max(MAX_EVIDENCE_LINE_LENGTH).nullable(),
+  lines: z.array(z.string().max(MAX_EVIDENCE_LINE_LENGTH)).max(MAX_EVIDENCE_LINES),
+})
+export type EvidenceClaim = z.infer<typeof EvidenceClaimSchema>
+
+export const EvidenceWithdrawnSchema = z.object({ at: z.string(), by: z.string() }).nullable()
+
+/** What any holder of the code may know: the stamp's claims and what only the server can say. */
+export const EvidenceFactsSchema = z.object({
+  code: EvidenceCodeSchema,
+  sha256: z.string(),
+  receivedAt: z.string(),
+  takenAt: z.string().nullable(),
+  takenAtSource: TakenAtSourceSchema.nullable(),
+  place: z.string().nullable(),
+  lines: z.array(z.string()),
+  withdrawn: EvidenceWithdrawnSchema,
+})
+
+/** `GET /api/evidence/:code`: `document`/`uploader` only for a signed-in reader of the document. */
+export const EvidenceLookupResponseSchema = EvidenceFactsSchema.extend({
+  document: z.object({ docId: z.string(), name: z.string() }).nullable(),
+  uploader: z.object({ name: z.string() }).nullable(),
+})
+export type EvidenceLookupResponse = z.infer<typeof EvidenceLookupResponseSchema>
+
+/** One entry of a document's evidence register (readers of the document only). */
+export const EvidenceRecordSchema = EvidenceFactsSchema.extend({
+  uploader: z.object({ name: z.string() }),
+  docId: z.string(),
+  resourceId: z.string(),
+  /** The block holding the photo, once inserted. */
+  blockId: z.string().nullable(),
+  verifyUrl: z.string(),
+})
+export type EvidenceRecord = z.infer<typeof EvidenceRecordSchema>
+
+export const EvidenceRegisterQuerySchema = z.object({
+  cursor: z.string().max(2048).optional(),
+  format: z.enum(['json', 'csv']).optional(),
+})
+export const EvidenceRegisterResponseSchema = z.object({
+  items: z.array(EvidenceRecordSchema),
+  nextCursor: z.string().nullable(),
+})
+export type EvidenceRegisterResponse = z.infer<typeof EvidenceRegisterResponseSchema>
+
+// ---- JSAPI signing (dd.config; docs/dingtalk.md) -----------------------------
+
+/** `GET /api/jsapi-config?url=`: the page URL without its `#fragment`, on the app's own origin. */
+export const JsapiConfigQuerySchema = z.object({ url: z.string().min(1).max(2048) })
+/** What `dd.config({agentId, corpId, timeStamp, nonceStr, signature, jsApiList})` needs. */
+export const JsapiConfigResponseSchema = z.object({
+  agentId: z.string(),
+  corpId: z.string(),
+  /** Seconds since the epoch, as signed. */
+  timeStamp: z.number().int(),
+  nonceStr: z.string(),
+  signature: z.string(),
+})
+export type JsapiConfigResponse = z.infer<typeof JsapiConfigResponseSchema>
 // ---- resumable uploads (tus 1.0, docs/api.md "Resumable uploads") -------------------------
 
 /** `…/uploads/:uploadId`: `uploadId` is the last segment of the creation's `Location`. */

@@ -38,7 +38,8 @@ const IP_BAN_RETRY_AFTER_S = 300
 // oapi errcodes (docs/dingtalk.md#errors, #silent-login), compared as strings because dingtalkCode is one string field.
 const OAPI_AUTH_CODE_INVALID = new Set(['40078', '40079'])
 const OAPI_TOKEN_REJECTED = new Set(['40014', '42001'])
-const OAPI_THROTTLED = new Set(['90018', '90002'])
+// 45009: get_jsapi_ticket called too often (docs/dingtalk.md#jsapi-ticket).
+const OAPI_THROTTLED = new Set(['90018', '90002', '45009'])
 const OAPI_QUOTA = '90020'
 const OAPI_BUSY = '-1'
 

@@ -37,6 +37,12 @@ export const LegacyTokenResponseSchema = OapiEnvelopeSchema.extend({
   expires_in: z.number().optional(),
 })
 
+/** get_jsapi_ticket (docs/dingtalk.md#jsapi-ticket). */
+export const JsapiTicketResponseSchema = OapiEnvelopeSchema.extend({
+  ticket: z.string().optional(),
+  expires_in: z.number().optional(),
+})
+
 export const GetUserInfoRequestSchema = z.object({ code: z.string().min(1) })
 export const GetUserInfoResponseSchema = OapiEnvelopeSchema.extend({
   result: z

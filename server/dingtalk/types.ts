@@ -44,6 +44,8 @@ export interface RecentDoc {
 export interface DingTalkApi {
   /** Exchanges a single-use H5 authCode for the person (oapi topapi/v2/user/getuserinfo). */
   getUserByAuthCode(authCode: string): Promise<DingTalkUser>
+  /** The app's jsapi ticket for signing dd.config (oapi get_jsapi_ticket); callers cache it. */
+  getJsapiTicket(): Promise<{ ticket: string; expiresIn: number }>
   /** GetResourceUploadInfo: an upload slot for one resource in a document. */
   getResourceUploadInfo(docId: string, operatorId: string, req: ResourceUploadInfoRequest): Promise<ResourceUploadInfo>
   /** PUTs exactly `size` bytes from `body` to an upload URL, streaming, Content-Type = mediaType. */

@@ -35,7 +35,7 @@ export type PathFamily = 'api' | 'oapi' | 'oss' | 'control' | 'other'
 /** Classifies a request path: api.dingtalk.com, oapi.dingtalk.com, the OSS-like upload/resource host, or the control API. */
 export function pathFamily(path: string): PathFamily {
   if (path.startsWith('/v1.0/') || path.startsWith('/v2.0/')) return 'api'
-  if (path === '/gettoken' || path.startsWith('/topapi/')) return 'oapi'
+  if (path === '/gettoken' || path === '/get_jsapi_ticket' || path.startsWith('/topapi/')) return 'oapi'
   if (path.startsWith('/__oss/') || path.startsWith('/core/api/resources/')) return 'oss'
   if (path.startsWith('/__emulator/') || path === '/__emulator') return 'control'
   return 'other'

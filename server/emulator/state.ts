@@ -154,6 +154,22 @@ export class EmulatorState {
     return entry.expiresAt > this.clock.now() ? 'ok' : 'expired'
   }
 
+  // ---- jsapi ticket ---------------------------------------------------------
+
+  private jsapiTicket: { ticket: string; expiresAt: number } | null = null
+
+  /**
+   * The app's jsapi ticket: the same value until it expires (7200 s), as DingTalk keeps one ticket
+   * per app (docs/dingtalk.md#jsapi-ticket); a call inside the TTL does not extend it.
+   */
+  currentJsapiTicket(): { ticket: string; expiresIn: number } {
+    const now = this.clock.now()
+    if (!this.jsapiTicket || this.jsapiTicket.expiresAt <= now) {
+      this.jsapiTicket = { ticket: randomToken(), expiresAt: now + TOKEN_TTL_SECONDS * 1000 }
+    }
+    return { ticket: this.jsapiTicket.ticket, expiresIn: Math.ceil((this.jsapiTicket.expiresAt - now) / 1000) }
+  }
+
   // ---- auth codes -----------------------------------------------------------
 
   /** A fresh single-use auth code for a seeded user, or null if there is no such user. */

@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config'
 import type { DingTalkApi } from '../dingtalk/types'
+import type { EvidenceDeps } from '../services/evidence/evidence-service'
 import type { DuplicateIndex } from '../services/upload/duplicate-index'
 import type { SharedStore } from '../store/types'
 
@@ -13,4 +14,6 @@ export interface RouteDeps {
   lifecycle: { draining: boolean }
   /** What went into each document lately, by content (duplicateOf); none: duplicates are not detected. */
   duplicateIndex?: DuplicateIndex
+  /** The evidence registry and what evidence needs (docs/evidence.md); none: evidence is unavailable. */
+  evidence?: EvidenceDeps
 }

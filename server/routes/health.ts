@@ -48,5 +48,6 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteDeps> = async (app, { conf
       maxFilesPerBatch: config.limits.maxFilesPerBatch,
       acceptedTypes: [...ACCEPTED_MEDIA_TYPES],
     },
+    evidence: { available: config.evidence.available, default: config.evidence.defaultOn },
   }))
 }

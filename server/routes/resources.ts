@@ -4,10 +4,18 @@
  * answer given before the body was read closes the connection (the error handler in errors.ts).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { CONTENT_SHA256_HEADER, DocParamsSchema, ResourceHeadersSchema, ResourceQuerySchema, ResourceResponseSchema } from '@contract/api'
+import {
+  CONTENT_SHA256_HEADER,
+  DocParamsSchema,
+  EVIDENCE_HEADER,
+  ResourceHeadersSchema,
+  ResourceQuerySchema,
+  ResourceResponseSchema,
+} from '@contract/api'
 import { requireUser } from '../auth/guard'
 import { createUploadAllowance } from '../services/upload/allowance'
 import { requestBodyStream, uploadResource } from '../services/upload/stream-upload'
+import { evidenceForUpload } from '../services/evidence/upload-evidence'
 import type { RouteDeps } from './deps'
 
 export interface ResourceRouteOptions extends RouteDeps {
@@ -39,7 +47,16 @@ export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async
       },
     },
     async (request, reply) => {
-      const unionId = requireUser(request).unionId
+      const user = requireUser(request)
+      const unionId = user.unionId
+      // Checked before any byte is read or sent to DingTalk: 400 / 403 / 409 (docs/api.md#evidence-upload).
+      const evidence = await evidenceForUpload(
+        opts,
+        request,
+        user,
+        request.headers[EVIDENCE_HEADER],
+        request.headers[CONTENT_SHA256_HEADER],
+      )
       // Size first (411/413/415), then one of MAX_CONCURRENT_UPLOADS_PER_PERSON slots and the
       // per-minute count (429 with Retry-After beyond): services/upload/allowance.ts.
       const resource = await uploadResource(
@@ -53,6 +70,7 @@ export const resourceRoutes: FastifyPluginAsyncZod<ResourceRouteOptions> = async
           name: request.query.name,
           body: requestBodyStream(request.body, request.raw),
           sha256: request.headers[CONTENT_SHA256_HEADER],
+          evidence,
         },
       )
       return reply.code(201).send(resource)

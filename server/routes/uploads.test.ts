@@ -114,7 +114,7 @@ describe('resumable uploads (tus 1.0)', () => {
     expect(status).toBe(200)
     const resource: ResourceResponse = ResourceResponseSchema.parse(JSON.parse(body))
     expect(Object.keys(JSON.parse(body)).sort()).toEqual(
-      ['duplicateOf', 'kind', 'mediaType', 'name', 'resourceId', 'resourceToken', 'resourceUrl', 'size'].sort(),
+      ['duplicateOf', 'evidence', 'kind', 'mediaType', 'name', 'resourceId', 'resourceToken', 'resourceUrl', 'size'].sort(),
     )
     expect(resource).toMatchObject({ name: '巡检 报告.pdf', mediaType: 'application/pdf', size: bytes.length, kind: 'file' })
     const stored = Buffer.from(await (await fetch(new URL(resource.resourceUrl, t.emulatorUrl))).arrayBuffer())

@@ -15,6 +15,7 @@ import type { UploadCompletionState } from '../services/upload/completion-state'
 import { createResumableRequests, type ResumableRequestsDeps } from '../services/upload/resumable-requests'
 import { forward } from '../services/upload/tus-bridge'
 import type { RouteDeps } from './deps'
+import { evidenceOfCreation, keptEvidenceRecorder } from '../services/evidence/upload-evidence'
 
 export interface UploadRouteOptions extends RouteDeps {
   now?: () => number
@@ -38,6 +39,7 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRouteOptions> = async (ap
     locker: opts.locker,
     statfs: opts.statfs,
     log: app.log,
+    evidence: opts.evidence ? keptEvidenceRecorder(opts.evidence) : undefined,
   })
   app.addHook('onClose', async () => resumable.close())
 
@@ -49,8 +51,11 @@ export const uploadRoutes: FastifyPluginAsyncZod<UploadRouteOptions> = async (ap
     '/api/documents/:docId/uploads',
     { schema: { params: DocParamsSchema, headers: UploadCreationHeadersSchema } },
     async (request, reply) => {
-      const owner = { docId: request.params.docId, unionId: requireUser(request).unionId }
-      return forward(request, reply, await resumable.create(request, owner, request.headers))
+      const user = requireUser(request)
+      const owner = { docId: request.params.docId, unionId: user.unionId }
+      // An `evidence` claim is checked now, before any byte (400 / 403 / 409), and kept with the upload.
+      const evidence = await evidenceOfCreation(opts, request, user)
+      return forward(request, reply, await resumable.create(request, owner, request.headers, evidence))
     },
   )
 

@@ -25,6 +25,7 @@ const RESOURCE = {
   size: 1000,
   kind: 'file',
   duplicateOf: null,
+  evidence: null,
 }
 
 /** What the in-memory server does with the next PATCH instead of taking all its bytes. */

@@ -108,6 +108,7 @@ describe('finished uploads in Redis', () => {
     size: 1234,
     kind: 'file' as const,
     duplicateOf: null,
+    evidence: null,
   }
 
   it('lets exactly one replica start the transfer, and every replica read its outcome', async () => {

@@ -3,7 +3,7 @@
  * #legacy-gettoken, #silent-login).
  */
 import { DingTalkError, INVALID_RESPONSE } from '../errors'
-import { AccessTokenResponseSchema, GetUserInfoResponseSchema, LegacyTokenResponseSchema } from '../schemas'
+import { AccessTokenResponseSchema, GetUserInfoResponseSchema, JsapiTicketResponseSchema, LegacyTokenResponseSchema } from '../schemas'
 import type { FetchedToken } from '../token-cache'
 import type { Transport } from '../transport'
 import type { DingTalkApi } from '../types'
@@ -49,8 +49,25 @@ export async function fetchLegacyToken(call: Transport['call'], app: AppCredenti
 }
 
 /** Silent login on the server: the single-use H5 authCode → the person. */
-export function authEndpoints(transport: Transport): Pick<DingTalkApi, 'getUserByAuthCode'> {
+export function authEndpoints(transport: Transport): Pick<DingTalkApi, 'getUserByAuthCode' | 'getJsapiTicket'> {
   return {
+    /**
+     * The jsapi ticket that signs `dd.config` (docs/dingtalk.md#jsapi-ticket); errcodes map and retry
+     * as every oapi call does (45009 "called too often" included).
+     * https://apifox.com/apidoc/shared/f9b55f1e-e990-49ad-ad32-4243d72b3245/api-136641488 (DingTalk's page, mirrored)
+     */
+    async getJsapiTicket() {
+      const res = await transport.call({
+        method: 'GET',
+        host: 'oapi',
+        template: '/get_jsapi_ticket',
+        schema: JsapiTicketResponseSchema,
+        auth: 'query',
+        idempotent: true,
+      })
+      if (!res.ticket) throw new DingTalkError({ status: 200, dingtalkCode: INVALID_RESPONSE, api: 'GET /get_jsapi_ticket' })
+      return { ticket: res.ticket, expiresIn: res.expires_in ?? 7200 }
+    },
     /**
      * Exchanges a single-use H5 authCode for the person. A used or expired code is
      * `auth_code_invalid` (401) and is never sent again; a refused token is not a used code, so the

@@ -29,6 +29,12 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EmulatorContext): 
     return { errcode: 0, errmsg: 'ok', access_token: accessToken, expires_in: expireIn }
   })
 
+  // get_jsapi_ticket (docs/dingtalk.md#jsapi-ticket): the token is checked by the app's oapi hook.
+  app.get('/get_jsapi_ticket', async () => {
+    const { ticket, expiresIn } = state.currentJsapiTicket()
+    return { errcode: 0, errmsg: 'ok', ticket, expires_in: expiresIn }
+  })
+
   // getuserinfo: `code` from a JSON body, a form body, or the query (all seen in DingTalk's docs).
   app.post('/topapi/v2/user/getuserinfo', async (request) => {
     const body = request.body

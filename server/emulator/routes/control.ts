@@ -48,6 +48,9 @@ export function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext
     return { cleared: 1 }
   })
 
+  // The current jsapi ticket, so fake bridges and tests can check a dd.config signature.
+  app.get('/__emulator/jsapi-ticket', async () => ({ ticket: state.currentJsapiTicket().ticket }))
+
   app.get('/__emulator/requests', async () => ({ items: ctx.requests.items() }))
 
   app.delete('/__emulator/requests', async () => {

@@ -14,6 +14,7 @@ import { fencedDingTalk, fencedJournal } from '../../store/fencing'
 import type { SharedStore } from '../../store/types'
 import { stripControls } from '../text/strip-controls'
 import { recordInsertedContent, type DuplicateIndex } from '../upload/duplicate-index'
+import { evidencePlacements, recordEvidenceBlocks, type EvidenceDeps } from '../evidence/evidence-service'
 import { verifyResourceToken } from '../upload/resource-token'
 import { IDEMPOTENCY_TTL_MS, IdempotencyStore } from './idempotency-store'
 import { insertItems, type DingTalkTraits, type InsertionItem } from './insertion'
@@ -25,6 +26,8 @@ export interface InsertBatchDeps {
   /** Shared state: the key's first body and the document's lock, on every replica. */
   store: SharedStore
   duplicateIndex?: DuplicateIndex
+  /** Evidence records get the block that holds their photo (docs/evidence.md#in-the-document). */
+  evidence?: EvidenceDeps
   /** Time source for token ages and the idempotency store; default Date.now. */
   now?: () => number
   /** Wait between retries of an insert whose outcome DingTalk left unknown; injectable for tests. */
@@ -121,6 +124,7 @@ export function createInsertBatch(deps: InsertBatchDeps): InsertBatch {
         }
         const blocks = await insertItems(ctx, items, position, layout)
         await recordInsertedContent(deps.duplicateIndex, { docId, items, blocks, log, now: now() })
+        if (deps.evidence) await recordEvidenceBlocks(deps.evidence, evidencePlacements(items, blocks))
         const response = { blocks, documentUrl: config.documentUrl(docId) }
         try {
           await journal.put(id, { fingerprint, state: 'done', at: now(), result: response })

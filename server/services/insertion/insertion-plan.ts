@@ -58,11 +58,28 @@ export function imageElement(resource: ResourceClaims): InlineElement {
   return { elementType: 'image', properties: { src: resource.resourceUrl } }
 }
 
+/**
+ * The image and, for a photo with evidence, its code as a link to the verify page right after it,
+ * in the same paragraph (docs/evidence.md#in-the-document): written by the same DocInsertBlocks,
+ * so evidence costs no extra DingTalk call.
+ */
+export function imageElements(resource: ResourceClaims): InlineElement[] {
+  const image = imageElement(resource)
+  if (!resource.evidence) return [image]
+  const { code, verifyUrl } = resource.evidence
+  return [image, { elementType: 'link', properties: { href: verifyUrl }, children: [{ text: code }] }]
+}
+
+/** The text a read shows for a photo paragraph: the evidence codes' link texts, if any. */
+function imageStepText(resources: ResourceClaims[]): string {
+  return resources.map((r) => r.evidence?.code ?? '').join('')
+}
+
 /** The element a step writes. `asLink`: DingTalk refused the attachment block, so a file goes in as a link. */
 export function stepElement(step: Step, items: InsertionItem[], asLink: boolean): BlockElement {
   const resources = step.items.map((i) => items[i]?.resource).filter((r): r is ResourceClaims => !!r)
   if (step.part === 'caption') return { blockType: 'paragraph', paragraph: {}, children: [{ text: step.text }] }
-  if (step.kind === 'image') return { blockType: 'paragraph', paragraph: {}, children: resources.map(imageElement) }
+  if (step.kind === 'image') return { blockType: 'paragraph', paragraph: {}, children: resources.flatMap(imageElements) }
   const resource = resources[0]
   if (!resource) throw new Error('a file step without its resource')
   if (asLink) {
@@ -116,10 +133,18 @@ export function refersTo(ref: string, resource: ResourceClaims): boolean {
   return false
 }
 
-/** The plain text of a paragraph block (its `text` property or its text children). */
+/** The plain text of a paragraph block (its `text` property, or the text of its children and links). */
 export function blockText(block: StoredBlock): string {
   if (block.paragraph?.text) return block.paragraph.text
-  return (block.children ?? []).map((c) => (c && typeof c === 'object' && 'text' in c && typeof c.text === 'string' ? c.text : '')).join('')
+  return (block.children ?? []).map(inlineText).join('')
+}
+
+function inlineText(c: unknown): string {
+  if (!c || typeof c !== 'object') return ''
+  if ('text' in c && typeof c.text === 'string') return c.text
+  if ('elementType' in c && c.elementType === 'link' && 'children' in c && Array.isArray(c.children))
+    return c.children.map(inlineText).join('')
+  return ''
 }
 
 /**
@@ -142,7 +167,7 @@ export function matchStep(block: StoredBlock, step: Step, items: InsertionItem[]
   const resources = step.items.map((i) => items[i]?.resource).filter((r): r is ResourceClaims => !!r)
   if (refs.length > 0) return refs.some((ref) => resources.some((r) => refersTo(ref, r))) ? 'yes' : 'no'
   if (contentShown) return 'no'
-  if (step.kind === 'image') return type === 'paragraph' && blockText(block) === '' ? 'maybe' : 'no'
+  if (step.kind === 'image') return type === 'paragraph' && blockText(block) === imageStepText(resources) ? 'maybe' : 'no'
   const name = resources[0]?.name
   if (type === 'Undefined' || type === 'attachment') return 'maybe'
   return type === 'paragraph' && (blockText(block) === '' || blockText(block) === name) ? 'maybe' : 'no'

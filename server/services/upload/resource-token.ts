@@ -31,6 +31,8 @@ const ClaimsSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /** The evidence registered for these bytes: insertion links the code after the image (docs/evidence.md). */
+  evidence: z.object({ code: z.string().min(1), verifyUrl: z.string().min(1) }).optional(),
 })
 
 /** What a token proves about one uploaded resource. */

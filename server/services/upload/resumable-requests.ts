@@ -21,7 +21,7 @@ import {
 } from './completion-state'
 import { createDocumentAccess } from './document-access'
 import type { DuplicateLookup } from './duplicate-index'
-import { createResumableUploads, publicMetadata } from './resumable'
+import { createResumableUploads, publicMetadata, type ResumableUploadsOptions } from './resumable'
 import { createStagedBytes } from './staged-bytes'
 import { createStagingGuard, type StagingGuardOptions } from './staging'
 import { webRequest } from './tus-bridge'
@@ -41,6 +41,8 @@ export interface ResumableRequestsDeps {
   /** How the staging directory's free space is read (tests report a full disk with their own). */
   statfs?: StagingGuardOptions['statfs']
   log: StagingGuardOptions['log'] & { error(obj: object, msg: string): void }
+  /** The record step of evidence kept at creation (services/evidence/upload-evidence.ts). */
+  evidence?: ResumableUploadsOptions['evidence']
 }
 
 /** The headers of a creation, as the route validated them. */
@@ -54,7 +56,7 @@ export type UploadOutcome = { state: 'processing' } | { state: 'done'; resource:
 
 export interface ResumableRequests {
   /** `POST …/uploads`: tus's answer (201 + Location), after the creation checks. */
-  create(request: FastifyRequest, owner: UploadOwner, headers: CreationHeaders): Promise<Response>
+  create(request: FastifyRequest, owner: UploadOwner, headers: CreationHeaders, evidence?: string): Promise<Response>
   /** `HEAD`/`PATCH`/`DELETE …/uploads/:uploadId` of the owner's upload; anyone else's is 404. */
   proceed(request: FastifyRequest, owner: UploadOwner, uploadId: string): Promise<Response>
   /** `GET …/uploads/:uploadId/resource`. */
@@ -81,6 +83,7 @@ export function createResumableRequests(deps: ResumableRequestsDeps): ResumableR
     locker: deps.locker,
     stagedBytes: createStagedBytes({ store, max: config.uploads.maxStagedBytesPerPerson, holdMs: config.uploads.expiryMs }),
     log: deps.log,
+    evidence: deps.evidence,
   })
 
   /**
@@ -95,10 +98,10 @@ export function createResumableRequests(deps: ResumableRequestsDeps): ResumableR
   }
 
   return {
-    async create(request, owner, headers) {
+    async create(request, owner, headers, evidence) {
       await checkCreation(owner, headers)
       const shape = { size: Number(headers['upload-length']), starts: true, carriesBytes: announcesBody(request) }
-      return allowance.run(owner.unionId, shape, () => uploads.handle(webRequest(request), owner))
+      return allowance.run(owner.unionId, shape, () => uploads.handle(webRequest(request), owner, evidence))
     },
 
     async proceed(request, owner, uploadId) {

@@ -17,12 +17,13 @@ import { AppError, toAppError } from '../../errors'
 import { measuredLocker } from './measured-locker'
 import { StagingFileStore } from './staging'
 import { relayResource, type RelayContext } from './stream-upload'
+import type { EvidenceUpload } from '../evidence/evidence-service'
 import type { CompletionSubject, RecordedFailure, UploadCompletionState, UploadOwner } from './completion-state'
 
 /** Upload-Metadata keys the browser may set; everything else it sends is dropped. */
 const CLIENT_KEYS = ['filename', 'filetype', 'sha256'] as const
 /** Where the server keeps the owner in the staged upload's metadata; never shown to the browser. */
-const OWNER_KEYS = { docId: 'doc-attach-doc', unionId: 'doc-attach-owner' } as const
+const OWNER_KEYS = { docId: 'doc-attach-doc', unionId: 'doc-attach-owner', evidence: 'doc-attach-evidence' } as const
 /** Ids `@tus/server` makes (16 random bytes, hex); anything else cannot be an upload of ours. */
 export const UPLOAD_ID = /^[0-9a-f]{32}$/
 
@@ -53,11 +54,13 @@ export interface ResumableUploadsOptions {
     release(owner: UploadOwner, uploadId: string): Promise<void>
   }
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void }
+  /** Turns the evidence kept at creation (services/evidence/upload-evidence.ts) into its record step. */
+  evidence?: (kept: string) => Promise<Pick<EvidenceUpload, 'record'>>
 }
 
 export interface ResumableUploads {
   /** Runs one tus request (POST/HEAD/PATCH/DELETE); `owner` is recorded on creation. */
-  handle(request: Request, owner: UploadOwner): Promise<Response>
+  handle(request: Request, owner: UploadOwner, evidence?: string): Promise<Response>
   /** The staged upload, or null when there is none (never created, expired, removed). */
   find(uploadId: string): Promise<StagedUpload | null>
   /** Starts the transfer to DingTalk of a complete upload unless it already started somewhere. */
@@ -78,6 +81,8 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   const running = new Set<Promise<void>>()
   /** Set by `handle` for the duration of one creation request (tus hooks only see the request). */
   const ownerOfRequest = new WeakMap<Request, UploadOwner>()
+  /** The checked evidence of a creation request, kept in the upload's server-side metadata. */
+  const evidenceOfRequest = new WeakMap<Request, string>()
   /** Our own errors raised inside tus (the Redis locker, the completion state): answered in our shape. */
   const appErrorOfRequest = new WeakMap<Request, AppError>()
 
@@ -99,7 +104,15 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
       const owner = ownerOfRequest.get(req)
       if (!owner) throw { status_code: 500, body: 'no owner\n' }
       await opts.stagedBytes?.hold(owner, upload.id, upload.size ?? 0)
-      return { metadata: { ...clientMetadata(upload.metadata), [OWNER_KEYS.docId]: owner.docId, [OWNER_KEYS.unionId]: owner.unionId } }
+      const evidence = evidenceOfRequest.get(req)
+      return {
+        metadata: {
+          ...clientMetadata(upload.metadata),
+          [OWNER_KEYS.docId]: owner.docId,
+          [OWNER_KEYS.unionId]: owner.unionId,
+          ...(evidence ? { [OWNER_KEYS.evidence]: evidence } : {}),
+        },
+      }
     },
     // tus would answer these 500 in plain text; `handle` rethrows them for our error handler
     // (e.g. 503 service_unavailable with Retry-After while Redis is unreachable).
@@ -137,6 +150,8 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
     try {
       if (!upload) throw new AppError('not_found', { status: 404, message: 'The upload is gone; send the file again.' })
       const sha256 = meta.sha256 ? Sha256HexSchema.parse(meta.sha256) : undefined
+      const keptEvidence = meta[OWNER_KEYS.evidence]
+      const evidence = keptEvidence && opts.evidence ? await opts.evidence(keptEvidence) : undefined
       const resource = await relayResource(
         opts.upload,
         {
@@ -147,6 +162,7 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
           name: meta.filename ?? undefined,
           body: datastore.read(staged.id),
           sha256,
+          evidence,
         },
         staged.size,
       )
@@ -186,8 +202,9 @@ export function createResumableUploads(opts: ResumableUploadsOptions): Resumable
   sweep?.unref()
 
   return {
-    async handle(request, owner) {
+    async handle(request, owner, evidence) {
       ownerOfRequest.set(request, owner)
+      if (evidence) evidenceOfRequest.set(request, evidence)
       const response = await tus.handleWeb(request)
       const failure = appErrorOfRequest.get(request)
       if (failure) throw failure

@@ -16,6 +16,7 @@ import { extensionOf, sanitizeFileName } from './file-name'
 import { signResourceToken } from './resource-token'
 import { bytesRelayedTotal } from '../../metrics/registry'
 import { findDuplicate, type DuplicateLookup } from './duplicate-index'
+import type { EvidenceUpload } from '../evidence/evidence-service'
 import { PlainTextScanner, SNIFF_BYTES, sniffType } from './sniff-type'
 
 /** An upload URL that expires within this margin is not worth starting a PUT on. */
@@ -263,6 +264,8 @@ export interface UploadInput {
   body: Readable
   /** SHA-256 (lowercase hex) the browser computed (`X-Content-SHA256`); the bytes must match it. */
   sha256?: string
+  /** A checked evidence claim (X-Evidence), recorded once DingTalk has the bytes (docs/evidence.md). */
+  evidence?: Pick<EvidenceUpload, 'record'>
 }
 
 /** What relaying a file to DingTalk needs. */
@@ -384,7 +387,10 @@ export async function relayResource(ctx: RelayContext, input: UploadInput, size:
     }
   }
 
+  const evidence =
+    input.evidence && sha256 ? await input.evidence.record({ sha256, docId: input.docId, resourceId: info.resourceId }) : null
   const claims = {
+    ...(evidence ? { evidence } : {}),
     resourceId: info.resourceId,
     resourceUrl: info.resourceUrl,
     kind: type.kind,
@@ -405,6 +411,7 @@ export async function relayResource(ctx: RelayContext, input: UploadInput, size:
     size,
     kind: type.kind,
     duplicateOf: await findDuplicate(ctx.duplicates, input.docId, sha256, ctx.now()),
+    evidence,
   }
 }
 

@@ -36,6 +36,7 @@ function tusResource(name: string, size: number): ResourceResponse {
     size,
     kind: 'file',
     duplicateOf: null,
+    evidence: null,
   }
 }
 
