@@ -8,6 +8,7 @@
  *   takenAt — calls per photo with the taken-at caption line on every photo (batches of 10)
  *   resume  — a 60 MB resumable (tus) upload on that link, cut at 30 % and 70 %: bytes sent, time
  *   scale   — 2 replicas on Redis behind nginx, DingTalk's shared budget the limit: failures, calls/s
+ *   evidence — the stamp's cost per 12 MP photo (CPU ×4) and the 10-photo attach with it on and off
  *   markup  — 20 marks drawn into a 2560 px photo (CPU 4× throttled); tap → markup editor ready (150 ms link)
  * Writes bench/results.json, prints a table and pass/fail per target; exits 1 if a target or a
  * phase failed. `npm run bench -- attach calls` runs only the phases named (for working on one;
@@ -25,6 +26,7 @@ import { startChildServer } from '../testing/drills/processes'
 import { round } from '../testing/drills/stats'
 import { ensurePhotos } from './lib/fixtures'
 import { runAttach, type AttachResult } from './lib/phase-attach'
+import { runEvidenceClient, type EvidenceClientResult } from './lib/phase-evidence'
 import { runCallsByProfile, type CallsByProfile, type CallsResult } from './lib/phase-calls'
 import { measureHealthReady } from './lib/phase-startup'
 import { runResume, type ResumeResult } from './lib/phase-resume'
@@ -64,8 +66,8 @@ interface Results {
   callsByProfile: CallsByProfile | null
   resume: ResumeResult | null
   takenAtCalls: TakenAtCallsResult | null
-  /** `evidence.*` keys of every evidence phase file, merged into one object (DESIGN §8). */
-  evidence: (Partial<EvidenceLookupResult> & Record<string, number>) | null
+  /** `evidence.*` keys of every evidence phase file (lookups, the H5's stamp), merged into one object (DESIGN §8). */
+  evidence: (Partial<EvidenceLookupResult> & Partial<EvidenceClientResult> & Record<string, number>) | null
   startup: { healthReadyMs: number | null; firstDocumentsMs: number | null }
   markup?: MarkupResult | null
 }
@@ -111,7 +113,7 @@ function roundAll<T extends object>(obj: T): T {
  * Chromium. Throws one clear line.
  */
 function checkPrerequisites(): void {
-  if (runs('attach')) chromiumPath()
+  if (runs('attach') || runs('evidence')) chromiumPath()
 }
 
 /** What the table shows for a phase without a result: it was not asked for, or it failed. */
@@ -138,10 +140,11 @@ function profileRows(byProfile: CallsByProfile | null): Record<string, string> {
 async function main(): Promise<number> {
   checkPrerequisites()
   const errors: string[] = []
-  const photos = runs('attach')
-    ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
-    : null
-  if (runs('attach') || runs('markup')) await phase('build', errors, async () => ensureBuiltH5())
+  const photos =
+    runs('attach') || runs('evidence')
+      ? await phase('fixtures', errors, () => ensurePhotos(join(ROOT, 'bench/fixtures'), PHOTOS, (m) => progress('fixtures', m)))
+      : null
+  if (runs('attach') || runs('evidence') || runs('markup')) await phase('build', errors, async () => ensureBuiltH5())
   const healthReadyMs = runs('startup') ? await phase('startup', errors, () => measureHealthReady(SERVER_ENV)) : null
 
   // One emulator for the other phases, in its own process so the server's memory is the server's.
@@ -154,6 +157,7 @@ async function main(): Promise<number> {
   let browser: Awaited<ReturnType<typeof runAttach>> | null = null
   let scale: ScaleResult | null = null
   let evidenceLookup: EvidenceLookupResult | null = null
+  let evidenceClient: EvidenceClientResult | null = null
   let markup: MarkupResult | null = null
   try {
     // Each profile gets its own emulator process; the shared one serves the other phases.
@@ -165,6 +169,8 @@ async function main(): Promise<number> {
     // Its own emulator, Redis, replicas and nginx (needs Debian's redis-server and nginx).
     if (runs('scale')) scale = await phase('scale', errors, () => runScale())
     if (runs('evidence')) evidenceLookup = await phase('evidence', errors, () => runEvidenceLookup(emulatorUrl, SERVER_ENV))
+    if (runs('evidence') && photos)
+      evidenceClient = await phase('evidence', errors, () => runEvidenceClient(emulatorUrl, SERVER_ENV, photos))
     if (runs('markup')) markup = await phase('markup', errors, () => runMarkup(emulatorUrl, SERVER_ENV))
   } finally {
     await emulator.stop()
@@ -180,7 +186,7 @@ async function main(): Promise<number> {
     callsByProfile,
     resume,
     takenAtCalls,
-    evidence: evidenceLookup ? { ...evidenceLookup } : null,
+    evidence: evidenceLookup || evidenceClient ? { ...evidenceLookup, ...evidenceClient } : null,
     startup: { healthReadyMs, firstDocumentsMs: browser?.firstDocumentsMs ?? null },
     markup,
   })
@@ -196,7 +202,7 @@ async function main(): Promise<number> {
       resume: runs('resume') ? measured.resume : (previous.resume ?? null),
       takenAtCalls: runs('takenAt') ? measured.takenAtCalls : (previous.takenAtCalls ?? null),
       scale: runs('scale') ? measured.scale : (previous.scale ?? null),
-      evidence: runs('evidence') ? measured.evidence : (previous.evidence ?? null),
+      evidence: runs('evidence') ? { ...previous.evidence, ...measured.evidence } : (previous.evidence ?? null),
       markup: runs('markup') ? measured.markup : (previous.markup ?? null),
       startup: {
         healthReadyMs: runs('startup') ? measured.startup.healthReadyMs : previous.startup.healthReadyMs,
@@ -261,6 +267,10 @@ async function main(): Promise<number> {
     'markup: tap → editor ready, 150 ms link (ms)': results.markup ? round(results.markup.firstOpenMs, 0) : missing('markup'),
     'startup: health ready (ms)': healthReadyMs === null ? missing('startup') : round(healthReadyMs, 0),
     'startup: sign-in → first document (ms)': browser ? round(browser.firstDocumentsMs, 0) : missing('attach'),
+    'evidence: stamp ms/photo (12 MP, CPU ×4)': results.evidence?.stampMsPerPhoto ?? missing('evidence'),
+    'evidence: attach s stamped | without': results.evidence?.attachSeconds
+      ? `${results.evidence.attachSeconds} | ${results.evidence.attachSecondsWithout}`
+      : missing('evidence'),
   })
 
   const checks: TargetCheck[] = [
@@ -295,6 +305,13 @@ async function main(): Promise<number> {
       ),
     ),
     target('resume.bytesSentRatio ≤ 1.1', resume?.bytesSentRatio ?? NaN, 'max', 1.1),
+    target('evidence.stampMsPerPhoto ≤ 400', results.evidence?.stampMsPerPhoto ?? NaN, 'max', 400),
+    target(
+      'evidence.attachSeconds ≤ 1.1 × attachSecondsWithout',
+      results.evidence?.attachSeconds ?? NaN,
+      'max',
+      1.1 * (results.evidence?.attachSecondsWithout ?? NaN),
+    ),
     target('markup.renderMs ≤ 300', results.markup?.renderMs ?? NaN, 'max', 300),
     target('markup.firstOpenMs ≤ 1000', results.markup?.firstOpenMs ?? NaN, 'max', 1000),
   ]

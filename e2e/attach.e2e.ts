@@ -17,6 +17,7 @@ import {
   chooseDocumentBySearch,
   imageSources,
   openApp,
+  openBatchOptions,
   pick,
   queueSnapshot,
   signInAsDemoUser,
@@ -137,6 +138,7 @@ describe.each(PROFILES)('in the %s emulator profile', (profile) => {
     await signInAsDemoUser(page, user)
     await chooseDocumentBySearch(page, '现场', doc)
 
+    await openBatchOptions(page)
     await page.locator(byTestId('original-toggle')).check()
     await pick(page, [fx.withGps], [])
     await page.locator(byTestId('send-button')).click()

@@ -1,5 +1,6 @@
 // System Chromium driven by playwright-core, dressed as a phone (or a desktop window), and on request as a
 // DingTalk client (Android, iOS or PC) with a fake JSAPI bridge.
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core'
@@ -77,7 +78,12 @@ export interface PhoneOptions {
    * `client` says otherwise). `authCode(corpId)` runs in Node for each requestAuthCode and returns a
    * fresh code (codes are single-use).
    */
-  dingtalk?: { authCode: (corpId: string) => Promise<string>; client?: DingTalkClient }
+  dingtalk?: {
+    authCode: (corpId: string) => Promise<string>
+    client?: DingTalkClient
+    /** The emulator's current jsapi ticket (`/__emulator/jsapi-ticket`): the fake client checks dd.config against it. */
+    jsapiTicket?: () => Promise<string>
+  }
   /** Window size (default: phone). Phone-sized windows are touch devices; the others are not. */
   viewport?: ViewportName
   /** The device's colour scheme (`prefers-color-scheme`), default light. */
@@ -98,6 +104,16 @@ export interface Phone {
   close(): Promise<void>
 }
 
+/**
+ * Whether `dd.config`'s params carry the signature DingTalk expects for `url`: sha1 of
+ * `jsapi_ticket=…&noncestr=…&timestamp=…&url=…` over the URL without its fragment, query decoded
+ * (docs/dingtalk.md#jsapi-signature).
+ */
+export function verifyJsapiSignature(params: Record<string, unknown>, url: string, ticket: string): boolean {
+  const plain = `jsapi_ticket=${ticket}&noncestr=${String(params.nonceStr)}&timestamp=${String(params.timeStamp)}&url=${decodeURI(url)}`
+  return typeof params.signature === 'string' && createHash('sha1').update(plain).digest('hex') === params.signature
+}
+
 /** Opens a new browser context (default: a 390×844 @2x touch phone, zh-CN, light) and its page. */
 export async function openPhone(browser: Browser, options: PhoneOptions = {}): Promise<Phone> {
   const viewport = options.viewport ?? 'phone'
@@ -116,6 +132,12 @@ export async function openPhone(browser: Browser, options: PhoneOptions = {}): P
   if (options.dingtalk) {
     const { authCode } = options.dingtalk
     await context.exposeBinding('__e2eAuthCode', (_source, corpId: string) => authCode(corpId))
+    const { jsapiTicket } = options.dingtalk
+    if (jsapiTicket) {
+      await context.exposeBinding('__e2eVerifyJsapi', async (_source, params: Record<string, unknown>, url: string) =>
+        verifyJsapiSignature(params, url, await jsapiTicket()),
+      )
+    }
     await context.addInitScript(fakeDingTalkClient, client)
   }
   const errors: string[] = []

@@ -52,7 +52,16 @@ export interface FakeDingTalkState {
   closed: boolean
   /** Messages of confirm dialogs shown and not yet answered. */
   pendingConfirms: string[]
+  /** The last `dd.config` (JSAPI authentication): whether its signature matched the emulator's ticket. */
+  jsapiConfig: { verified: boolean; url: string } | null
 }
+
+/**
+ * Where the fake client says the phone is (`device.geolocation.get`): the same place as
+ * testing/fake-platform.ts's FAKE_PLACE, with DingTalk's reverse-geocoded address. Inlined in the
+ * client script because that script is serialised into the page.
+ */
+export const FAKE_DINGTALK_ADDRESS = '浙江省杭州市西湖区文三路 90 号'
 
 /**
  * Installed with `context.addInitScript(fakeDingTalkClient, client)` before any page script. Must be
@@ -63,13 +72,17 @@ export function fakeDingTalkClient(client: DingTalkClient): void {
   type Respond = (ok: boolean, body: unknown) => void
   const w = window as unknown as Record<string, unknown> & {
     __e2eAuthCode: (corpId: string) => Promise<string>
+    __e2eVerifyJsapi?: (params: Record<string, unknown>, url: string) => Promise<boolean>
   }
   const state = {
     calls: [] as Array<{ service: string; action: string; params: Record<string, unknown> }>,
     openedLinks: [] as string[],
     closed: false,
     pendingConfirms: [] as string[],
+    jsapiConfig: null as { verified: boolean; url: string } | null,
   }
+  /** The page passed JSAPI authentication (a dd.config whose signature verified). */
+  let authenticated = false
   /** Taps on the navigation bar's back button go here (set by biz.navigation.setLeft with control). */
   let navBack: (() => void) | null = null
   const confirmAnswers: Array<(buttonIndex: number) => void> = []
@@ -94,6 +107,41 @@ export function fakeDingTalkClient(client: DingTalkClient): void {
           (e: unknown) => respond(false, { errorCode: '3', errorMessage: String(e) }),
         )
         return
+      case 'runtime.permission.requestJsApis': // dd.config on Android and iOS (platform/android.js authMethod)
+      case 'config': {
+        // dd.config on PC. The signature is sha1 over the emulator's jsapi ticket and this page's URL
+        // (docs/dingtalk.md#jsapi-signature); Node checks it against /__emulator/jsapi-ticket.
+        const url = location.href.split('#')[0] ?? location.href
+        const verify = w.__e2eVerifyJsapi ?? (() => Promise.resolve(false))
+        verify(plain(params), url).then(
+          (verified) => {
+            state.jsapiConfig = { verified, url }
+            authenticated = verified
+            if (verified) respond(true, {})
+            else respond(false, { errorCode: '3', errorMessage: 'jsapi signature check failed' })
+          },
+          (e: unknown) => respond(false, { errorCode: '3', errorMessage: String(e) }),
+        )
+        return
+      }
+      case 'device.geolocation.get':
+        // DingTalk refuses location to a page that did not pass dd.config (errorCode 3, "no permission").
+        if (!authenticated) return respond(false, { errorCode: '3', errorMessage: 'fake client: dd.config first' })
+        return respond(true, {
+          longitude: 120.15515,
+          latitude: 30.27415,
+          accuracy: 25,
+          address: '浙江省杭州市西湖区文三路 90 号',
+          province: '浙江省',
+          city: '杭州市',
+          district: '西湖区',
+          road: '文三路',
+          netType: 'wifi',
+          operatorType: 'CMCC',
+          ...(client === 'android'
+            ? { isFromMock: false, isGpsEnabled: true, isWifiEnabled: true, isMobileEnabled: true, provider: 'gps' }
+            : {}),
+        })
       case 'biz.util.openLink':
         state.openedLinks.push(String(params.url))
         return respond(true, {})

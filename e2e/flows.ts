@@ -37,6 +37,12 @@ export async function submitDocumentLink(page: Page, url: string): Promise<void>
   await page.locator(byTestId('doc-link-submit')).click()
 }
 
+/** Unfolds the composer's batch options (original, taken-at, evidence stamp, place) when folded. */
+export async function openBatchOptions(page: Page): Promise<void> {
+  const head = page.locator(byTestId('batch-options'))
+  if ((await head.getAttribute('aria-expanded')) !== 'true') await head.click()
+}
+
 /** Picks photos through the photo input and files through the file input, in that order. */
 export async function pick(page: Page, photos: FixtureFile[], files: FixtureFile[]): Promise<void> {
   if (photos.length) await page.locator(byTestId('photo-input')).setInputFiles(photos)

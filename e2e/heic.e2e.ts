@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect, test } from 'vitest'
 import { SEED } from '../server/emulator/seed'
-import { blockIds, byTestId, chooseDocumentBySearch, openApp, pick, signInAsDemoUser, waitForReceipt } from './flows'
+import { blockIds, byTestId, chooseDocumentBySearch, openApp, openBatchOptions, pick, signInAsDemoUser, waitForReceipt } from './flows'
 import { useE2E } from './harness'
 
 const e2e = useE2E()
@@ -21,6 +21,7 @@ test('a real HEIC photo is converted on the phone and lands as a picture with wh
   await signInAsDemoUser(page, user)
   await chooseDocumentBySearch(page, '现场', doc)
 
+  await openBatchOptions(page)
   const toggle = page.locator(byTestId('taken-at-toggle'))
   await toggle.check()
   await pick(page, [{ name: 'IMG_5001.HEIC', mimeType: 'image/heic', buffer: HEIC }], [])

@@ -153,6 +153,13 @@ export class EmulatorControl {
     return parseJson(res, z.object({ authCode: z.string() }), 'POST /__emulator/auth-codes').authCode
   }
 
+  /** The app's current jsapi ticket (what fake DingTalk clients check a `dd.config` signature against). */
+  async jsapiTicket(): Promise<string> {
+    const res = await httpRequest(new URL('/__emulator/jsapi-ticket', this.url).toString())
+    if (res.status !== 200) expectStatus(res, 200, 'GET /__emulator/jsapi-ticket')
+    return parseJson(res, z.object({ ticket: z.string() }), 'GET /__emulator/jsapi-ticket').ticket
+  }
+
   /** The stored bytes of an uploaded resource (its `resourceUrl` may be absolute or emulator-relative). */
   async resourceBytes(resourceUrl: string): Promise<Buffer> {
     const url = new URL(resourceUrl, this.url)

@@ -1,5 +1,14 @@
 import type { Platform } from '@/platform'
 
+/** Where the fake device is: what `device.geolocation.get` answers in e2e/fake-dingtalk.ts too. */
+export const FAKE_PLACE = {
+  latitude: 30.27415,
+  longitude: 120.15515,
+  accuracy: 25,
+  address: '浙江省杭州市西湖区文三路 90 号',
+  isFromMock: false,
+}
+
 /**
  * A Platform for client tests: every method does nothing (toast and confirm answer at once), and
  * `overrides` replaces what a test cares about.
@@ -16,6 +25,11 @@ export function fakePlatform(overrides: Partial<Platform> = {}): Platform {
     close: () => Promise.resolve(),
     toast: () => Promise.resolve(),
     confirm: () => Promise.resolve(true),
+    // Like DingTalk: dd.config with the server's signature first, then a fix with its address.
+    locate: async (sign) => {
+      await sign('http://localhost:3000/')
+      return { ...FAKE_PLACE }
+    },
     ...overrides,
   }
 }

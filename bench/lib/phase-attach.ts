@@ -39,11 +39,19 @@ async function throttle(page: Page): Promise<void> {
   })
 }
 
+export interface AttachOptions {
+  /** Turn "stamp as evidence" on before picking (the evidence phase, bench/lib/phase-evidence.ts). */
+  stamp?: boolean
+  /** Also time the naive uploads (default true; NaN when skipped). */
+  naive?: boolean
+}
+
 /** Runs the browser half of the benchmark against a fresh server on the emulator at `emulatorUrl`. */
 export async function runAttach(
   emulatorUrl: string,
   env: Record<string, string>,
   photos: Fixture[],
+  options: AttachOptions = {},
 ): Promise<{ attach: AttachResult; firstDocumentsMs: number }> {
   await resetEmulator(emulatorUrl)
   const pairs = editablePairs(await getState(emulatorUrl))
@@ -94,6 +102,7 @@ export async function runAttach(
     await item.click()
     await page.getByTestId('selected-doc').waitFor({ state: 'visible' })
     const resourcesBefore = new Set((await getState(emulatorUrl)).resources.map((r) => r.resourceId))
+    if (options.stamp) await turnStampOn(page)
 
     progress('attach', `attaching ${photos.length} photos (${(sum(photos) / 1e6).toFixed(1)} MB) to ${docId} through the H5`)
     const started = performance.now()
@@ -146,38 +155,7 @@ export async function runAttach(
     page.removeAllListeners('requestfinished')
     page.removeAllListeners('requestfailed')
 
-    progress('attach', 'naive: the same originals POSTed one after another from the same page')
-    await page.evaluate(() => {
-      const input = document.createElement('input')
-      input.type = 'file'
-      input.multiple = true
-      input.id = 'bench-naive-input'
-      input.style.display = 'none'
-      document.body.append(input)
-    })
-    await page.setInputFiles(
-      '#bench-naive-input',
-      photos.map((p) => p.path),
-    )
-    const naiveMs = await page.evaluate(async (docId) => {
-      const input = document.getElementById('bench-naive-input')
-      if (!(input instanceof HTMLInputElement) || !input.files) throw new Error('naive input missing')
-      const session: unknown = await (await fetch('/api/session')).json()
-      const csrf = typeof session === 'object' && session !== null && 'csrfToken' in session ? String(session.csrfToken) : ''
-      const t0 = performance.now()
-      for (const file of Array.from(input.files)) {
-        const res = await fetch(`/api/documents/${docId}/resources?name=${encodeURIComponent(file.name)}`, {
-          method: 'POST',
-          body: file,
-          headers: { 'content-type': file.type || 'image/jpeg', 'x-csrf-token': csrf },
-        })
-        if (res.status !== 201) throw new Error(`naive upload of ${file.name}: HTTP ${res.status} ${await res.text()}`)
-      }
-      return performance.now() - t0
-    }, docId)
-    const naiveSeconds = naiveMs / 1000
-    progress('attach', `naive: ${naiveSeconds.toFixed(1)} s`)
-
+    const naiveSeconds = options.naive === false ? NaN : await timeNaiveUploads(page, photos, docId)
     const originalBytes = sum(photos)
     return {
       firstDocumentsMs,
@@ -200,6 +178,50 @@ export async function runAttach(
     await browser.close()
     await server?.stop()
   }
+}
+
+/** The same originals POSTed one after another, unprepared, from the same page and session: seconds. */
+async function timeNaiveUploads(page: Page, photos: Fixture[], docId: string): Promise<number> {
+  progress('attach', 'naive: the same originals POSTed one after another from the same page')
+  await page.evaluate(() => {
+    const input = document.createElement('input')
+    input.type = 'file'
+    input.multiple = true
+    input.id = 'bench-naive-input'
+    input.style.display = 'none'
+    document.body.append(input)
+  })
+  await page.setInputFiles(
+    '#bench-naive-input',
+    photos.map((p) => p.path),
+  )
+  const naiveMs = await page.evaluate(async (docId) => {
+    const input = document.getElementById('bench-naive-input')
+    if (!(input instanceof HTMLInputElement) || !input.files) throw new Error('naive input missing')
+    const session: unknown = await (await fetch('/api/session')).json()
+    const csrf = typeof session === 'object' && session !== null && 'csrfToken' in session ? String(session.csrfToken) : ''
+    const t0 = performance.now()
+    for (const file of Array.from(input.files)) {
+      const res = await fetch(`/api/documents/${docId}/resources?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        body: file,
+        headers: { 'content-type': file.type || 'image/jpeg', 'x-csrf-token': csrf },
+      })
+      if (res.status !== 201) throw new Error(`naive upload of ${file.name}: HTTP ${res.status} ${await res.text()}`)
+    }
+    return performance.now() - t0
+  }, docId)
+  progress('attach', `naive: ${(naiveMs / 1000).toFixed(1)} s`)
+  return naiveMs / 1000
+}
+
+/** Unfolds the batch options, turns the evidence stamp on and waits until the device holds codes. */
+export async function turnStampOn(page: Page): Promise<void> {
+  await page.getByTestId('batch-options').click()
+  await page.getByTestId('evidence-toggle').check()
+  await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-testid="evidence-codes"]')?.textContent ?? ''), null, {
+    polling: 100,
+  })
 }
 
 function sum(photos: Fixture[]): number {

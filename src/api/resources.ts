@@ -1,5 +1,6 @@
-import { CONTENT_SHA256_HEADER, ResourceResponseSchema, type ResourceResponse } from '@contract/api'
+import { CONTENT_SHA256_HEADER, EVIDENCE_HEADER, ResourceResponseSchema, type EvidenceClaim, type ResourceResponse } from '@contract/api'
 import { request } from './http'
+import { evidenceHeaderValue } from './evidence'
 
 export interface UploadResourceOptions {
   /** Bytes sent so far and the total, from axios onUploadProgress. */
@@ -8,6 +9,8 @@ export interface UploadResourceOptions {
   signal?: AbortSignal
   /** SHA-256 (hex) of `blob`, sent as `X-Content-SHA256`: the server refuses bytes that differ. */
   sha256?: string
+  /** The evidence claim of a stamped photo, sent as `X-Evidence` (docs/evidence.md). */
+  evidence?: EvidenceClaim | null
 }
 
 /** Slowest link we still wait for (≈ 256 kbit/s) before calling an upload timed out. */
@@ -37,6 +40,7 @@ export function uploadResource(
     headers: {
       'Content-Type': mediaType || 'application/octet-stream',
       ...(options.sha256 ? { [CONTENT_SHA256_HEADER]: options.sha256 } : {}),
+      ...(options.evidence ? { [EVIDENCE_HEADER]: evidenceHeaderValue(options.evidence) } : {}),
     },
     timeout: Math.max(MIN_UPLOAD_TIMEOUT_MS, Math.ceil((blob.size / MIN_BYTES_PER_SECOND) * 1000)),
     signal: options.signal,

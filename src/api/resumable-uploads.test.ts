@@ -36,6 +36,8 @@ interface SeenRequest {
   url: string
   /** Upload-Offset the client sent (PATCH). */
   offset?: number
+  /** Upload-Metadata the client sent (POST). */
+  metadata?: string
 }
 
 /** A tus 1.0 server holding one upload in memory, with faults to answer the next PATCHes with. */
@@ -63,7 +65,12 @@ function fakeTusServer(size: number) {
         getUnderlyingObject: () => null,
         abort: async () => undefined,
         async send(body?: Blob) {
-          seen.push({ method, url, ...(method === 'PATCH' ? { offset: Number(headers['upload-offset']) } : {}) })
+          seen.push({
+            method,
+            url,
+            ...(method === 'PATCH' ? { offset: Number(headers['upload-offset']) } : {}),
+            ...(method === 'POST' ? { metadata: headers['upload-metadata'] } : {}),
+          })
           if (method === 'POST') {
             created = true
             return answer(201, { location: `/api/documents/${DOC}/uploads/up-1` })
@@ -147,6 +154,26 @@ describe('uploadResumable', () => {
     expect(resource).toEqual(RESOURCE)
     expect(server.creations()).toHaveLength(1)
     expect(server.offset).toBe(1000)
+  })
+
+  it('carries a stamped photo’s evidence claim as the `evidence` metadata (its JSON, base64 as tus encodes every value)', async () => {
+    const server = fakeTusServer(1000)
+    const evidence = {
+      code: 'AAAA-BBBB-CCCC',
+      takenAt: null,
+      takenAtSource: 'picked' as const,
+      place: '上海',
+      lines: ['验证码 AAAA-BBBB-CCCC'],
+    }
+    await uploadResumable(DOC, file(1000), 'IMG_1.jpg', 'image/jpeg', {
+      sha256: SHA,
+      urlStorage: memoryUrls(),
+      httpStack: server.stack,
+      evidence,
+    })
+    const pairs = (server.creations()[0]?.metadata ?? '').split(',').map((pair) => pair.split(' '))
+    const value = pairs.find(([key]) => key === 'evidence')?.[1] ?? ''
+    expect(JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0))))).toEqual(evidence)
   })
 
   it('after a cut connection continues from the byte the server has, not from zero', async () => {

@@ -6,7 +6,14 @@
  * its answer is the same as `POST …/resources` (uploadResource in resources.ts).
  */
 import { DetailedError, Upload, type HttpStack, type UrlStorage } from 'tus-js-client'
-import { CSRF_HEADER, ErrorBodySchema, ResourceResponseSchema, type ResourceResponse } from '@contract/api'
+import {
+  CSRF_HEADER,
+  EVIDENCE_METADATA_KEY,
+  ErrorBodySchema,
+  ResourceResponseSchema,
+  type EvidenceClaim,
+  type ResourceResponse,
+} from '@contract/api'
 import { ApiError, currentCsrfToken, http, isRetryable, toApiError } from './http'
 
 /** One PATCH carries at most this much: a proxy body limit is never hit, a cut loses little. */
@@ -30,6 +37,8 @@ export interface ResumableUploadOptions {
   onProgress?: (loaded: number, total: number) => void
   /** Aborting stops the transfer (the partial upload stays for a later resume) and rejects with `cancelled`. */
   signal?: AbortSignal
+  /** The evidence claim of a stamped photo: its JSON goes in `Upload-Metadata` as `evidence` (docs/evidence.md). */
+  evidence?: EvidenceClaim | null
   /** How requests are made (default: tus-js-client's XMLHttpRequest stack); tests pass an in-memory tus server. */
   httpStack?: HttpStack
 }
@@ -66,7 +75,12 @@ function sendWithTus(docId: string, blob: Blob, name: string, mediaType: string,
   return new Promise<string>((resolve, reject) => {
     const upload = new Upload(blob, {
       endpoint,
-      metadata: { filename: name, filetype: mediaType || 'application/octet-stream', sha256: options.sha256 },
+      metadata: {
+        filename: name,
+        filetype: mediaType || 'application/octet-stream',
+        sha256: options.sha256,
+        ...(options.evidence ? { [EVIDENCE_METADATA_KEY]: JSON.stringify(options.evidence) } : {}),
+      },
       fingerprint: async () => resumeFingerprint(docId, options.sha256, blob.size),
       urlStorage: options.urlStorage,
       storeFingerprintForResuming: true,

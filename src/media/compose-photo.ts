@@ -1,6 +1,6 @@
 /**
- * The compose stage (docs/architecture.md#the-compose-stage): draws a photo's layers (marks, and
- * later the evidence stamp) into the prepared photo (upright, downscaled, metadata-free) at its full
+ * The compose stage (docs/architecture.md#the-compose-stage): draws a photo's layers (marks, then
+ * the evidence stamp of src/media/evidence-stamp.ts) into the prepared photo (upright, downscaled, metadata-free) at its full
  * prepared resolution, and encodes the result, which is what is hashed and sent. A photo without
  * layers is not touched: its prepared bytes (and their hash) are sent as they are.
  *
@@ -10,18 +10,20 @@
  */
 import { decode, EncodeUnavailableError, makeCanvas, type EncodeOutputType, type EncodeResult } from './canvas-encode'
 import { drawMarks } from './draw-marks'
+import { drawEvidenceStamp, stampFontReady, type EvidenceStamp } from './evidence-stamp'
 import type { Mark } from './marks'
 
-/** What is drawn over a prepared photo, in this order. */
+/** What is drawn over a prepared photo, in this order: the marks, then the evidence stamp over them. */
 export interface PhotoLayers {
   marks: Mark[]
+  stamp: EvidenceStamp | null
 }
 
-export const NO_LAYERS: PhotoLayers = { marks: [] }
+export const NO_LAYERS: PhotoLayers = { marks: [], stamp: null }
 
 /** Whether anything would be drawn (no layers: the prepared photo is sent as it is). */
 export function hasLayers(layers: PhotoLayers): boolean {
-  return layers.marks.length > 0
+  return layers.marks.length > 0 || layers.stamp !== null
 }
 
 /** Prepared photos of these types can be composed (re-encoded as the same type, so names still match). */
@@ -43,6 +45,8 @@ export interface ComposeRequest {
  * @throws EncodeUnavailableError when this environment cannot decode or draw the photo.
  */
 export async function composeImage(req: ComposeRequest): Promise<EncodeResult> {
+  // The device's CJK font must be usable before the first fillText, or the stamp falls back to another.
+  if (req.layers.stamp) await stampFontReady()
   const decoded = await decode(req.blob)
   try {
     const { width, height } = decoded
@@ -53,6 +57,7 @@ export async function composeImage(req: ComposeRequest): Promise<EncodeResult> {
     }
     ctx.drawImage(decoded.source, 0, 0, width, height)
     drawMarks(ctx, req.layers.marks, width, height)
+    if (req.layers.stamp) drawEvidenceStamp(ctx, width, height, req.layers.stamp)
     const blob = await toBlob(req.outputType, req.quality)
     if (blob.type && blob.type !== req.outputType) throw new EncodeUnavailableError(`canvas encoded ${blob.type}`)
     return { blob, width, height, resized: false }

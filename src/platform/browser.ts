@@ -1,5 +1,6 @@
 import { PlatformError, type Platform } from './types'
 import { vantConfirm, vantToast } from './vant-notify'
+import { browserLocation } from './geolocation'
 
 /** Calls `handler` when the tab's visibility turns to `state`; returns the release. */
 function onVisibility(state: DocumentVisibilityState, handler: () => void): () => void {
@@ -43,4 +44,5 @@ export const browserPlatform: Platform = {
   },
   toast: vantToast,
   confirm: vantConfirm,
+  locate: () => browserLocation(),
 }

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_BRIDGE_TIMEOUT_MS, pickFunction, withTimeout } from './bridge-call'
 import { dingTalkShell } from './dingtalk-shell'
+import { dingTalkLocation } from './geolocation'
 import { PlatformError, type Platform } from './types'
 
 export { DEFAULT_BRIDGE_TIMEOUT_MS, toPlatformError } from './bridge-call'
@@ -140,6 +141,7 @@ export function createDingTalkPlatform(options: { timeoutMs?: number; env?: Ding
         ),
       )
     },
+    locate: (sign) => dingTalkLocation(sign),
     async openLink(url: string) {
       await withTimeout(
         loadBridge().then((bridge) => bridge.openLink({ url })),

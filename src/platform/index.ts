@@ -5,6 +5,8 @@ import type { Platform } from './types'
 
 export type { Platform, PlatformErrorCode } from './types'
 export { PlatformError } from './types'
+export type { JsapiSignature, PlaceFix } from './geolocation'
+export { formatCoordinates } from './geolocation'
 export { isInDingTalk } from './detect'
 
 let current: Platform | null = null

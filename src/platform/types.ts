@@ -1,3 +1,5 @@
+import type { JsapiSignature, PlaceFix } from './geolocation'
+
 /** What the app needs from its container: DingTalk's JSAPI bridge, or a normal browser standing in for it. */
 export interface Platform {
   kind: 'dingtalk' | 'browser'
@@ -27,6 +29,12 @@ export interface Platform {
   toast(text: string, kind?: ToastKind): Promise<void>
   /** Asks a yes/no question: DingTalk's own dialog, else Vant's. Resolves true for `ok`. Never rejects. */
   confirm(question: ConfirmQuestion): Promise<boolean>
+  /**
+   * Where the device is (src/platform/geolocation.ts): DingTalk's `device.geolocation.get` with its
+   * address, after `dd.config` signed through `sign`; a browser's coordinates. Rejects with a
+   * PlatformError when there is no fix (denied, timed out).
+   */
+  locate(sign: (url: string) => Promise<JsapiSignature>): Promise<PlaceFix>
 }
 
 export type ToastKind = 'info' | 'success' | 'error'

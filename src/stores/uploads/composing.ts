@@ -16,6 +16,7 @@ import { sameMarks, type Mark } from '@/media/marks'
 import { photoEncoder } from '@/media/photo-encoder'
 import { DEFAULT_PREPARE_OPTIONS, type PrepareDeps } from '@/media/prepare-file'
 import { setStatus, type QueueItem } from './queue-item'
+import { stampOf } from './evidence-lines'
 import type { QueueStorage } from './persistence/queue-storage'
 
 export interface ComposingDeps {
@@ -32,9 +33,9 @@ export interface ComposingDeps {
   onReleased(): void
 }
 
-/** What is drawn over an item's prepared photo. */
-export function layersOf(item: Pick<QueueItem, 'marks'>): PhotoLayers {
-  return { marks: item.marks ?? [] }
+/** What is drawn over an item's prepared photo: its marks and, once it has a code, its evidence stamp. */
+export function layersOf(item: Pick<QueueItem, 'marks' | 'evidence'>): PhotoLayers {
+  return { marks: item.marks ?? [], stamp: stampOf(item.evidence?.claim) }
 }
 
 export function createComposing(deps: ComposingDeps) {
@@ -63,8 +64,9 @@ export function createComposing(deps: ComposingDeps) {
   /** A photo was just prepared: the bytes to send and their hash. */
   async function composed(item: QueueItem, base: Blob): Promise<{ blob: Blob; sha256: string | null }> {
     const layers = layersOf(item)
-    if (hasLayers(layers)) await keep(item.id, base)
-    return compose(base, layers)
+    // Storing the prepared photo and drawing run side by side: neither needs the other.
+    const [, result] = await Promise.all([hasLayers(layers) ? keep(item.id, base) : undefined, compose(base, layers)])
+    return result
   }
 
   /** The prepared, unmarked photo of an item (the editor shows it), or null when it is gone. */
@@ -121,6 +123,23 @@ export function createComposing(deps: ComposingDeps) {
     await deps.persist()
   }
 
+  /**
+   * A layer other than the marks changed (a new evidence stamp after a refused code): composes
+   * again from the kept prepared photo; the new bytes and hash replace the old before the next send.
+   */
+  async function recompose(id: string): Promise<void> {
+    const item = deps.find(id)
+    const base = item ? await preparedOf(id) : null
+    if (!item || !base) throw new Error(`compose: no prepared photo for ${id}`)
+    const { blob, sha256 } = await compose(base, layersOf(item))
+    const current = deps.find(id)
+    if (!current) return
+    deps.blobs.set(id, blob)
+    await deps.storage.saveBlob(id, blob).catch(() => undefined)
+    Object.assign(current, { sha256, size: blob.size })
+    await deps.persist()
+  }
+
   /** Forgets an item's prepared photo (the item was inserted or removed). */
   function forget(id: string): void {
     editing.delete(id)
@@ -134,6 +153,7 @@ export function createComposing(deps: ComposingDeps) {
     hold,
     release,
     setMarks,
+    recompose,
     forget,
     /** Whether an item's editor is open (its upload waits). */
     isHeld: (id: string) => editing.has(id),

@@ -15,6 +15,7 @@ import { canMoveTo, setStatus, type ItemError, type QueueItem } from './queue-it
 import { rejectReason } from './restrictions'
 import { QUEUE_SETTINGS } from './settings'
 import type { QueueStorage } from './persistence/queue-storage'
+import type { EvidenceStage } from './evidence-stage'
 
 export interface PreparationDeps {
   find(id: string): QueueItem | undefined
@@ -31,9 +32,12 @@ export interface PreparationDeps {
   onReady(): void
   /** The compose stage (composing.ts): the bytes to send for a prepared file, and their hash. */
   compose(item: QueueItem, prepared: Blob): Promise<{ blob: Blob; sha256: string | null }>
+  /** Gives photos picked with "stamp as evidence" on their code and stamp (before composing). */
+  evidence?: EvidenceStage
 }
 
 const PREPARE_FAILED: ItemError = { code: 'prepare_failed', retryable: false }
+const STAMP_FAILED: ItemError = { code: 'evidence_stamp_failed', retryable: false }
 
 export function createPreparation(deps: PreparationDeps) {
   const pool = createTaskPool(() => (deps.uplinkHasWork() ? QUEUE_SETTINGS.preparations : 1))
@@ -100,8 +104,28 @@ export function createPreparation(deps: PreparationDeps) {
       void forgetSource(id)
       return
     }
+    const evidence = deps.evidence
+    if (evidence?.wants(item, prepared) && !(await evidence.claimNow(id))) {
+      // No code on the device: wait unstamped, outside the preparation slots (the next photos go on).
+      void deps.persist()
+      void evidence.claimWhenCodes(id).then(
+        () => finish(id, prepared.blob),
+        () => {
+          fail(id, STAMP_FAILED)
+          void deps.persist()
+        },
+      )
+      return
+    }
+    await finish(id, prepared.blob)
+  }
+
+  /** Draws the layers (marks, stamp) and hashes the result, saves it, and marks the item ready to upload. */
+  async function finish(id: string, base: Blob): Promise<void> {
+    const item = deps.find(id)
+    if (!item) return
     // Layers (if any) drawn in, then hashed: the hash is of exactly what will be sent.
-    const { blob, sha256 } = await deps.compose(item, prepared.blob)
+    const { blob, sha256 } = await deps.compose(item, base)
     if (!deps.find(id)) return
     Object.assign(item, { sha256, size: blob.size })
     deps.blobs.set(id, blob)

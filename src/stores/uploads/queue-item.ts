@@ -5,7 +5,7 @@
  * reason; retryable ones offer retry). `setStatus` refuses any other step, so a bug that would
  * (say) upload an inserted item again fails loudly in tests instead of quietly in the field.
  */
-import type { InsertionRequest, Layout, Position, ResourceResponse } from '@contract/api'
+import type { EvidenceClaim, InsertionRequest, Layout, Position, ResourceResponse } from '@contract/api'
 import { ApiError, isRetryable } from '@/api/http'
 import type { Mark } from '@/media/marks'
 import type { PrepareNotice } from '@/media/prepare-file'
@@ -63,6 +63,19 @@ export interface QueueItem {
   attachAgain?: boolean
   /** Marks drawn on the photo (issue 17), composed into the sent bytes (composing.ts). */
   marks?: Mark[]
+  /** Picked with "stamp as evidence" on (evidence-stage.ts); null for files and unstamped photos. */
+  evidence?: ItemEvidence | null
+}
+
+export interface ItemEvidence {
+  /** When it was picked (ms since the epoch): the stamp's time when the photo recorded none. */
+  pickedAt: number
+  /** The batch's place text when "place" was on at the pick. */
+  place: string | null
+  /** What the stamped bytes claim (sent as X-Evidence); null until stamped. */
+  claim: EvidenceClaim | null
+  /** Prepared while the device had no codes: waits unstamped until codes arrive. */
+  waiting: boolean
 }
 
 export interface TargetDocument {

@@ -28,6 +28,7 @@ import { CURRENT_VERSION, type SavedQueue } from './persistence/saved-queue'
 import { resumeItems } from './persistence/resume'
 import { createDecisions } from './decisions'
 import { createCaptions } from './captions'
+import { createEvidence } from './evidence'
 import { createComposing } from './composing'
 import type { Mark } from '@/media/marks'
 import { composable } from '@/media/compose-photo'
@@ -87,6 +88,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       uploader.pump()
       inserter.maybeInsert()
     },
+    restamp: (id) => evidence.restamp(id),
     held: (id) => composing.isHeld(id),
   })
   const composing = createComposing({
@@ -115,6 +117,13 @@ export const useUploadsStore = defineStore('uploads', () => {
     held: computed(() => decisions.pending.value || composing.anyHeld.value),
     captionOf: captions.captionOf,
   })
+  const evidence = createEvidence({
+    find,
+    document: () => batch.value.document,
+    online,
+    persist,
+    recompose: (id) => composing.recompose(id),
+  })
   const preparation = createPreparation({
     find,
     limits,
@@ -124,11 +133,12 @@ export const useUploadsStore = defineStore('uploads', () => {
     persist,
     uplinkHasWork: uploader.hasWork,
     onReady: uploader.pump,
+    evidence: evidence.stage,
     compose: composing.composed,
   })
-  // An inserted photo's marks can no longer change: its unmarked copy is not needed any more.
+  // An inserted photo's layers can no longer change: its unmarked copy is not needed any more.
   watch(
-    () => items.value.filter((i) => i.status === 'inserted' && i.marks).map((i) => i.id),
+    () => items.value.filter((i) => i.status === 'inserted' && (i.marks || i.evidence)).map((i) => i.id),
     (ids) => ids.forEach(composing.forget),
   )
   watch(online, (isOnline) => {
@@ -218,6 +228,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       batch.value.document = null
     }
     if (userId) owner.value = userId
+    void evidence.pool.setOwner(userId)
     const current = batch.value.document
     const finishedCleanly = batch.value.receipt !== null && items.value.every((i) => i.status === 'inserted')
     if (current && current.docId !== doc.docId && finishedCleanly) {
@@ -231,7 +242,10 @@ export const useUploadsStore = defineStore('uploads', () => {
     // Photos are picked next: have the photo workers loaded and the decoder probed by then.
     ;(prepareDeps.encoder ?? photoEncoder()).warmUp?.()
     getConfig()
-      .then((cfg) => (limits.value = cfg.limits))
+      .then((cfg) => {
+        limits.value = cfg.limits
+        evidence.applyConfig(cfg)
+      })
       .catch(() => undefined)
   }
 
@@ -257,7 +271,9 @@ export const useUploadsStore = defineStore('uploads', () => {
     if (!batch.value.document || batch.value.submitted) return
     const room = roomInBatch(items.value, limits.value)
     files.forEach((file, index) => {
-      const item = newQueueItem(file, original.value)
+      // The stamp re-draws the photo, so it overrides "original" (docs/evidence.md#the-h5-side).
+      const stamp = evidence.forPick()
+      const item = { ...newQueueItem(file, original.value && !stamp), evidence: stamp }
       if (index >= room) {
         items.value.push({ ...item, status: 'failed', error: tooManyError(limits.value) })
         return
@@ -434,6 +450,8 @@ export const useUploadsStore = defineStore('uploads', () => {
     setTakenAtCaption: captions.setTakenAtOn,
     /** The page's translation of that line, e.g. `(time) => t('upload.takenAt.line', { time })`. */
     setTakenAtLine: captions.setLine,
+    /** Evidence stamping for the photos picked next (evidence.ts `exposed`: state and actions). */
+    ...evidence.exposed,
     /** Items repeating an earlier item's content in this batch → that item's id. */
     sameContentAs: decisions.sameAs,
     keepBoth: decisions.keepBoth,

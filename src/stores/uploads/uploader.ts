@@ -12,6 +12,7 @@ import { contentHash } from '@/media/content-hash'
 import { createResumableUrlStorage } from './persistence/resumable-url-storage'
 import { Cancelled, sleep } from '@/lib/sleep'
 import { setStatus, toItemError, type Batch, type QueueItem } from './queue-item'
+import { RESTAMP_CODES } from './evidence-stage'
 import { QUEUE_SETTINGS } from './settings'
 
 /** Exponential backoff with jitter (50–100 % of the step), at least what Retry-After asks for. */
@@ -33,9 +34,14 @@ export interface UploaderDeps {
   persist(): Promise<void>
   /** An upload ended (uploaded or failed): start the next, and insert when everything is up. */
   onSettled(): void
+  /** Replaces a refused evidence code: new code, new stamp, new bytes and hash (evidence-stage.ts). */
+  restamp?(id: string): Promise<void>
   /** The item's upload waits (its markup editor is open). */
   held?(id: string): boolean
 }
+
+/** A refused code is replaced at most this often per upload (a server refusing every code must not loop). */
+const MAX_RESTAMPS = 3
 
 /**
  * Sends one prepared file: above QUEUE_SETTINGS.resumableAboveBytes through tus (continues after a dropped
@@ -48,10 +54,16 @@ function send(
   item: QueueItem,
   options: { sha256: string | null; signal: AbortSignal; onProgress: (loaded: number, total: number) => void },
 ) {
+  const evidence = item.evidence?.claim ?? null
   if (blob.size > QUEUE_SETTINGS.resumableAboveBytes && options.sha256) {
-    return uploadResumable(docId, blob, item.name, item.mediaType, { ...options, sha256: options.sha256, urlStorage: resumeUrls })
+    return uploadResumable(docId, blob, item.name, item.mediaType, {
+      ...options,
+      sha256: options.sha256,
+      urlStorage: resumeUrls,
+      evidence,
+    })
   }
-  return uploadResource(docId, blob, item.name, item.mediaType, { ...options, sha256: options.sha256 ?? undefined })
+  return uploadResource(docId, blob, item.name, item.mediaType, { ...options, sha256: options.sha256 ?? undefined, evidence })
 }
 
 const resumeUrls = createResumableUrlStorage()
@@ -76,9 +88,9 @@ export function createUploader(deps: UploaderDeps) {
 
   async function upload(id: string): Promise<void> {
     const docId = deps.batch.value.document?.docId
-    const blob = deps.blobs.get(id)
     const item = deps.find(id)
-    if (!docId || !blob || !item) return
+    if (!docId || !deps.blobs.has(id) || !item) return
+    let restamps = 0
     const controller = new AbortController()
     controllers.set(id, controller)
     inFlight++
@@ -88,6 +100,9 @@ export function createUploader(deps: UploaderDeps) {
         await deps.whenOnline()
         const current = deps.find(id)
         if (!current || controller.signal.aborted) throw new Cancelled()
+        // Read on each attempt: a re-stamp replaces the bytes.
+        const blob = deps.blobs.get(id)
+        if (!blob) throw new Cancelled()
         current.attempts++
         sent.set(id, 0)
         const request = new AbortController()
@@ -110,6 +125,18 @@ export function createUploader(deps: UploaderDeps) {
           break
         } catch (err) {
           if (controller.signal.aborted) throw new Cancelled()
+          if (err instanceof ApiError && RESTAMP_CODES.has(err.code) && deps.restamp && restamps < MAX_RESTAMPS) {
+            // The code cannot register these bytes: a fresh code and stamp, sent at once (not a failed attempt).
+            restamps++
+            current.attempts--
+            const restamped = await deps.restamp(id).then(
+              () => true,
+              () => false,
+            )
+            if (restamped) continue
+            setStatus(current, 'failed', { error: toItemError(err), progress: 0 })
+            break
+          }
           // Offline failures (and requests we aborted on going offline) are the network's, not the
           // item's: wait for the network, and do not count the attempt.
           if (!deps.online.value || request.signal.aborted) {

@@ -11,7 +11,7 @@
  * `readSavedQueue`, and a test that starts from a record of version n exactly as it was written.
  */
 import { z } from 'zod'
-import { InsertionRequestSchema, LayoutSchema, PositionSchema, ResourceResponseSchema } from '@contract/api'
+import { EvidenceClaimSchema, InsertionRequestSchema, LayoutSchema, PositionSchema, ResourceResponseSchema } from '@contract/api'
 import { MarkSchema } from '@/media/marks'
 import type { Batch, QueueItem } from '../queue-item'
 
@@ -66,6 +66,10 @@ const SavedItemSchema = z.object({
     .optional(),
   keepDuplicate: z.boolean().optional(),
   attachAgain: z.boolean().optional(),
+  evidence: z
+    .object({ pickedAt: z.number(), place: z.string().nullable(), claim: EvidenceClaimSchema.nullable(), waiting: z.boolean() })
+    .nullable()
+    .optional(),
   marks: z.array(MarkSchema).optional(),
 })
 
