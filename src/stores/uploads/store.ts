@@ -5,7 +5,7 @@
  *
  * This store holds the state and the person's actions; each stage lives in its own module (the
  * table in docs/upload-pipeline.md#the-queue-useuploadsstore-id-uploads): queue-item.ts (an item
- * and its status machine), restrictions.ts, preparation.ts, composing.ts, uploader.ts,
+ * and its status machine), restrictions.ts, preparation.ts, evidence*.ts, composing.ts, uploader.ts,
  * decisions.ts, captions.ts, inserter.ts, online-gate.ts, settings.ts and persistence/ (the saved,
  * versioned format, IndexedDB, and the URLs of resumable uploads).
  */
