@@ -5,6 +5,12 @@ import globals from 'globals'
 import prettier from 'eslint-config-prettier'
 import compat from 'eslint-plugin-compat'
 
+/** Production code never imports the test toolkit (testing/): tests may, nothing that ships may. */
+const TESTING_IMPORTS = {
+  regex: '^(@testing(/.*)?|(\\.\\./)+testing(/.*)?)$',
+  message: 'testing/ is the test toolkit; production code must not import it.',
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'e2e/artifacts/**', 'bench/fixtures/**'] },
   js.configs.recommended,
@@ -78,17 +84,33 @@ export default tseslint.config(
     },
   },
   {
-    // Production code never imports the test toolkit (testing/): tests may, nothing that ships may.
+    // TESTING_IMPORTS for everything that ships.
     files: ['server/**/*.ts', 'src/**/*.ts', 'src/**/*.vue'],
     ignores: ['**/*.test.ts', 'src/test-setup.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
+          patterns: [TESTING_IMPORTS],
+        },
+      ],
+    },
+  },
+  {
+    // Components and pages never call our API themselves (docs/architecture.md#layers-and-who-may-call-whom):
+    // a store action does, and owns its loading and error state. This entry replaces the one above
+    // for these files (ESLint does not merge a rule's options), so it names TESTING_IMPORTS again.
+    files: ['src/components/**/*.{ts,vue}', 'src/pages/**/*.{ts,vue}'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
           patterns: [
+            TESTING_IMPORTS,
             {
-              regex: '^(@testing(/.*)?|(\\.\\./)+testing(/.*)?)$',
-              message: 'testing/ is the test toolkit; production code must not import it.',
+              regex: '^(@/api(/.*)?|(\\.\\./)+api(/.*)?)$',
+              message: 'Components and pages do not import src/api/: call a store action, which owns loading and error.',
             },
           ],
         },

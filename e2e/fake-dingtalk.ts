@@ -164,7 +164,7 @@ export function fakeDingTalkClient(client: DingTalkClient): void {
       case 'ui.webViewBounce.disable':
         return respond(true, {})
       default:
-        // DingTalk answers an API it does not have with errorCode 1 ("not exist", sdkLib.d.ts ERROR_CODE).
+        // DingTalk answers an API it does not have with errorCode 1 ("not exist", ERROR_CODE in lib/sdk/sdkLib.d.ts).
         respond(false, { errorCode: '1', errorMessage: `fake ${client} client: ${name} not emulated` })
     }
   }

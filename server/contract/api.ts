@@ -279,7 +279,7 @@ export type InsertionIncompleteDetails = z.infer<typeof InsertionIncompleteDetai
 
 /**
  * `error.details` of `409 insertion_uncertain`: DingTalk did not confirm a write and the document
- * cannot tell whether it went in (docs/api.md "exactly-once"). `uncertainResourceIds` may already be
+ * cannot tell whether it went in (docs/api.md "Exactly once"). `uncertainResourceIds` may already be
  * in the document: the person checks and, if missing, sends them again as a new batch (new key).
  * `blocks` are in for sure; `pendingResourceIds` are not in.
  */

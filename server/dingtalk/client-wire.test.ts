@@ -2,7 +2,7 @@
  * Wire-level behaviour of the client against a tiny local HTTP fake: things the emulator does not
  * produce on purpose (HTML error pages, gateway envelopes, the IP-ban body, Retry-After headers,
  * hung responses, a refused connection) and the exact headers of the upload PUT.
- * Behaviour against the real emulator is in client.test.ts.
+ * Behaviour against the emulator is in transport.test.ts and endpoints/*.test.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'

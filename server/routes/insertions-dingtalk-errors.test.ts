@@ -1,8 +1,8 @@
 /**
  * POST /api/documents/:docId/insertions in every emulator answer profile: DingTalk failing: 503s
  * retried, paramError not retried (an attachment falls back to a link), and a failure midway
- * reported with what went in and finished by the same key. Shared setup: testing/insertions-
- * harness.ts.
+ * reported with what went in and finished by the same key. Shared setup:
+ * testing/insertions-harness.ts.
  */
 import { describe, expect, it } from 'vitest'
 import { InsertionIncompleteDetailsSchema } from '@contract/api'

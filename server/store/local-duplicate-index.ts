@@ -1,7 +1,7 @@
 /**
  * The duplicate index of a single process (no REDIS_URL), kept in DATA_DIR beside the insertion
  * journal, so a restart does not forget what went into each document within DUPLICATE_WINDOW_DAYS
- * (docs/api.md "Duplicates"). One append-only file of JSON lines, read at start; entries past the
+ * (docs/api.md "duplicateOf"). One append-only file of JSON lines, read at start; entries past the
  * window are skipped, and the file is rewritten without them once it has grown to twice what is
  * live. Appends are not fsynced: a line lost in a crash only means one later duplicate goes unflagged.
  */

@@ -1,5 +1,5 @@
 /**
- * What went into each document, by content, in Redis (REDIS_URL; docs/api.md "Duplicates"): an
+ * What went into each document, by content, in Redis (REDIS_URL; docs/api.md "duplicateOf"): an
  * insertion on one replica makes an upload of the same bytes on any other answer `duplicateOf`.
  * One small key per (document, SHA-256), holding the latest insertion, that expires when it leaves
  * DUPLICATE_WINDOW_DAYS: Redis holds at most what was inserted within the window, nothing older.

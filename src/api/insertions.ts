@@ -22,7 +22,7 @@ const INSERTION_TIMEOUT_MS = 120_000
  *
  * `retry`: this key was sent before (a resend after a network error, 5xx or timeout, or after a
  * reload). It adds `Idempotency-Retry: true`, so the server reads the document and inserts only what
- * is missing even if it lost its own record of the first attempt (docs/api.md "exactly-once").
+ * is missing even if it lost its own record of the first attempt (docs/api.md "Exactly once").
  */
 export function insertResources(
   docId: string,

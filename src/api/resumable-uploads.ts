@@ -16,11 +16,9 @@ import {
 } from '@contract/api'
 import { ApiError, currentCsrfToken, http, isRetryable, toApiError, writesAllowed } from './http'
 
-/** Files above this size go through tus; smaller ones keep the single request. */
-export const RESUMABLE_THRESHOLD_BYTES = 8 * 1024 * 1024
 /** One PATCH carries at most this much: a proxy body limit is never hit, a cut loses little. */
 const CHUNK_BYTES = 16 * 1024 * 1024
-/** Waits between attempts after a network error, 408, 429 or 5xx (tus-js-client retries with these). */
+/** Waits before each new attempt after an answer `isRetryableStatus` accepts (tus-js-client retries with these). */
 const RETRY_DELAYS_MS = [0, 1000, 3000, 5000, 10_000, 20_000, 30_000, 30_000]
 const POLL_MIN_MS = 300
 const POLL_MAX_MS = 2000

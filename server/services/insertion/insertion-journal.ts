@@ -3,7 +3,7 @@
  * place it writes at, what was next to that place before the first write, and per step (a photo's
  * block, a file's block, a caption) whether it is being written or is in, with its block id as
  * soon as DingTalk gave it — and, per resource, which block it went into (a token goes into its
- * document once). docs/architecture.md "Exactly-once insertion" explains how services/insertion.ts
+ * document once). docs/architecture.md#exactly-once-insertion explains how insertion.ts
  * uses it; docs/api.md "the same key again returns the same result without inserting anything".
  *
  * That is only safe if "no record" really means "never started", so:

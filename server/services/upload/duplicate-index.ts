@@ -1,6 +1,6 @@
 /**
  * What was inserted into each document, by content (SHA-256), so an upload of the same bytes into
- * the same document answers `duplicateOf` (docs/api.md "Duplicates"). Written after a successful
+ * the same document answers `duplicateOf` (docs/api.md "duplicateOf"). Written after a successful
  * insertion batch; read by the upload paths. This in-memory index is the default of tests and
  * buildApp; server.ts keeps it in DATA_DIR (server/store/local-duplicate-index.ts) or, with several
  * replicas, in Redis (server/store/redis-duplicate-index.ts), behind the same interface.

@@ -1,5 +1,5 @@
 /**
- * The types we accept, judged by content (docs/api.md "Accepted types by content"). One table,
+ * The types we accept, judged by content (docs/api.md "accepted by content"). One table,
  * used by the sniffer, the file-name fixer, the upload limits and `GET /api/config`.
  */
 import type { ResourceKind } from '@contract/api'
@@ -21,7 +21,7 @@ export interface MediaTypeInfo {
  * Accepted types, in the order `/api/config` lists them.
  * HEIC/HEIF are pictures (the photo size limit applies) but documents do not show them inline,
  * so they arrive as files: the H5 converts them first and only sends HEIC when it could not
- * (docs/upload-pipeline.md "if impossible, attach as a file").
+ * (docs/upload-pipeline.md "A HEIC that cannot be converted goes as a file").
  */
 export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
   { mediaType: 'image/jpeg', ext: 'jpg', aliases: ['jpeg', 'jpe'], kind: 'image', isImage: true },

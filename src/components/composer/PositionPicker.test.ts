@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import PositionPicker from './PositionPicker.vue'
 import { createAppI18n } from '@/i18n'
-import { installFakeApi, type FakeApi } from '@testing/fake-api'
+import { installFakeApi, type FakeApi, type FakeReply } from '@testing/fake-api'
 
 const zh = createAppI18n('zh-CN').global.t
 let blocksReply: { status: number; data: unknown }
 let api: FakeApi
+let pinia: Pinia
 
 beforeEach(() => {
   blocksReply = {
@@ -20,15 +22,17 @@ beforeEach(() => {
     },
   }
   // Any other request answers 404 and fails the test visibly.
+  pinia = createPinia()
+  setActivePinia(pinia)
   api = installFakeApi()
   api.on('GET /documents/docA1/blocks', () => ({ status: blocksReply.status, body: blocksReply.data }))
 })
 afterEach(() => api.restore())
 
-function mountPicker() {
+function mountPicker(docId = 'docA1') {
   return mount(PositionPicker, {
-    props: { docId: 'docA1', position: { where: 'end' }, layout: 'separate' },
-    global: { plugins: [createAppI18n('zh-CN')] },
+    props: { docId, position: { where: 'end' }, layout: 'separate' },
+    global: { plugins: [createAppI18n('zh-CN'), pinia] },
   })
 }
 
@@ -66,4 +70,19 @@ it('names pictures, empty lines and other content in English too', async () => {
   await flushPromises()
   expect(wrapper.get('[data-testid="position-after-blk-2"]').text()).toContain('(picture or empty line)')
   expect(wrapper.get('[data-testid="position-after-blk-3"]').text()).toContain('other content')
+})
+
+it("opened for another document, shows that document's blocks and never the first one's", async () => {
+  mountPicker().unmount()
+  await flushPromises()
+  let answer: (reply: FakeReply) => void = () => {}
+  api.on('GET /documents/docB2/blocks', () => new Promise((resolve) => (answer = resolve)))
+  const wrapper = mountPicker('docB2')
+  await flushPromises()
+  expect(wrapper.find('[data-testid="position-after-blk-1"]').exists()).toBe(false)
+  expect(wrapper.text()).toContain(zh('upload.position.loading'))
+  answer({ status: 200, body: { items: [{ blockId: 'blk-9', index: 0, type: 'paragraph', text: '另一份' }] } })
+  await flushPromises()
+  expect(wrapper.text()).toContain(zh('upload.position.block', { index: 1, text: '另一份' }))
+  expect(wrapper.find('[data-testid="position-after-blk-1"]').exists()).toBe(false)
 })

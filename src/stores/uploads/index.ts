@@ -1,7 +1,7 @@
 /**
  * The upload queue's public surface: the store components use, and the types they show. The
- * stages behind it (queue-item, restrictions, preparation, uploader, inserter, persistence/) are
- * internal to this folder.
+ * stages behind it (docs/upload-pipeline.md#the-queue-useuploadsstore-id-uploads) are internal to
+ * this folder.
  */
 export { useUploadsStore, type KeptQueue } from './store'
 export type { Batch, ItemError, ItemStatus, PendingInsertion, QueueItem, TargetDocument } from './queue-item'

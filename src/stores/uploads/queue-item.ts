@@ -15,7 +15,7 @@ import { newId } from '@/lib/ids'
 export type ItemStatus = 'preparing' | 'ready' | 'uploading' | 'uploaded' | 'inserting' | 'inserted' | 'failed'
 
 /**
- * Why an item failed: a server/client error code (translated under `errors.`) or one of the
+ * Why an item failed: a server or client error code (translated under `errors.`) or one of the
  * queue's own codes (translated under `upload.errors.`): too_large, too_many, type_not_accepted,
  * interrupted (its bytes were lost with the page before they were saved), prepare_failed.
  */

@@ -6,6 +6,7 @@ import type { ResourceResponse } from '@contract/api'
 import { ApiError } from '@/api/http'
 import type { ResumableUploadOptions } from '@/api/resumable-uploads'
 import { sha256OfBlob } from '@/media/content-hash'
+import { QUEUE_SETTINGS } from '@/stores/uploads'
 import { useQueueHarness, inserted, bodyOf, tokensOf, errorReply, settle, pdf } from '@testing/uploads-harness'
 
 /** Files above this many bytes go through tus in these tests (8 MiB in the app). */
@@ -17,7 +18,6 @@ const tus = vi.hoisted(() => ({
 }))
 
 vi.mock('@/api/resumable-uploads', () => ({
-  RESUMABLE_THRESHOLD_BYTES: 1000,
   uploadResumable: async (docId: string, blob: Blob, name: string, _type: string, options: ResumableUploadOptions) => {
     tus.calls.push({ docId, name, blob, options })
     if (tus.answer) return tus.answer(tus.calls.length)
@@ -46,6 +46,7 @@ const { serve, openStore, uploadCalls, insertCalls, until } = queue
 beforeEach(() => {
   tus.calls.length = 0
   tus.answer = null
+  QUEUE_SETTINGS.resumableAboveBytes = THRESHOLD // the harness puts it back after each test
 })
 
 describe('items sent through tus', () => {

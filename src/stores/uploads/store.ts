@@ -6,9 +6,12 @@
  * Several batches wait at once (batches.ts): the composer works on the last one; earlier ones
  * were submitted and go in, in the order submitted, each into its own document.
  *
- * This store holds the state and the person's actions; each stage lives in its own module:
- * queue-item.ts (an item and its status machine), restrictions.ts, preparation.ts, uploader.ts,
- * inserter.ts, batches.ts and persistence/ (the saved, versioned format and IndexedDB).
+ * This store holds the state and the person's actions; each stage lives in its own module (the
+ * table in docs/upload-pipeline.md#the-queue-useuploadsstore-id-uploads): queue-item.ts (an item
+ * and its status machine), restrictions.ts, preparation.ts, evidence*.ts, composing.ts, uploader.ts,
+ * decisions.ts, captions.ts, inserter.ts, batches.ts, editing.ts, storage-room.ts,
+ * markup-actions.ts, online-gate.ts, settings.ts and persistence/ (the saved, versioned format,
+ * IndexedDB, and the URLs of resumable uploads).
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowReactive, watch } from 'vue'

@@ -7,7 +7,7 @@
 import { reactive, type Ref } from 'vue'
 import { ApiError, isRetryable } from '@/api/http'
 import { uploadResource } from '@/api/resources'
-import { RESUMABLE_THRESHOLD_BYTES, uploadResumable } from '@/api/resumable-uploads'
+import { uploadResumable } from '@/api/resumable-uploads'
 import { contentHash } from '@/media/content-hash'
 import { createResumableUrlStorage } from './persistence/resumable-url-storage'
 import { Cancelled, sleep } from '@/lib/sleep'
@@ -46,7 +46,7 @@ export interface UploaderDeps {
 const MAX_RESTAMPS = 3
 
 /**
- * Sends one prepared file: above RESUMABLE_THRESHOLD_BYTES through tus (continues after a dropped
+ * Sends one prepared file: above QUEUE_SETTINGS.resumableAboveBytes through tus (continues after a dropped
  * connection or a reload from the last byte the server has), else in one request. Both carry the
  * SHA-256 of the bytes, so the server refuses anything that changed on the way.
  */
@@ -57,7 +57,7 @@ function send(
   options: { sha256: string | null; signal: AbortSignal; onProgress: (loaded: number, total: number) => void },
 ) {
   const evidence = item.evidence?.claim ?? null
-  if (blob.size > RESUMABLE_THRESHOLD_BYTES && options.sha256) {
+  if (blob.size > QUEUE_SETTINGS.resumableAboveBytes && options.sha256) {
     return uploadResumable(docId, blob, item.name, item.mediaType, {
       ...options,
       sha256: options.sha256,
