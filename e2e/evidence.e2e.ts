@@ -17,17 +17,15 @@ import {
   byTestId,
   chooseDocumentBySearch,
   imageSources,
-  openApp,
   openBatchOptions,
+  openInDingTalk,
   pick,
-  signInAsDemoUser,
+  signInAndChoose,
   waitForQueue,
   waitForReceipt,
 } from './flows'
 import { useE2E } from './harness'
 
-/** The sandbox emulator's organisation (server/emulator/seed.ts), as DingTalk fills in $CORPID$. */
-const EMULATOR_CORP_ID = 'ding-emulator-corp'
 const e2e = useE2E()
 const user = SEED.users.lina
 const doc = SEED.docs.sitePhotos
@@ -48,12 +46,6 @@ async function lookup(code: string): Promise<EvidenceLookupResponse> {
   const res = await httpRequest(`${e2e.appUrl}/api/evidence/${code}`)
   expect(res.status, `GET /api/evidence/${code}`).toBe(200)
   return JSON.parse(res.body.toString('utf8')) as EvidenceLookupResponse
-}
-
-async function signInAndChoose(page: Page): Promise<void> {
-  await openApp(page, e2e.appUrl)
-  await signInAsDemoUser(page, user)
-  await chooseDocumentBySearch(page, '现场', doc)
 }
 
 async function turnStampOn(page: Page): Promise<void> {
@@ -135,7 +127,7 @@ describe('photos as evidence', () => {
     const { page } = await e2e.phone()
     const light = await flatPhoto('IMG_LIGHT.jpg', 246)
     const dark = await flatPhoto('IMG_DARK.jpg', 12)
-    await signInAndChoose(page)
+    await signInAndChoose(page, e2e.appUrl, user, '现场', doc)
     await turnStampOn(page)
     await expect.poll(() => page.locator(byTestId('batch-options-summary')).textContent()).toContain('凭证水印')
     await expect.poll(() => page.locator(byTestId('place-toggle')).isChecked()).toBe(false)
@@ -190,7 +182,7 @@ describe('photos as evidence', () => {
     await context.grantPermissions(['geolocation'])
     await context.setGeolocation({ latitude: 31.2304, longitude: 121.4737, accuracy: 30 })
     const photo = await flatPhoto('IMG_PLACE.jpg', 128, 1200, 1600)
-    await signInAndChoose(page)
+    await signInAndChoose(page, e2e.appUrl, user, '现场', doc)
     await turnStampOn(page)
 
     // The first time: a plain question; cancelling leaves "place" off.
@@ -221,8 +213,7 @@ describe('photos as evidence', () => {
         jsapiTicket: () => e2e.emulator.jsapiTicket(),
       },
     })
-    await page.goto(`${e2e.appUrl}/?corpId=${EMULATOR_CORP_ID}`)
-    await expect.poll(() => page.locator(byTestId('user-name')).textContent()).toContain(user.name)
+    await openInDingTalk(page, e2e.appUrl, user)
     await chooseDocumentBySearch(page, '现场', doc)
     await turnStampOn(page)
     await page.locator(byTestId('place-toggle')).click()
@@ -240,7 +231,7 @@ describe('photos as evidence', () => {
     const phone = await e2e.phone()
     const { page, context } = phone
     const photo = await flatPhoto('IMG_OFFLINE.jpg', 90)
-    await signInAndChoose(page)
+    await signInAndChoose(page, e2e.appUrl, user, '现场', doc)
     // The app has read its configuration (evidence is offered) before the network goes.
     await openBatchOptions(page)
     await page.locator(byTestId('evidence-toggle')).waitFor({ state: 'visible' })

@@ -4,6 +4,7 @@ import { expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { FixtureFile } from '@testing/phone-photos'
 import type { EmulatorBlock, EmulatorState } from '@testing/emulator-control'
+import { DEFAULT_CORP_ID } from '../server/emulator/index'
 
 export type QueueStatus = 'preparing' | 'ready' | 'uploading' | 'uploaded' | 'inserting' | 'inserted' | 'failed'
 
@@ -29,6 +30,28 @@ export async function chooseDocumentBySearch(page: Page, query: string, doc: { d
   expect(await item.getAttribute('data-editable'), `${doc.name} offered as editable`).toBe('true')
   await item.click()
   await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(doc.name)
+}
+
+/** Sandbox path to the composer: opens the app, signs in as `user` and chooses `doc` by searching `query`. */
+export async function signInAndChoose(
+  page: Page,
+  appUrl: string,
+  user: { userId: string; name: string },
+  query: string,
+  doc: { docId: string; name: string },
+): Promise<void> {
+  await openApp(page, appUrl)
+  await signInAsDemoUser(page, user)
+  await chooseDocumentBySearch(page, query, doc)
+}
+
+/**
+ * DingTalk path: opens the homepage URL as DingTalk does (the emulator's organisation filled in for
+ * `$CORPID$`) and waits until the page, given an auth code by the bridge, shows `user` signed in.
+ */
+export async function openInDingTalk(page: Page, appUrl: string, user: { name: string }): Promise<void> {
+  await page.goto(`${appUrl}/?corpId=${DEFAULT_CORP_ID}`)
+  await expect.poll(() => page.locator(byTestId('user-name')).textContent()).toContain(user.name)
 }
 
 /** Pastes an alidocs link and submits it. */

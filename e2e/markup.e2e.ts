@@ -8,17 +8,7 @@ import type { Page } from 'playwright-core'
 import { SEED } from '../server/emulator/seed'
 import type { EmulatorState } from '@testing/emulator-control'
 import { describeViolation, seriousViolations } from './a11y'
-import {
-  blockIds,
-  blockRefersTo,
-  byTestId,
-  chooseDocumentBySearch,
-  openApp,
-  pick,
-  signInAsDemoUser,
-  waitForQueue,
-  waitForReceipt,
-} from './flows'
+import { blockIds, blockRefersTo, byTestId, pick, signInAndChoose, waitForQueue, waitForReceipt } from './flows'
 import { useE2E, useFixtures } from './harness'
 
 const e2e = useE2E()
@@ -31,10 +21,7 @@ type Pct = [number, number]
 /** Opens the app on the desktop (mouse) or the phone (touch), signed in, with the document chosen. */
 async function start(viewport: 'desktop' | 'phone') {
   const phone = await e2e.phone({ viewport })
-  const { page } = phone
-  await openApp(page, e2e.appUrl)
-  await signInAsDemoUser(page, user)
-  await chooseDocumentBySearch(page, '现场', doc)
+  await signInAndChoose(phone.page, e2e.appUrl, user, '现场', doc)
   return phone
 }
 

@@ -13,10 +13,10 @@ import {
   byTestId,
   chooseDocumentBySearch,
   expectEachInsertedOnce,
-  openApp,
+  openInDingTalk,
   pick,
   queueSnapshot,
-  signInAsDemoUser,
+  signInAndChoose,
   submitDocumentLink,
   waitForReceipt,
 } from './flows'
@@ -25,8 +25,6 @@ import { bridgeCalls } from './fake-dingtalk'
 
 const e2e = useE2E()
 const user = SEED.users.lina
-/** The emulator's organisation, as DingTalk fills in `$CORPID$` in the homepage URL. */
-const EMULATOR_CORP_ID = 'ding-emulator-corp'
 const diary = SEED.docs.sitePhotos
 const weekly = SEED.docs.weeklyReport
 
@@ -48,9 +46,7 @@ function allowOffline(phone: Phone): void {
 
 /** Signs in and opens `doc` with the service worker installed (its precache complete). */
 async function signedInWith(page: Page, doc: { docId: string; name: string }, query: string): Promise<void> {
-  await openApp(page, e2e.appUrl)
-  await signInAsDemoUser(page, user)
-  await chooseDocumentBySearch(page, query, doc)
+  await signInAndChoose(page, e2e.appUrl, user, query, doc)
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
 }
 
@@ -205,8 +201,7 @@ test('inside DingTalk the screen is kept on through biz.util.setScreenKeepOn, an
   const { page } = await e2e.phone({
     dingtalk: { authCode: async () => e2e.emulator.authCode(SEED.users.zhangwei.userId) },
   })
-  await page.goto(`${e2e.appUrl}/?corpId=${EMULATOR_CORP_ID}`)
-  await expect.poll(() => page.locator(byTestId('user-name')).textContent()).toContain(SEED.users.zhangwei.name)
+  await openInDingTalk(page, e2e.appUrl, SEED.users.zhangwei)
   await submitDocumentLink(page, weekly.url)
   await expect.poll(() => page.locator(byTestId('selected-doc')).textContent()).toContain(weekly.name)
   await pick(page, await photos('dingtalk-awake', 1), [])
@@ -226,9 +221,7 @@ test('a 48 MP photo is prepared without any canvas over 16,777,216 pixels, on th
     await route.fulfill({ response, body })
   })
   await context.addInitScript(CANVAS_WATCH)
-  await openApp(page, e2e.appUrl)
-  await signInAsDemoUser(page, user)
-  await chooseDocumentBySearch(page, '现场', diary)
+  await signInAndChoose(page, e2e.appUrl, user, '现场', diary)
   const huge = await phonePhoto(48, ++variant)
   await pick(page, [huge], [])
   await expect.poll(async () => (await queueSnapshot(page))[0]?.status, { timeout: 120_000 }).toMatch(/ready|uploading|uploaded/)
