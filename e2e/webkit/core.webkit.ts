@@ -146,6 +146,8 @@ test('a real HEIC photo lands as a JPEG picture with when it was taken', async (
   const { page } = e2e
   const before = blockIds(await e2e.emulator.state())
   await signInAndChoose(page)
+  // The batch's options (original, taken-at, stamp, place) are folded away until opened.
+  await page.tap('batch-options')
   await page.tap('taken-at-toggle')
   await page.waitFor('the taken-at toggle to be on', 'return document.querySelector(arguments[0]).checked', [
     '[data-testid="taken-at-toggle"]',
