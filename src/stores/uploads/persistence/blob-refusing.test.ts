@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import { loadBlob, loadSource, saveBlob, saveSource } from './idb'
+import { createQueueStorage } from './queue-storage'
 import { useQueueHarness, pdf, setOnline } from '@testing/uploads-harness'
 
 const queue = useQueueHarness()
@@ -35,6 +36,20 @@ it('stores picks and large prepared files as bytes when the engine refuses Blobs
   const pick = await loadSource('pick')
   expect([pick?.size, pick?.type]).toEqual([300, 'application/pdf'])
   expect(new TextDecoder().decode(await pick!.slice(0, 20).arrayBuffer())).toContain('site.pdf')
+})
+
+it('a page tries a Blob once on such an engine: every later pick and photo goes straight to bytes', async () => {
+  const storage = createQueueStorage()
+  await storage.saveSource('a', pdf('a.pdf', 300))
+  await storage.saveSource('b', pdf('b.pdf', 400))
+  await storage.saveBlob('b', new Blob([new Uint8Array(500).fill(9)], { type: 'image/jpeg' }))
+  await storage.savePrepared('b', new Blob([new Uint8Array(600)], { type: 'image/jpeg' }))
+  expect(refused).toBe(1)
+
+  expect([(await storage.loadSource('a'))?.size, (await storage.loadSource('b'))?.size]).toEqual([300, 400])
+  const photo = await storage.loadBlob('b')
+  expect([photo?.size, photo?.type]).toEqual([500, 'image/jpeg'])
+  expect((await storage.loadPrepared('b'))?.size).toBe(600)
 })
 
 it('a queue picked offline on such an engine comes back after a reload and goes in', async () => {

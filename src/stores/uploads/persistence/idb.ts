@@ -1,7 +1,7 @@
 /**
  * IndexedDB persistence of the upload queue (docs/upload-pipeline.md: the queue and its blobs survive a
  * reload or a killed webview). The queue state is one JSON-safe record; each prepared blob is a
- * separate record (see saveBlob for how it is stored). A write that fails (quota, private mode)
+ * separate record (see putBlob for how it is stored). A write that fails (quota, private mode)
  * only costs resumability: the queue keeps working from memory.
  */
 import { createStore, del, delMany, get, keys, set, type UseStore } from 'idb-keyval'
@@ -50,19 +50,32 @@ export async function deleteQueueState(key: string): Promise<void> {
   await del(key, store())
 }
 
-/** Above this size a prepared blob is first stored as a Blob (no copy in memory); below, as bytes. */
-const STORE_AS_BLOB_ABOVE = 8 * 1024 * 1024
+/**
+ * Whether this engine refused to store a Blob (older iOS WebKit). Each saved queue keeps one
+ * (queue-storage.ts): after the first refusal its blobs go straight to bytes, so such an engine
+ * does not pay a failed write and a read-back for every photo.
+ */
+export interface BlobSupport {
+  refused: boolean
+}
 
-async function putBlob(key: string, blob: Blob, tryBlobFirst: boolean): Promise<void> {
-  if (tryBlobFirst) {
+/**
+ * Stores `blob` as a Blob (no copy in the page's memory: the engine keeps the bytes on disk) unless
+ * `support` says this engine refuses them; falls back to its bytes when the write throws or the
+ * read-back size is wrong (some engines "store" a Blob as an empty or mangled object).
+ */
+async function putBlob(key: string, blob: Blob, support?: BlobSupport): Promise<void> {
+  if (!support?.refused) {
     try {
       await set(key, blob, store())
-      // Read back the size: some engines "store" a Blob as an empty or mangled object.
       const back = await get<unknown>(key, store())
       if (back instanceof Blob && back.size === blob.size) return
-    } catch {
+    } catch (err) {
+      // A full disk is not a refusal of Blobs: the bytes below would not fit either.
+      if (err instanceof DOMException && err.name === 'QuotaExceededError') throw err
       // Older WebKit: "Error preparing Blob/File data to be stored in object store".
     }
+    if (support) support.refused = true
   }
   const record: StoredBlob = { type: blob.type, bytes: await blob.arrayBuffer() }
   await set(key, record, store())
@@ -79,12 +92,11 @@ async function getBlob(key: string): Promise<Blob | null> {
 }
 
 /**
- * Saves the prepared bytes of an item. Photos (small after preparation) go as bytes, which every
- * WebKit stores; large files are tried as Blobs first, so a 100 MB PDF is not copied into memory,
- * and fall back to bytes where the browser cannot store Blobs (checked by reading the size back).
+ * Saves the prepared bytes of an item, as a Blob where the engine stores Blobs (so 200 photos of a
+ * site visit are not each copied into the page's memory), else as bytes (see putBlob).
  */
-export function saveBlob(id: string, blob: Blob): Promise<void> {
-  return putBlob(BLOB_PREFIX + id, blob, blob.size > STORE_AS_BLOB_ABOVE)
+export function saveBlob(id: string, blob: Blob, support?: BlobSupport): Promise<void> {
+  return putBlob(BLOB_PREFIX + id, blob, support)
 }
 
 /** The prepared bytes of an item, or null when they were never saved or are gone. */
@@ -102,8 +114,8 @@ export async function deleteBlob(id: string): Promise<void> {
  * phone needs to prepare a batch of photos must not lose the ones still waiting. Stored as the
  * File itself where the browser can (no copy), else as bytes.
  */
-export function saveSource(id: string, file: Blob): Promise<void> {
-  return putBlob(SOURCE_PREFIX + id, file, true)
+export function saveSource(id: string, file: Blob, support?: BlobSupport): Promise<void> {
+  return putBlob(SOURCE_PREFIX + id, file, support)
 }
 
 /** The file as picked, or null once prepared (or never saved). */
@@ -118,11 +130,11 @@ export async function deleteSource(id: string): Promise<void> {
 
 /**
  * Saves the prepared, unmarked photo of an item that has layers (its blob is then the composed
- * photo), so marks can still be changed after a reload, until the item is inserted. As bytes, like
+ * photo), so marks can still be changed after a reload, until the item is inserted. Stored like
  * prepared photos.
  */
-export function savePrepared(id: string, blob: Blob): Promise<void> {
-  return putBlob(PREPARED_PREFIX + id, blob, blob.size > STORE_AS_BLOB_ABOVE)
+export function savePrepared(id: string, blob: Blob, support?: BlobSupport): Promise<void> {
+  return putBlob(PREPARED_PREFIX + id, blob, support)
 }
 
 /** The prepared, unmarked photo of an item with layers, or null. */

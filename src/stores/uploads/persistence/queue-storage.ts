@@ -19,6 +19,7 @@ import {
   saveQueueState,
   saveSource,
   stateKey,
+  type BlobSupport,
 } from './idb'
 import { readSavedQueue, type SavedQueue, type SavedQueueReading } from './saved-queue'
 
@@ -53,6 +54,8 @@ export function createQueueStorage(): QueueStorage {
   let keepingUnreadable = false
   /** The unkeyed record was taken over by this person: it goes once their own record is written. */
   let legacyTakenBy: string | null = null
+  /** An engine that refused a Blob once gets bytes for the rest of the page (idb.ts putBlob). */
+  const blobSupport: BlobSupport = { refused: false }
   const unlessKeeping =
     <A extends unknown[]>(write: (...args: A) => Promise<void>) =>
     (...args: A): Promise<void> =>
@@ -92,13 +95,13 @@ export function createQueueStorage(): QueueStorage {
         await deletePrepared(id).catch(() => undefined)
       }
     }),
-    saveBlob: unlessKeeping(saveBlob),
+    saveBlob: unlessKeeping((id: string, blob: Blob) => saveBlob(id, blob, blobSupport)),
     loadBlob,
     deleteBlob: unlessKeeping(deleteBlob),
-    saveSource: unlessKeeping(saveSource),
+    saveSource: unlessKeeping((id: string, file: Blob) => saveSource(id, file, blobSupport)),
     loadSource,
     deleteSource: unlessKeeping(deleteSource),
-    savePrepared: unlessKeeping(savePrepared),
+    savePrepared: unlessKeeping((id: string, blob: Blob) => savePrepared(id, blob, blobSupport)),
     loadPrepared,
     deletePrepared: unlessKeeping(deletePrepared),
   }
