@@ -54,6 +54,33 @@ async function send(page: Page): Promise<void> {
   await page.locator(byTestId('send-button')).click()
 }
 
+/**
+ * Waits until the queue saved in IndexedDB holds a sent batch of `count` items: a reload earlier than
+ * that is a page killed within milliseconds of "send", which is not what the test is about.
+ */
+async function sentBatchSaved(page: Page, count: number): Promise<void> {
+  const saved = (): Promise<boolean> =>
+    page.evaluate(
+      (n) =>
+        new Promise<boolean>((resolve) => {
+          const open = indexedDB.open('doc-attach-uploads')
+          open.onerror = () => resolve(false)
+          open.onsuccess = () => {
+            const all = open.result.transaction('queue').objectStore('queue').getAll()
+            all.onerror = () => resolve(false)
+            all.onsuccess = () =>
+              resolve(
+                (all.result as { batches?: { batch?: { submitted?: boolean }; items?: unknown[] }[] }[]).some((state) =>
+                  (state.batches ?? []).some((b) => b.batch?.submitted === true && (b.items ?? []).length === n),
+                ),
+              )
+          }
+        }),
+      count,
+    )
+  await expect.poll(saved, { timeout: 30_000 }).toBe(true)
+}
+
 async function waitForItems(page: Page, count: number): Promise<void> {
   await expect.poll(async () => (await queueSnapshot(page)).length, { timeout: 60_000 }).toBe(count)
 }
@@ -153,6 +180,7 @@ test('an engine that refuses Blobs in IndexedDB: picks are kept as bytes, come b
   await pick(page, picked, [])
   await waitForItems(page, 2)
   await send(page)
+  await sentBatchSaved(page, 2)
   await page.reload()
   await waitForItems(page, 2)
   await context.setOffline(false)
