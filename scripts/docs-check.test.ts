@@ -94,11 +94,11 @@ describe('docs:check in markdown', () => {
   })
 
   it('flags files cited outside the repository', () => {
-    const doc = 'Read `../shared/DESIGN.md`, /work/shared/STYLE.md, [design](../../shared/DESIGN.md) and `shared/reference/x.md`.'
+    const doc = 'Read `../outside/brief.md`, /work/elsewhere/notes.md, [brief](../../elsewhere/brief.md) and `shared/reference/x.md`.'
     expect(problems({ 'docs/guide.md': doc })).toEqual([
-      'docs/guide.md:1 ../../shared/DESIGN.md',
-      'docs/guide.md:1 ../shared/DESIGN.md',
-      'docs/guide.md:1 /work/shared/STYLE.md',
+      'docs/guide.md:1 ../../elsewhere/brief.md',
+      'docs/guide.md:1 ../outside/brief.md',
+      'docs/guide.md:1 /work/elsewhere/notes.md',
       'docs/guide.md:1 shared/reference/x.md',
     ])
   })
@@ -109,7 +109,7 @@ describe('docs:check in code comments', () => {
     const source = [
       '/**',
       ' * Maps errors (docs/api.md#conventions, server/dingtalk/README.md#errors); see client.ts and ./jpeg-metadata.',
-      ' * Gone: client.test.ts, server/drills/faults.test.ts, docs/api.md#mapping, ../../shared/DESIGN.md.',
+      ' * Gone: client.test.ts, server/drills/faults.test.ts, docs/api.md#mapping, ../../elsewhere/brief.md.',
       ' */',
       "const url = 'https://x.example/a//b' // nothing here: docs/evidence.md#stream-cpu-and-scale-2026-12-02",
       "const path = 'server/drills/gone.ts' + `${'docs/missing.md'}` // but this: docs/missing.md",
@@ -119,7 +119,7 @@ describe('docs:check in code comments', () => {
       'src/media/metadata-strip.ts:3 client.test.ts',
       'src/media/metadata-strip.ts:3 server/drills/faults.test.ts',
       'src/media/metadata-strip.ts:3 docs/api.md#mapping',
-      'src/media/metadata-strip.ts:3 ../../shared/DESIGN.md',
+      'src/media/metadata-strip.ts:3 ../../elsewhere/brief.md',
       'src/media/metadata-strip.ts:6 docs/missing.md',
     ])
   })
